@@ -1,0 +1,107 @@
+/**
+ * Canonical JSON (RFC 8785, via `json-canonicalize`) after a strict walk.
+ *
+ * `JSON.stringify` is lossy in ways that silently merge different calls onto one key: `NaN`
+ * and `Infinity` become `null`, `[undefined]` becomes `[null]`, a `Map` becomes `{}`, a BigInt
+ * throws a generic TypeError, a lone surrogate is escaped but no longer round-trips. Two calls
+ * whose arguments differ only in such a value would share a key and the second would replay the
+ * first's result. So before canonicalizing we walk the value and refuse anything JSON cannot
+ * carry faithfully, naming the path, with an {@link IdempotencyKeyError}.
+ *
+ * Accepted as JSON would: `undefined` object properties are dropped (an absent optional field),
+ * values with a `toJSON()` method (Date, Buffer) are replaced by its result, `-0` is `0`.
+ */
+import { canonicalize as jcs } from "json-canonicalize";
+import { IdempotencyKeyError } from "./errors.js";
+
+/** A JSON value as the canonical walk produces it. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function describePath(path: readonly (string | number)[]): string {
+  if (path.length === 0) return "(root)";
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+function refuse(what: string, path: readonly (string | number)[], hint: string): never {
+  throw new IdempotencyKeyError(
+    `${what} at ${describePath(path)} cannot be part of an idempotency key: ${hint}`,
+    { field: describePath(path) },
+  );
+}
+
+function checkString(s: string, path: readonly (string | number)[], role: string): void {
+  if (LONE_SURROGATE.test(s)) {
+    refuse(`a ${role} with a lone UTF-16 surrogate`, path, "send well-formed Unicode text");
+  }
+}
+
+/**
+ * Returns a plain JSON copy of `value`, or throws {@link IdempotencyKeyError} naming the first
+ * path that JSON cannot carry faithfully. Objects in the copy have a null prototype, so keys such
+ * as `__proto__` stay ordinary data.
+ */
+export function toStrictJson(value: unknown): JsonValue {
+  const seen = new Set<object>();
+  const walk = (v: unknown, path: (string | number)[], inArray: boolean): JsonValue | undefined => {
+    switch (typeof v) {
+      case "string":
+        checkString(v, path, "string");
+        return v;
+      case "number":
+        if (!Number.isFinite(v)) refuse(`the number ${String(v)}`, path, "JSON has no NaN or Infinity; send a finite number or a string");
+        return Object.is(v, -0) ? 0 : v;
+      case "boolean":
+        return v;
+      case "undefined":
+        if (inArray) refuse("undefined inside an array", path, "JSON would turn it into null; use null or drop the element");
+        return undefined;
+      case "bigint":
+        refuse("a BigInt", path, "convert it to a string (or a number if it is below 2^53)");
+      // falls through: refuse() never returns
+      case "function":
+        refuse("a function", path, "send data, not code");
+      // falls through
+      case "symbol":
+        refuse("a symbol", path, "send a string instead");
+    }
+    if (v === null) return null;
+    const obj = v as object;
+    if (typeof (obj as { toJSON?: unknown }).toJSON === "function") {
+      // Date, Buffer, and user classes that say how they serialize: trust them, then walk the result.
+      return walk((obj as { toJSON(key: string): unknown }).toJSON(String(path.at(-1) ?? "")), path, inArray);
+    }
+    if (seen.has(obj)) refuse("a circular reference", path, "break the cycle before calling the tool");
+    seen.add(obj);
+    try {
+      if (Array.isArray(obj)) {
+        return obj.map((item, i) => walk(item, [...path, i], true) as JsonValue);
+      }
+      const proto = Object.getPrototypeOf(obj);
+      if (proto !== Object.prototype && proto !== null) {
+        const name = (proto?.constructor?.name as string | undefined) ?? "object";
+        refuse(`an instance of ${name}`, path, "convert it to a plain object or array first (JSON would lose its contents)");
+      }
+      const out: Record<string, JsonValue> = Object.create(null);
+      for (const key of Object.keys(obj)) {
+        checkString(key, [...path, key], "property name");
+        const child = walk((obj as Record<string, unknown>)[key], [...path, key], false);
+        if (child !== undefined) out[key] = child;
+      }
+      return out;
+    } finally {
+      seen.delete(obj);
+    }
+  };
+  const result = walk(value, [], false);
+  return result === undefined ? null : result;
+}
+
+/**
+ * RFC 8785 canonical JSON of `value` after {@link toStrictJson}: key order, whitespace and
+ * number spelling never change the output.
+ */
+export function canonicalJson(value: unknown): string {
+  return jcs(toStrictJson(value));
+}

@@ -1,0 +1,446 @@
+/**
+ * The engine: `createIdempotency(options).run(call, fn)`.
+ *
+ * What one guarded call does, by what the store holds under its key when the call claims it:
+ *
+ * | store holds                          | the call                                                   | outcome     |
+ * | ------------------------------------ | ---------------------------------------------------------- | ----------- |
+ * | (same key running in this process)   | awaits that run, no store round trip (single flight)       | replayed    |
+ * | nothing, or a record past retention  | claims it, runs `fn` (heartbeat), `complete`               | executed    |
+ * |   ... `fn` throws                    | `release` (retry runs again, same key) or `fail` if final  | failed      |
+ * |   ... `complete` finds a newer token | keeps its value, leaves the newer record alone             | lease_lost  |
+ * | completed, same scope                | returns the recorded value; different args: policy         | replayed / mismatch |
+ * | failed, same scope                   | rethrows the recorded error                                | failed      |
+ * | in_progress, lease alive             | waits (polls with backoff up to `waitMs`) or throws        | (then as above) / in_progress |
+ * | in_progress, lease expired           | takes over (attempt + 1): re-runs `fn`, or `reconcile`     | executed / recovered |
+ * |   ... `onUnknownOutcome: "error"`    | throws {@link IdempotencyOutcomeUnknownError}              | failed      |
+ * | any record of another scope          | throws {@link IdempotencyScopeError}; never replayed       | failed      |
+ * | (store throws)                       | fail-closed: throws, `fn` never runs (or fail-open: runs)  | - / unguarded |
+ *
+ * Every guarded call writes exactly one audit entry with its outcome.
+ */
+import type { AuditEntry, AuditOutcome, AuditSink } from "./audit/entry.js";
+import type { Clock } from "./clock.js";
+import { realSleep, systemClock } from "./clock.js";
+import type { DerivedKey, GuardedCall } from "./derive.js";
+import { deriveKey } from "./derive.js";
+import {
+  IdempotencyInProgressError,
+  IdempotencyLeaseLostError,
+  IdempotencyOutcomeUnknownError,
+  IdempotencyPayloadMismatchError,
+  IdempotencyRecordedError,
+  IdempotencyScopeError,
+  IdempotencyStoreError,
+  isIdempotencyError,
+  toRecordedError,
+} from "./errors.js";
+import type { PolicyDefaults, PolicyTable, ResolvedPolicy, ToolPolicies } from "./policy.js";
+import { createPolicyTable } from "./policy.js";
+import type { CompletedRecord, IdempotencyRecord } from "./record.js";
+import type { Acquired, IdempotencyStore } from "./store.js";
+import { recordable } from "./recordable.js";
+
+/** Options of {@link createIdempotency}. */
+export interface IdempotencyOptions {
+  store: IdempotencyStore;
+  /** Tool name → policy. Tools not listed run unguarded unless `defaults.guard` is `"all"`. */
+  tools?: ToolPolicies;
+  /** Policy fields every tool inherits, and `guard: "listed" | "all"`. */
+  defaults?: PolicyDefaults;
+  /** Where audit entries go (one sink or several). */
+  audit?: AuditSink | readonly AuditSink[];
+  clock?: Clock;
+  /** `"closed"` (default): no claim, no run. `"open"`: run the tool unguarded and audit it so. */
+  onStoreError?: "closed" | "open";
+  /** A sink failed; the call's outcome is unchanged. Default: `console.warn`. */
+  onAuditError?: (error: unknown, entry: AuditEntry) => void;
+  /** Configuration lint and degraded paths. Default: `console.warn`. */
+  onWarning?: (message: string) => void;
+}
+
+/** What `fn` receives. */
+export interface RunContext {
+  /** The idempotency key: forward it upstream (`Idempotency-Key`). Undefined for unguarded tools. */
+  key: string | undefined;
+  /** 1, or more after take-overs of dead claims. */
+  attempt: number;
+  /** Aborted when the caller aborts or this call's lease is lost. */
+  signal: AbortSignal;
+}
+
+/** What a call ended as (the audit entry's outcome for successful calls). */
+export type RunOutcome = Extract<AuditOutcome, "executed" | "replayed" | "recovered" | "mismatch" | "lease_lost" | "unguarded">;
+
+/** What `run` resolves to. */
+export interface RunResult<T> {
+  value: T;
+  key: string | undefined;
+  /** True when `fn` did not run for this call and a recorded value came back. */
+  replayed: boolean;
+  outcome: RunOutcome;
+  attempt: number;
+  /** When the replayed value was recorded (epoch ms). */
+  recordedAt?: number | undefined;
+  responseId?: string | undefined;
+}
+
+/** The engine. */
+export interface Idempotency {
+  run<T>(call: GuardedCall, fn: (ctx: RunContext) => Promise<T> | T): Promise<RunResult<T>>;
+  /** The resolved policy of a tool, or undefined when the tool is unguarded. */
+  policy(action: string): ResolvedPolicy | undefined;
+  /** The key a call would get (throws {@link IdempotencyKeyError} like `run` would). */
+  deriveKey(call: GuardedCall): DerivedKey | undefined;
+  readonly store: IdempotencyStore;
+  readonly audit: readonly AuditSink[];
+  readonly policies: PolicyTable;
+  readonly clock: Clock;
+  /** Flushes audit sinks and closes them and the store. */
+  close(): Promise<void>;
+}
+
+type Settled = { ok: true; result: RunResult<unknown>; fingerprint: string } | { ok: false; error: unknown; final: boolean };
+
+const MAX_POLL_MS = 250;
+
+/**
+ * Creates the engine.
+ *
+ * @example
+ * ```ts
+ * import { createIdempotency, MemoryStore } from "@agent-idempotency/core";
+ * const idempotency = createIdempotency({
+ *   store: new MemoryStore(),
+ *   tools: { book_calendar: { identity: ["user_id", "slot"] } },
+ * });
+ * const out = await idempotency.run(
+ *   { action: "book_calendar", args: { user_id: "u_1", slot: "2026-12-01T10:00:00Z" }, sessionId: "s-1" },
+ *   async ({ key }) => ({ booking_id: `b_${key!.slice(0, 6)}` }),
+ * );
+ * ```
+ */
+export function createIdempotency(options: IdempotencyOptions): Idempotency {
+  const { store } = options;
+  const clock = options.clock ?? systemClock;
+  const sleep = (ms: number, signal?: AbortSignal) => (clock.sleep ?? realSleep)(ms, signal);
+  const warn = options.onWarning ?? ((m: string) => console.warn(`[agent-idempotency] ${m}`));
+  const onAuditError = options.onAuditError ?? ((e: unknown) => console.warn("[agent-idempotency] audit sink failed:", e));
+  const sinks: readonly AuditSink[] = options.audit === undefined ? [] : Array.isArray(options.audit) ? options.audit : [options.audit as AuditSink];
+  const policies = createPolicyTable(options.tools, options.defaults, warn);
+  const failOpen = options.onStoreError === "open";
+  const inflight = new Map<string, { scope: string; settled: Promise<Settled> }>();
+
+  async function audit(entry: AuditEntry): Promise<void> {
+    for (const sink of sinks) {
+      try {
+        await sink.write(entry);
+      } catch (error) {
+        try {
+          onAuditError(error, entry);
+        } catch {
+          // a reporting hook that throws must not change the call's outcome either
+        }
+      }
+    }
+  }
+
+  async function storeOp<T>(op: string, key: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (cause) {
+      if (isIdempotencyError(cause, "STORE_FAILED") || isIdempotencyError(cause, "STORE_UNAVAILABLE")) throw cause;
+      throw new IdempotencyStoreError(`${op} failed for key ${key}`, { cause });
+    }
+  }
+
+  function isFinal(policy: ResolvedPolicy, call: GuardedCall, error: unknown): boolean {
+    if (call.passthrough?.(error)) return false;
+    const c = policy.cacheErrors;
+    if (typeof c !== "function") return c;
+    try {
+      return c(error) === true;
+    } catch {
+      return false;
+    }
+  }
+
+  function responseIdOf(policy: ResolvedPolicy, value: unknown, action: string): string | undefined {
+    if (!policy.responseId) return undefined;
+    try {
+      const id = policy.responseId(value);
+      return id === undefined || id === null ? undefined : String(id);
+    } catch (e) {
+      warn(`responseId of ${action} threw (${(e as Error)?.message}); the audit entry has no response_id`);
+      return undefined;
+    }
+  }
+
+  async function runGuarded<T>(
+    call: GuardedCall,
+    policy: ResolvedPolicy,
+    d: DerivedKey,
+    fn: (ctx: RunContext) => Promise<T> | T,
+  ): Promise<RunResult<T>> {
+    const started = clock.now();
+    let attempt = 1;
+    let responseId: string | undefined;
+    const write = (outcome: AuditOutcome) =>
+      audit({
+        ts: clock.now(),
+        action_type: call.action,
+        idempotency_key: d.key,
+        response_id: responseId,
+        outcome,
+        session_id: d.sessionId,
+        tool_call_id: call.toolCallId,
+        fingerprint: d.fingerprint,
+        attempt,
+        duration_ms: Math.max(0, clock.now() - started),
+      });
+    const replay = async (record: CompletedRecord): Promise<RunResult<T>> => {
+      attempt = record.attempt;
+      responseId = record.responseId;
+      let outcome: RunOutcome = "replayed";
+      if (record.fingerprint !== d.fingerprint) {
+        outcome = "mismatch";
+        if (policy.onPayloadMismatch === "error") {
+          await write("mismatch");
+          throw new IdempotencyPayloadMismatchError(d.key, record);
+        }
+      }
+      await write(outcome);
+      return { value: record.value as T, key: d.key, replayed: true, outcome, attempt, recordedAt: record.completedAt, responseId };
+    };
+    const refuse = async (outcome: AuditOutcome, error: Error): Promise<never> => {
+      await write(outcome);
+      throw error;
+    };
+
+    const deadline = started + policy.waitMs;
+    let pause = 5;
+    for (;;) {
+      let claimed;
+      try {
+        claimed = await storeOp("claim", d.key, () =>
+          store.claim(d.key, {
+            scope: d.scope,
+            action: call.action,
+            fingerprint: d.fingerprint,
+            now: clock.now(),
+            leaseMs: policy.leaseMs,
+            retentionMs: policy.ttlMs,
+            takeover: policy.onUnknownOutcome !== "error",
+          }),
+        );
+      } catch (error) {
+        if (!failOpen) return refuse("failed", error as Error);
+        warn(`store unavailable for ${call.action} (key ${d.key}); running unguarded because onStoreError is "open"`);
+        const value = await fn({ key: d.key, attempt, signal: call.signal ?? new AbortController().signal });
+        await write("unguarded");
+        return { value, key: d.key, replayed: false, outcome: "unguarded", attempt };
+      }
+
+      if (claimed.outcome === "claimed") {
+        attempt = claimed.claim.attempt;
+        return execute(call, policy, d, fn, claimed.claim, claimed.previous, write, (id) => (responseId = id));
+      }
+
+      const record: IdempotencyRecord = claimed.record;
+      attempt = record.attempt;
+      if (record.scope !== d.scope) return refuse("failed", new IdempotencyScopeError(d.key, record));
+      if (record.status === "completed") return replay(record);
+      if (record.status === "failed") {
+        return refuse("failed", new IdempotencyRecordedError(d.key, record.error, record));
+      }
+      // in_progress
+      const now = clock.now();
+      if (record.leaseUntil <= now) {
+        // Only reached with onUnknownOutcome "error": the store left the dead claim alone.
+        return refuse("failed", new IdempotencyOutcomeUnknownError(d.key, record));
+      }
+      if (policy.onInProgress === "error") return refuse("in_progress", new IdempotencyInProgressError(d.key, record));
+      if (now >= deadline || call.signal?.aborted) {
+        return refuse("in_progress", new IdempotencyInProgressError(d.key, record, `key ${d.key} is still in progress after waiting ${now - started} ms; retry later`));
+      }
+      // Poll: the record can complete, fail, be released or expire; each claim round trip sees which.
+      await sleep(Math.max(1, Math.min(pause, deadline - now, record.leaseUntil - now + 1)), call.signal);
+      pause = Math.min(pause * 2, MAX_POLL_MS);
+    }
+  }
+
+  async function execute<T>(
+    call: GuardedCall,
+    policy: ResolvedPolicy,
+    d: DerivedKey,
+    fn: (ctx: RunContext) => Promise<T> | T,
+    claim: Acquired,
+    previous: IdempotencyRecord | undefined,
+    write: (outcome: AuditOutcome) => Promise<void>,
+    setResponseId: (id: string | undefined) => void,
+  ): Promise<RunResult<T>> {
+    const attempt = claim.attempt;
+    const base = { key: d.key, replayed: false, attempt } as const;
+
+    // A take-over: the previous holder died without an outcome. Ask upstream first if we can.
+    if (previous?.status === "in_progress" && typeof policy.onUnknownOutcome === "function") {
+      let found: { result: unknown } | undefined;
+      try {
+        found = await policy.onUnknownOutcome({ key: d.key, args: d.args, record: previous });
+      } catch (cause) {
+        // Still unknown: give the claim back as already expired, so the next retry reconciles again.
+        await store.heartbeat(claim, { now: clock.now(), leaseMs: 0 }).catch(() => false);
+        await write("failed");
+        throw new IdempotencyOutcomeUnknownError(d.key, previous, { cause });
+      }
+      if (found) {
+        const value = found.result as T;
+        const responseId = responseIdOf(policy, value, call.action);
+        setResponseId(responseId);
+        const ok = await finish(claim, () => store.complete(claim, { value: recordable(value, call.action, warn), responseId, now: clock.now(), ttlMs: policy.ttlMs }));
+        await write(ok ? "recovered" : "lease_lost");
+        return { ...base, value, outcome: ok ? "recovered" : "lease_lost", responseId };
+      }
+    }
+
+    const controller = new AbortController();
+    const onCallerAbort = () => controller.abort(call.signal?.reason);
+    if (call.signal?.aborted) onCallerAbort();
+    call.signal?.addEventListener("abort", onCallerAbort, { once: true });
+    let beat: Promise<unknown> = Promise.resolve();
+    const timer = setInterval(() => {
+      beat = beat.then(async () => {
+        const ok = await store.heartbeat(claim, { now: clock.now(), leaseMs: policy.leaseMs }).catch(() => true);
+        if (!ok) controller.abort(new IdempotencyLeaseLostError(d.key));
+      });
+    }, Math.max(1, Math.floor(policy.leaseMs / 3)));
+    timer.unref?.();
+    const stopBeating = async () => {
+      clearInterval(timer);
+      call.signal?.removeEventListener("abort", onCallerAbort);
+      await beat;
+    };
+
+    let value: T;
+    try {
+      value = await fn({ key: d.key, attempt, signal: controller.signal });
+    } catch (error) {
+      await stopBeating();
+      const final = isFinal(policy, call, error);
+      await (final
+        ? store.fail(claim, { error: recordable(toRecordedError(error), call.action, warn) as never, now: clock.now(), ttlMs: policy.ttlMs })
+        : store.release(claim)
+      ).catch((e) => warn(`could not ${final ? "record the failure" : "release the claim"} of key ${d.key}: ${(e as Error)?.message}; it expires with its lease`));
+      await write("failed");
+      throw error;
+    }
+    await stopBeating();
+    const responseId = responseIdOf(policy, value, call.action);
+    setResponseId(responseId);
+    let ok: boolean;
+    try {
+      ok = await finish(claim, () => store.complete(claim, { value: recordable(value, call.action, warn), responseId, now: clock.now(), ttlMs: policy.ttlMs }));
+    } catch (e) {
+      // The effect happened; hiding the value would make the agent retry. The claim stays in
+      // progress, so a retry after the lease sees an unknown outcome (same key upstream, or reconcile).
+      warn(`${call.action}: the tool ran but its outcome could not be recorded for key ${d.key}: ${(e as Error)?.message}`);
+      ok = true;
+    }
+    await write(ok ? "executed" : "lease_lost");
+    return { ...base, value, outcome: ok ? "executed" : "lease_lost", responseId };
+  }
+
+  /** Completes with a few retries: a store hiccup right after the effect should not lose it. */
+  async function finish(claim: Acquired, op: () => Promise<boolean>): Promise<boolean> {
+    for (let i = 0; ; i++) {
+      try {
+        return await storeOp("complete", claim.key, op);
+      } catch (e) {
+        if (i >= 2) throw e;
+        await sleep(20 * 4 ** i);
+      }
+    }
+  }
+
+  async function run<T>(call: GuardedCall, fn: (ctx: RunContext) => Promise<T> | T): Promise<RunResult<T>> {
+    const policy = policies.get(call.action);
+    if (!policy) {
+      const started = clock.now();
+      const value = await fn({ key: undefined, attempt: 1, signal: call.signal ?? new AbortController().signal });
+      await audit({
+        ts: clock.now(),
+        action_type: call.action,
+        outcome: "unguarded",
+        session_id: call.sessionId ?? call.scope ?? "",
+        tool_call_id: call.toolCallId,
+        fingerprint: "",
+        attempt: 1,
+        duration_ms: Math.max(0, clock.now() - started),
+      });
+      return { value, key: undefined, replayed: false, outcome: "unguarded", attempt: 1 };
+    }
+    const d = deriveKey(call, policy);
+
+    for (;;) {
+      // Single flight: a call already running under this key in this process is awaited, not
+      // raced through the store. Registered synchronously, before the first await.
+      const running = inflight.get(d.key);
+      if (running && running.scope === d.scope) {
+        const started = clock.now();
+        const settled = await running.settled;
+        if (!settled.ok) {
+          if (settled.final) throw settled.error;
+          continue; // the leader failed and released: this call is a retry of its own
+        }
+        const r = settled.result;
+        const mismatch = settled.fingerprint !== d.fingerprint;
+        const entry = {
+          ts: clock.now(),
+          action_type: call.action,
+          idempotency_key: d.key,
+          response_id: r.responseId,
+          outcome: (mismatch ? "mismatch" : "replayed") as RunOutcome,
+          session_id: d.sessionId,
+          tool_call_id: call.toolCallId,
+          fingerprint: d.fingerprint,
+          attempt: r.attempt,
+          duration_ms: Math.max(0, clock.now() - started),
+        };
+        await audit(entry);
+        if (mismatch && policy.onPayloadMismatch === "error") throw new IdempotencyPayloadMismatchError(d.key, undefined);
+        return { ...(r as RunResult<T>), replayed: true, outcome: entry.outcome, recordedAt: r.recordedAt ?? clock.now() };
+      }
+      const promise = runGuarded(call, policy, d, fn);
+      const settled: Promise<Settled> = promise.then(
+        (result) => ({ ok: true as const, result, fingerprint: d.fingerprint }),
+        (error) => ({ ok: false as const, error, final: error instanceof IdempotencyRecordedError || (!isIdempotencyError(error) && isFinal(policy, call, error)) }),
+      );
+      const slot = { scope: d.scope, settled };
+      inflight.set(d.key, slot);
+      void settled.then(() => {
+        if (inflight.get(d.key) === slot) inflight.delete(d.key);
+      });
+      return promise;
+    }
+  }
+
+  return {
+    run,
+    policy: (action) => policies.get(action),
+    deriveKey(call) {
+      const p = policies.get(call.action);
+      return p ? deriveKey(call, p) : undefined;
+    },
+    store,
+    audit: sinks,
+    policies,
+    clock,
+    async close() {
+      for (const sink of sinks) {
+        await sink.flush?.().catch(() => undefined);
+        await sink.close?.().catch(() => undefined);
+      }
+      await store.close();
+    },
+  };
+}

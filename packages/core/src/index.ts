@@ -1,0 +1,46 @@
+export { canonicalJson, toStrictJson } from "./canonical.js";
+export type { JsonValue } from "./canonical.js";
+export { fingerprint, idempotencyKey, isVolatileFieldName, parsePath, readPath, selectIdentity } from "./key.js";
+export type { KeyParts } from "./key.js";
+export { compose, isoInstant, lowercase, normalizers, number, trim } from "./normalize.js";
+export type { Normalizer } from "./normalize.js";
+export { deriveKey, normalizeArgs } from "./derive.js";
+export type { DerivedKey, GuardedCall } from "./derive.js";
+export { createPolicyTable, DEFAULT_LEASE_MS, DEFAULT_TTL_MS, resolvePolicy } from "./policy.js";
+export type { PolicyDefaults, PolicyTable, Reconcile, ResolvedPolicy, ToolPolicies, ToolPolicy } from "./policy.js";
+export { realSleep, systemClock } from "./clock.js";
+export type { Clock } from "./clock.js";
+export { decideClaim, isLeaseLive, newInProgressRecord, newToken } from "./lease.js";
+export type { ClaimDecision } from "./lease.js";
+export { isIdempotencyRecord, isRetentionExpired, physicalExpiry, RECORD_VERSION, RecordStatus } from "./record.js";
+export type { CompletedRecord, FailedRecord, IdempotencyRecord, InProgressRecord } from "./record.js";
+export type { Acquired, ClaimRequest, ClaimResult, Completion, Failure, IdempotencyStore, ListOptions } from "./store.js";
+export { createIdempotency } from "./engine.js";
+export type { Idempotency, IdempotencyOptions, RunContext, RunOutcome, RunResult } from "./engine.js";
+export {
+  IdempotencyError,
+  IdempotencyInProgressError,
+  IdempotencyKeyError,
+  IdempotencyLeaseLostError,
+  IdempotencyOutcomeUnknownError,
+  IdempotencyPayloadMismatchError,
+  IdempotencyPolicyError,
+  IdempotencyRecordedError,
+  IdempotencyRecordTooLargeError,
+  IdempotencyScopeError,
+  IdempotencyStoreError,
+  isIdempotencyError,
+  toRecordedError,
+} from "./errors.js";
+export type { ErrorCode, RecordedError } from "./errors.js";
+export { KeyvBackedStore } from "./keyv-store.js";
+export type { AtomicOps, KeyvBackedStoreOptions } from "./keyv-store.js";
+export { KeyvStore } from "./generic-keyv-store.js";
+export { MemoryStore } from "./memory-store.js";
+export type { MemoryStoreOptions } from "./memory-store.js";
+export { AuditOutcome, inRange } from "./audit/entry.js";
+export type { AuditEntry, AuditQuery, AuditSink } from "./audit/entry.js";
+export { MemoryAuditLog } from "./audit/memory-audit-log.js";
+export { JsonlAuditLog } from "./audit/jsonl-audit-log.js";
+export { auditReport, emptyCounts } from "./audit/report.js";
+export type { ActionWithSeveralKeys, AuditFlag, AuditReport, AuditReportOptions, KeyWithSeveralResponses, OutcomeCounts } from "./audit/report.js";

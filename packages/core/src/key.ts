@@ -1,0 +1,119 @@
+/**
+ * Keys from the semantic identity of a call:
+ *
+ * ```
+ * key         = sha256( JCS({ action, scope, identity }) ).hex.slice(0, 32)   // 128 bits
+ * fingerprint = sha256( JCS(arguments) ).hex.slice(0, 32)
+ * ```
+ *
+ * Never a timestamp, a random id or the `tool_call_id`: a retry must land on the same key.
+ */
+import { createHash } from "node:crypto";
+import { canonicalJson } from "./canonical.js";
+import { IdempotencyKeyError } from "./errors.js";
+
+/** The three parts of a key. */
+export interface KeyParts {
+  action: string;
+  scope: string;
+  identity: unknown;
+}
+
+function sha256Hex32(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex").slice(0, 32);
+}
+
+/** The idempotency key of `{ action, scope, identity }`: 32 lowercase hex characters. */
+export function idempotencyKey(parts: KeyParts): string {
+  if (typeof parts.action !== "string" || parts.action === "") {
+    throw new IdempotencyKeyError("the action (tool name) must be a non-empty string");
+  }
+  if (typeof parts.scope !== "string") {
+    throw new IdempotencyKeyError(`the scope for ${parts.action} must be a string (a session or turn id)`);
+  }
+  return sha256Hex32(canonicalJson({ action: parts.action, scope: parts.scope, identity: parts.identity }));
+}
+
+/** sha256 of the canonical arguments, to notice one key arriving with different arguments. */
+export function fingerprint(args: unknown): string {
+  return sha256Hex32(canonicalJson(args));
+}
+
+/** Splits `"slot.start"` or `"items[0].id"` into path segments. */
+export function parsePath(path: string): (string | number)[] {
+  const segments: (string | number)[] = [];
+  for (const part of path.split(".")) {
+    const m = /^([^[\]]*)((?:\[\d+\])*)$/.exec(part);
+    if (!m || (m[1] === "" && !m[2])) {
+      throw new IdempotencyKeyError(`"${path}" is not a field path; write it like "user_id", "slot.start" or "items[0].id"`, { field: path });
+    }
+    if (m[1] !== "") segments.push(m[1]!);
+    for (const idx of m[2]!.matchAll(/\[(\d+)\]/g)) segments.push(Number(idx[1]));
+  }
+  return segments;
+}
+
+const own = (obj: object, key: string | number) => Object.prototype.hasOwnProperty.call(obj, key);
+
+/** The value at `path`, or `found: false` when any segment is missing or `undefined`. */
+export function readPath(value: unknown, path: string): { found: boolean; value?: unknown } {
+  let cur: unknown = value;
+  for (const seg of parsePath(path)) {
+    if (cur === null || typeof cur !== "object" || !own(cur, seg)) return { found: false };
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return cur === undefined ? { found: false } : { found: true, value: cur };
+}
+
+/** A copy of `value` with the value at `path` replaced (missing paths are left alone). */
+export function updatePath(value: unknown, path: string, fn: (v: unknown) => unknown): unknown {
+  const segs = parsePath(path);
+  const go = (cur: unknown, i: number): unknown => {
+    if (i === segs.length) return fn(cur);
+    if (cur === null || typeof cur !== "object" || !own(cur, segs[i]!)) return cur;
+    const copy = (Array.isArray(cur) ? [...cur] : { ...(cur as object) }) as Record<string | number, unknown>;
+    copy[segs[i]!] = go((cur as Record<string | number, unknown>)[segs[i]!], i + 1);
+    return copy;
+  };
+  return go(value, 0);
+}
+
+/**
+ * What a policy's `identity` selects from the arguments: the whole arguments by default; with
+ * field paths, an object from each path to its value (a missing field is an error, never a
+ * silent `null` that would put every call lacking it on one key); with a function, its result.
+ */
+export function selectIdentity(
+  args: unknown,
+  identity: readonly string[] | ((args: any) => unknown) | undefined,
+  action: string,
+): unknown {
+  if (identity === undefined) return args;
+  if (typeof identity === "function") {
+    const out = identity(args);
+    if (out === undefined) {
+      throw new IdempotencyKeyError(`the identity function of ${action} returned undefined; return the values that make a call distinct`);
+    }
+    return out;
+  }
+  const selected: Record<string, unknown> = {};
+  for (const path of identity) {
+    const got = readPath(args, path);
+    if (!got.found) {
+      throw new IdempotencyKeyError(
+        `${action}: the identity field "${path}" is missing from the arguments; the model must send it, or remove it from the policy's identity`,
+        { field: path },
+      );
+    }
+    selected[path] = got.value;
+  }
+  return selected;
+}
+
+const VOLATILE = /(^|[_\-.\s]|[a-z](?=[A-Z]))(timestamp|time_?stamp|now|nonce|request_?id|req_?id|uuid|guid|trace_?id|span_?id|random|salt|created_?at|sent_?at|ts)$/i;
+
+/** True when a field name looks like it changes on every call (and would make every retry a new key). */
+export function isVolatileFieldName(path: string): boolean {
+  const last = path.split(".").at(-1)!.replace(/\[\d+\]$/, "");
+  return VOLATILE.test(last);
+}

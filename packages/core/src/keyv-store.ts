@@ -1,0 +1,263 @@
+/**
+ * An {@link IdempotencyStore} on any Keyv adapter plus four atomic primitives.
+ *
+ * Keyv has no set-if-absent and no compare-and-set, so each backend supplies {@link AtomicOps}
+ * on its own client (SQL statements, a Redis script), working on the very rows Keyv owns: same
+ * key prefix, same value encoding (`keyv.serialize({ value: record, expires })`). Keyv itself
+ * still reads and lists those records, and cleans up expired ones.
+ *
+ * Every state change is a compare-and-set against the exact encoded value this claim last wrote.
+ * That value contains the fencing token, so the comparison is an ownership check in one statement;
+ * a stale holder's write matches nothing.
+ */
+import type Keyv from "keyv";
+import { IdempotencyStoreError, isIdempotencyError } from "./errors.js";
+import { decideClaim, newInProgressRecord } from "./lease.js";
+import type { CompletedRecord, FailedRecord, IdempotencyRecord, InProgressRecord } from "./record.js";
+import { isIdempotencyRecord, physicalExpiry } from "./record.js";
+import type { Acquired, ClaimRequest, ClaimResult, Completion, Failure, IdempotencyStore, ListOptions } from "./store.js";
+
+/** The atomic primitives a backend provides. `key` is the Keyv key (namespace prefix included). */
+export interface AtomicOps {
+  /** Writes `raw` unless the key exists; else returns the existing raw value (undefined if it vanished meanwhile). */
+  insertIfAbsent(key: string, raw: string, expiresAt: number): Promise<{ inserted: true } | { inserted: false; existing: string | undefined }>;
+  /** Replaces the value only if it is exactly `expected`. */
+  compareAndSet(key: string, expected: string, raw: string, expiresAt: number): Promise<boolean>;
+  /** Deletes the key only if its value is exactly `expected`. */
+  compareAndDelete(key: string, expected: string): Promise<boolean>;
+  /** Reads the raw value without deleting anything. */
+  get(key: string): Promise<string | undefined>;
+  /** Lists raw values under the prefix (optional). */
+  list?(prefix: string, options?: ListOptions): AsyncIterable<string>;
+  /** Deletes records under the prefix whose physical expiry is at or before `before` (optional). */
+  purge?(prefix: string, before: number): Promise<number>;
+  /** Creates tables, loads scripts; must be idempotent. */
+  setup?(): Promise<void>;
+  close?(): Promise<void>;
+}
+
+/** Options of {@link KeyvBackedStore}. */
+export interface KeyvBackedStoreOptions {
+  keyv: Keyv;
+  atomic: AtomicOps;
+  /** Shown in error messages: `[agent-idempotency] [store-redis] …`. */
+  name: string;
+}
+
+interface ClaimState {
+  raw: string;
+  /** How long the record outlives its lease, kept across heartbeats. */
+  retentionMs: number;
+  /** Operations on one claim run in order, so a heartbeat never races its own complete. */
+  tail: Promise<unknown>;
+}
+
+const MAX_CLAIM_ROUNDS = 16;
+
+/**
+ * The shared implementation behind `MemoryStore`, `KeyvStore` and every store package.
+ * Constructing it does no I/O; `setup()` runs once, on first use or when called.
+ */
+export class KeyvBackedStore implements IdempotencyStore {
+  /** The Keyv instance whose rows hold the records: use it to read them the Keyv way. */
+  readonly keyv: Keyv;
+  protected readonly atomic: AtomicOps;
+  readonly storeName: string;
+  #claims = new WeakMap<Acquired, ClaimState>();
+  #ready: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: KeyvBackedStoreOptions) {
+    this.keyv = options.keyv;
+    this.atomic = options.atomic;
+    this.storeName = options.name;
+  }
+
+  /** Creates what the backend needs (tables, scripts). Idempotent; called on first use. */
+  setup(): Promise<void> {
+    this.#ready ??= (async () => {
+      try {
+        await this.atomic.setup?.();
+      } catch (cause) {
+        this.#ready = undefined; // let a later call try again once the backend is back
+        throw this.#wrap("setup", undefined, cause);
+      }
+    })();
+    return this.#ready;
+  }
+
+  async claim(key: string, req: ClaimRequest): Promise<ClaimResult> {
+    return this.#op("claim", key, async () => {
+      const k = this.keyvKey(key);
+      for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
+        const fresh = newInProgressRecord(key, req, 1);
+        const freshRaw = await this.encode(fresh, req.retentionMs);
+        const ins = await this.atomic.insertIfAbsent(k, freshRaw, physicalExpiry(fresh, req.retentionMs));
+        if (ins.inserted) return this.#acquired(fresh, freshRaw, req.retentionMs);
+        if (ins.existing === undefined) continue; // deleted between our insert and read: try again
+        const existing = await this.decode(key, ins.existing);
+        const decision = decideClaim(existing, req);
+        if (decision === "existing") return { outcome: "existing", record: existing };
+        const next = decision === "takeover" ? newInProgressRecord(key, req, existing.attempt + 1) : fresh;
+        const nextRaw = next === fresh ? freshRaw : await this.encode(next, req.retentionMs);
+        if (await this.atomic.compareAndSet(k, ins.existing, nextRaw, physicalExpiry(next, req.retentionMs))) {
+          return { ...this.#acquired(next, nextRaw, req.retentionMs), previous: existing };
+        }
+        // Another caller changed the record between our read and our write: look again.
+      }
+      throw new IdempotencyStoreError(`[${this.storeName}] claim gave up for key ${key}: the record kept changing`);
+    });
+  }
+
+  complete(claim: Acquired, outcome: Completion): Promise<boolean> {
+    const record: CompletedRecord = {
+      ...this.#base(claim),
+      status: "completed",
+      value: outcome.value,
+      responseId: outcome.responseId,
+      completedAt: outcome.now,
+      expiresAt: outcome.now + outcome.ttlMs,
+    };
+    return this.#replace("complete", claim, record, true);
+  }
+
+  fail(claim: Acquired, failure: Failure): Promise<boolean> {
+    const record: FailedRecord = {
+      ...this.#base(claim),
+      status: "failed",
+      error: failure.error,
+      completedAt: failure.now,
+      expiresAt: failure.now + failure.ttlMs,
+    };
+    return this.#replace("fail", claim, record, true);
+  }
+
+  heartbeat(claim: Acquired, lease: { now: number; leaseMs: number }): Promise<boolean> {
+    const record: InProgressRecord = { ...claim.record, leaseUntil: lease.now + lease.leaseMs };
+    return this.#replace("heartbeat", claim, record, false).then((ok) => {
+      if (ok) (claim.record as { leaseUntil: number }).leaseUntil = record.leaseUntil;
+      return ok;
+    });
+  }
+
+  release(claim: Acquired): Promise<boolean> {
+    return this.#serial("release", claim, async (state) => {
+      const ok = await this.atomic.compareAndDelete(this.keyvKey(claim.key), state.raw);
+      if (ok) this.#claims.delete(claim);
+      return ok;
+    });
+  }
+
+  async get(key: string): Promise<IdempotencyRecord | undefined> {
+    return this.#op("get", key, async () => {
+      const raw = await this.atomic.get(this.keyvKey(key));
+      return raw === undefined ? undefined : this.decode(key, raw);
+    });
+  }
+
+  async *list(options?: ListOptions): AsyncIterable<IdempotencyRecord> {
+    if (!this.atomic.list) throw new IdempotencyStoreError(`[${this.storeName}] list is not supported`);
+    await this.setup();
+    for await (const raw of this.atomic.list(this.keyvKey(""), options)) {
+      const decoded = await this.keyv.deserialize?.(raw);
+      if (decoded && isIdempotencyRecord(decoded.value)) yield decoded.value;
+    }
+  }
+
+  async purge(options: { before: number }): Promise<number> {
+    if (!this.atomic.purge) throw new IdempotencyStoreError(`[${this.storeName}] purge is not supported`);
+    return this.#op("purge", undefined, () => this.atomic.purge!(this.keyvKey(""), options.before));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.atomic.close?.();
+  }
+
+  /** The key as Keyv stores it: `namespace:key`, exactly as `keyv.get(key)` looks it up. */
+  keyvKey(key: string): string {
+    const ns = this.keyv.namespace;
+    return this.keyv.useKeyPrefix && ns ? `${ns}:${key}` : key;
+  }
+
+  /** Keyv's value encoding: `{ value, expires }` through the instance's serializer. */
+  protected async encode(record: IdempotencyRecord, retentionMs: number): Promise<string> {
+    const data = { value: record, expires: physicalExpiry(record, retentionMs) };
+    const raw = this.keyv.serialize ? await this.keyv.serialize(data) : JSON.stringify(data);
+    if (typeof raw !== "string") throw new IdempotencyStoreError(`[${this.storeName}] the Keyv serializer must return a string`);
+    return raw;
+  }
+
+  protected async decode(key: string, raw: string): Promise<IdempotencyRecord> {
+    const data = this.keyv.deserialize ? await this.keyv.deserialize<IdempotencyRecord>(raw) : JSON.parse(raw);
+    if (!data || !isIdempotencyRecord(data.value)) {
+      throw new IdempotencyStoreError(`[${this.storeName}] the value under key ${key} is not an idempotency record; is another application using this namespace?`);
+    }
+    return data.value;
+  }
+
+  #acquired(record: InProgressRecord, raw: string, retentionMs: number): ClaimResult {
+    const claim: Acquired = { key: record.key, token: record.token, attempt: record.attempt, record };
+    this.#claims.set(claim, { raw, retentionMs, tail: Promise.resolve() });
+    return { outcome: "claimed", claim };
+  }
+
+  #base(claim: Acquired) {
+    const { status: _status, leaseUntil: _leaseUntil, ...base } = claim.record;
+    return base;
+  }
+
+  #replace(op: string, claim: Acquired, record: IdempotencyRecord, final: boolean): Promise<boolean> {
+    return this.#serial(op, claim, async (state) => {
+      const raw = await this.encode(record, state.retentionMs);
+      const expiresAt = physicalExpiry(record, state.retentionMs);
+      const ok = await this.atomic.compareAndSet(this.keyvKey(claim.key), state.raw, raw, expiresAt);
+      if (ok && final) this.#claims.delete(claim);
+      else if (ok) state.raw = raw;
+      return ok;
+    });
+  }
+
+  /** Runs operations on one claim in order, each a compare-and-set against the value it last wrote. */
+  #serial(op: string, claim: Acquired, fn: (state: ClaimState) => Promise<boolean>): Promise<boolean> {
+    const known = this.#claims.get(claim);
+    const run = known
+      ? known.tail.then(() => (this.#claims.get(claim) === known ? this.#op(op, claim.key, () => fn(known)) : false))
+      : this.#op(op, claim.key, async () => {
+          const state = await this.#adopt(claim);
+          return state ? fn(state) : false;
+        });
+    if (known) known.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * A claim this instance did not hand out, or one it already finished: it is still ours only if
+   * the stored record is in progress under the same token. Costs one extra read.
+   */
+  async #adopt(claim: Acquired): Promise<ClaimState | undefined> {
+    const raw = await this.atomic.get(this.keyvKey(claim.key));
+    if (raw === undefined) return undefined;
+    const data = this.keyv.deserialize ? await this.keyv.deserialize<IdempotencyRecord>(raw) : JSON.parse(raw);
+    const current = data?.value;
+    if (!isIdempotencyRecord(current) || current.status !== "in_progress" || current.token !== claim.token) return undefined;
+    const retentionMs = typeof data?.expires === "number" ? Math.max(0, data.expires - current.leaseUntil) : 0;
+    return { raw, retentionMs, tail: Promise.resolve() };
+  }
+
+  async #op<T>(op: string, key: string | undefined, fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new IdempotencyStoreError(`[${this.storeName}] ${op} after close()`);
+    try {
+      await this.setup();
+      return await fn();
+    } catch (cause) {
+      throw this.#wrap(op, key, cause);
+    }
+  }
+
+  #wrap(op: string, key: string | undefined, cause: unknown): Error {
+    if (isIdempotencyError(cause)) return cause;
+    return new IdempotencyStoreError(`[${this.storeName}] ${op} failed${key === undefined ? "" : ` for key ${key}`}`, { cause });
+  }
+}

@@ -1,0 +1,5 @@
+export { describeStoreConformance } from "./conformance.js";
+export type { CaseContext } from "./conformance.js";
+export type { StoreHarness, TestApi } from "./harness.js";
+export { FakeClock } from "./fake-clock.js";
+export { claimRequest, T0 } from "./cases/util.js";
