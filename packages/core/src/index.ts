@@ -44,3 +44,5 @@ export { MemoryAuditLog } from "./audit/memory-audit-log.js";
 export { JsonlAuditLog } from "./audit/jsonl-audit-log.js";
 export { auditReport, emptyCounts } from "./audit/report.js";
 export type { ActionWithSeveralKeys, AuditFlag, AuditReport, AuditReportOptions, KeyWithSeveralResponses, OutcomeCounts } from "./audit/report.js";
+export { createAuditLog, createStore } from "./create-store.js";
+export type { ModuleLoader } from "./create-store.js";

@@ -3,3 +3,5 @@ export type { CaseContext } from "./conformance.js";
 export type { StoreHarness, TestApi } from "./harness.js";
 export { FakeClock } from "./fake-clock.js";
 export { claimRequest, T0 } from "./cases/util.js";
+export { crossProcessRace } from "./cross-process.js";
+export type { CrossProcessOptions, CrossProcessResult, StoreSpec } from "./cross-process.js";

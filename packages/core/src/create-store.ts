@@ -1,0 +1,151 @@
+/**
+ * Store and audit-log URIs to instances: `memory:`, `sqlite:PATH`, `postgres://…`, `redis://…`,
+ * and for audit logs also `jsonl:PATH`. Core depends on no store package, so the matching package
+ * is imported when its scheme is used; a missing one is an error that names what to install.
+ *
+ * Options that are not connection settings travel as query parameters and are removed before
+ * the URI reaches the driver: `?table=&schema=&namespace=` (Postgres), `?prefix=&namespace=`
+ * (Redis), `?table=&namespace=` (SQLite).
+ */
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { AuditSink } from "./audit/entry.js";
+import { JsonlAuditLog } from "./audit/jsonl-audit-log.js";
+import { MemoryAuditLog } from "./audit/memory-audit-log.js";
+import { IdempotencyStoreError } from "./errors.js";
+import { MemoryStore } from "./memory-store.js";
+import type { IdempotencyStore } from "./store.js";
+
+type Ctor<T> = new (options: Record<string, unknown>) => T;
+
+/** How `createStore` loads a store package; override to resolve from somewhere else. */
+export type ModuleLoader = (specifier: string) => Promise<Record<string, unknown>>;
+
+async function defaultLoader(specifier: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(specifier)) as Record<string, unknown>;
+  } catch (first) {
+    if ((first as { code?: string }).code !== "ERR_MODULE_NOT_FOUND" || !String((first as Error).message).includes(specifier)) throw first;
+    // Not visible from core's own folder (pnpm keeps packages apart): try from the application.
+    const fromApp = createRequire(join(process.cwd(), "package.json"));
+    return (await import(pathToFileURL(fromApp.resolve(specifier)).href)) as Record<string, unknown>;
+  }
+}
+
+async function load<T>(pkg: string, name: string, scheme: string, loader: ModuleLoader): Promise<Ctor<T>> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = await loader(pkg);
+  } catch (cause) {
+    throw new IdempotencyStoreError(
+      `${scheme} URIs need ${pkg}: install it next to @agent-idempotency/core (pnpm add ${pkg})`,
+      { cause, code: "STORE_UNAVAILABLE" },
+    );
+  }
+  const ctor = mod[name];
+  if (typeof ctor !== "function") {
+    throw new IdempotencyStoreError(`${pkg} does not export ${name}; install a version that matches @agent-idempotency/core`, { code: "STORE_UNAVAILABLE" });
+  }
+  return ctor as Ctor<T>;
+}
+
+/** Splits our own query parameters off a connection URI. */
+function splitParams(uri: string, ours: readonly string[]): { uri: string; params: Record<string, string> } {
+  const u = new URL(uri);
+  const params: Record<string, string> = {};
+  for (const name of ours) {
+    const v = u.searchParams.get(name);
+    if (v !== null) params[name] = v;
+    u.searchParams.delete(name);
+  }
+  return { uri: u.toString(), params };
+}
+
+/** `sqlite:PATH`, `sqlite://PATH` or `sqlite::memory:` → path and params. */
+function sqlitePath(uri: string): { path: string; params: Record<string, string> } {
+  const rest = uri.replace(/^sqlite:(\/\/)?/, "");
+  const q = rest.indexOf("?");
+  const path = q === -1 ? rest : rest.slice(0, q);
+  const params = Object.fromEntries(new URLSearchParams(q === -1 ? "" : rest.slice(q + 1)));
+  if (path === "") throw new IdempotencyStoreError(`"${uri}" names no file; write sqlite:./idempotency.db or sqlite::memory:`);
+  return { path, params };
+}
+
+function schemeOf(uri: string): string {
+  const m = /^([a-z][a-z0-9+.-]*):/i.exec(uri);
+  if (!m) throw new IdempotencyStoreError(`"${uri}" is not a store URI; use memory:, sqlite:PATH, postgres://… or redis://…`);
+  return m[1]!.toLowerCase();
+}
+
+/**
+ * Opens the store a URI names.
+ *
+ * @example
+ * ```ts
+ * const store = await createStore(process.env.IDEMPOTENCY_STORE ?? "sqlite:./idempotency.db");
+ * ```
+ */
+export async function createStore(uri: string, options: { loader?: ModuleLoader } = {}): Promise<IdempotencyStore> {
+  const loader = options.loader ?? defaultLoader;
+  const scheme = schemeOf(uri);
+  switch (scheme) {
+    case "memory": {
+      const namespace = new URLSearchParams(uri.split("?")[1] ?? "").get("namespace") ?? undefined;
+      return new MemoryStore(namespace ? { namespace } : {});
+    }
+    case "sqlite": {
+      const { path, params } = sqlitePath(uri);
+      const Store = await load<IdempotencyStore>("@agent-idempotency/store-sqlite", "SqliteStore", "sqlite:", loader);
+      return new Store({ path, ...params });
+    }
+    case "postgres":
+    case "postgresql": {
+      const { uri: conn, params } = splitParams(uri, ["table", "schema", "namespace"]);
+      const Store = await load<IdempotencyStore>("@agent-idempotency/store-postgres", "PostgresStore", "postgres://", loader);
+      return new Store({ uri: conn, ...params });
+    }
+    case "redis":
+    case "rediss": {
+      const { uri: url, params } = splitParams(uri, ["prefix", "namespace"]);
+      const Store = await load<IdempotencyStore>("@agent-idempotency/store-redis", "RedisStore", "redis://", loader);
+      return new Store({ url, ...params });
+    }
+    default:
+      throw new IdempotencyStoreError(`unknown store scheme "${scheme}:"; use memory:, sqlite:PATH, postgres://… or redis://…`);
+  }
+}
+
+/**
+ * Opens the audit log a URI names: `memory:`, `jsonl:PATH`, `sqlite:PATH` (a table beside the
+ * records), `postgres://…` (likewise). Redis keeps no audit log.
+ */
+export async function createAuditLog(uri: string, options: { loader?: ModuleLoader } = {}): Promise<AuditSink> {
+  const loader = options.loader ?? defaultLoader;
+  const scheme = schemeOf(uri);
+  switch (scheme) {
+    case "memory":
+      return new MemoryAuditLog();
+    case "jsonl": {
+      const path = uri.replace(/^jsonl:(\/\/)?/, "");
+      if (path === "") throw new IdempotencyStoreError(`"${uri}" names no file; write jsonl:./audit.jsonl`);
+      return new JsonlAuditLog(path);
+    }
+    case "sqlite": {
+      const { path, params } = sqlitePath(uri);
+      const Log = await load<AuditSink>("@agent-idempotency/store-sqlite", "SqliteAuditLog", "sqlite:", loader);
+      return new Log({ path, ...(params.audit_table ? { table: params.audit_table } : {}) });
+    }
+    case "postgres":
+    case "postgresql": {
+      const { uri: conn, params } = splitParams(uri, ["table", "schema", "namespace", "audit_table"]);
+      const Log = await load<AuditSink>("@agent-idempotency/store-postgres", "PostgresAuditLog", "postgres://", loader);
+      return new Log({ uri: conn, ...(params.schema ? { schema: params.schema } : {}), ...(params.audit_table ? { table: params.audit_table } : {}) });
+    }
+    case "redis":
+    case "rediss":
+      throw new IdempotencyStoreError("a Redis store keeps no audit log; pass an audit log URI such as jsonl:./audit.jsonl or postgres://…");
+    default:
+      throw new IdempotencyStoreError(`unknown audit log scheme "${scheme}:"; use memory:, jsonl:PATH, sqlite:PATH or postgres://…`);
+  }
+}
