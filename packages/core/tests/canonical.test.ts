@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { canonicalJson, IdempotencyKeyError, toStrictJson } from "@agent-idempotency/core";
+
+describe("canonicalJson(): pinned outputs", () => {
+  const table: [string, unknown, string][] = [
+    ["sorts keys by UTF-16 code units", { b: 1, a: 2, B: 3, é: 4, "": 5 }, '{"":5,"B":3,"a":2,"b":1,"é":4}'],
+    ["sorts nested keys and keeps array order", { z: [{ y: 1, x: 2 }, 3], a: { d: null, c: true } }, '{"a":{"c":true,"d":null},"z":[{"x":2,"y":1},3]}'],
+    ["writes -0 as 0", { n: -0 }, '{"n":0}'],
+    ["writes numbers the ECMAScript way", [1.0, 1e3, 1e21, 1e-7, 0.1, 123456789012345680000], "[1,1000,1e+21,1e-7,0.1,123456789012345680000]"],
+    ["keeps unicode as is and escapes controls", { s: "Zoë 日本 🎉\n\u0001\"\\" }, '{"s":"Zoë 日本 🎉\\n\\u0001\\"\\\\"}'],
+    ["drops undefined properties", { a: undefined, b: 1 }, '{"b":1}'],
+    ["uses toJSON (Date)", { at: new Date(Date.UTC(2026, 11, 1, 10)) }, '{"at":"2026-12-01T10:00:00.000Z"}'],
+    ["treats __proto__ as an ordinary key", JSON.parse('{"__proto__":{"x":1},"a":1}'), '{"__proto__":{"x":1},"a":1}'],
+    ["accepts null-prototype objects", Object.assign(Object.create(null), { k: "v" }), '{"k":"v"}'],
+    ["writes a top-level undefined as null", undefined, "null"],
+  ];
+  for (const [title, input, output] of table) {
+    it(`canonicalJson(): ${title}`, () => expect(canonicalJson(input)).toBe(output));
+  }
+});
+
+describe("toStrictJson(): refuses what JSON cannot carry faithfully", () => {
+  const cyclic: Record<string, unknown> = { a: 1 };
+  cyclic.self = cyclic;
+  class Point {
+    constructor(public x = 1) {}
+  }
+  const refused: [string, unknown, RegExp][] = [
+    ["a cycle", cyclic, /circular reference at self/],
+    ["a BigInt", { n: 10n }, /BigInt at n/],
+    ["NaN", { n: Number.NaN }, /NaN at n/],
+    ["Infinity", { list: [1, Number.POSITIVE_INFINITY] }, /Infinity at list\[1\]/],
+    ["a function", { f: () => 1 }, /function at f/],
+    ["a symbol", { s: Symbol("x") }, /symbol at s/],
+    ["a lone surrogate in a string", { s: "a\uD800b" }, /lone UTF-16 surrogate at s/],
+    ["a lone surrogate in a key", { ["k\uDC00"]: 1 }, /lone UTF-16 surrogate/],
+    ["a class instance without toJSON", { p: new Point() }, /instance of Point at p/],
+    ["a Map", { m: new Map([["a", 1]]) }, /instance of Map at m/],
+    ["a typed array", { t: new Uint8Array([1]) }, /instance of Uint8Array at t/],
+    ["undefined inside an array", { a: [1, undefined] }, /undefined inside an array at a\[1\]/],
+  ];
+  for (const [title, input, message] of refused) {
+    it(`toStrictJson(): refuses ${title} with IdempotencyKeyError`, () => {
+      expect(() => toStrictJson(input)).toThrow(IdempotencyKeyError);
+      expect(() => toStrictJson(input)).toThrow(message);
+    });
+  }
+
+  it("toStrictJson(): shared (non-cyclic) references are fine", () => {
+    const shared = { x: 1 };
+    expect(canonicalJson({ a: shared, b: shared })).toBe('{"a":{"x":1},"b":{"x":1}}');
+  });
+
+  it("toStrictJson(): a well-formed surrogate pair is fine", () => {
+    expect(canonicalJson({ s: "\uD83C\uDF89" })).toBe('{"s":"🎉"}');
+  });
+});
