@@ -1,1 +1,6 @@
-export {};
+export { SqliteStore } from "./sqlite-store.js";
+export type { SqliteStoreOptions } from "./sqlite-store.js";
+export { SqliteAuditLog } from "./audit-log.js";
+export type { SqliteAuditLogOptions } from "./audit-log.js";
+export { DEFAULT_BUSY_TIMEOUT_MS } from "./connection.js";
+export type { SqliteDatabase } from "./connection.js";

@@ -1,0 +1,126 @@
+/**
+ * The atomic primitives as single SQLite statements on Keyv's own table and value encoding.
+ *
+ * Each state change is one statement, and SQLite runs every statement under the database's write
+ * lock, so two processes can never interleave inside one: `INSERT … ON CONFLICT DO NOTHING
+ * RETURNING` inserts only if the key is absent; `UPDATE`/`DELETE … WHERE key = ? AND value = ?`
+ * change the row only if it still holds the exact value (with its fencing token) this caller
+ * last wrote. A waiting writer sleeps on the busy timeout instead of failing with SQLITE_BUSY.
+ *
+ * Expired rows are deleted in bounded batches through the expiry index: `purge()` on demand
+ * (the CLI), and one batch every `sweepEvery` writes, off the hot path.
+ */
+import type { AtomicOps, ListOptions } from "@agent-idempotency/core";
+import type { SqliteConnection } from "./connection.js";
+import { applyMigrations, EXPIRES_EXPR, storeMigrations } from "./migrations.js";
+
+/** Rows one purge batch deletes: short write transactions, so claims interleave with a purge. */
+export const PURGE_BATCH = 500;
+const LIST_PAGE = 500;
+
+/** Options of {@link sqliteAtomicOps}. */
+export interface SqliteAtomicOptions {
+  /** The Keyv key prefix this store owns (`namespace:`); the sweep touches only these rows. */
+  prefix: string;
+  /** Sweep one batch of expired rows every this many writes; 0 turns the sweep off. */
+  sweepEvery: number;
+}
+
+/** The smallest string above every string that starts with `prefix` (for index range scans). */
+function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
+/** AtomicOps on `table` (already validated, and named as the Keyv adapter names it). */
+export function sqliteAtomicOps(conn: SqliteConnection, table: string, options: SqliteAtomicOptions): AtomicOps {
+  const sql = {
+    insert: `INSERT INTO ${table}(key, value) VALUES(?, ?) ON CONFLICT(key) DO NOTHING RETURNING 1 AS inserted`,
+    get: `SELECT value FROM ${table} WHERE key = ?`,
+    cas: `UPDATE ${table} SET value = ? WHERE key = ? AND value = ?`,
+    cad: `DELETE FROM ${table} WHERE key = ? AND value = ?`,
+    // Keyset pages over the primary key: bounded memory, no OFFSET rescans.
+    listFirst: `SELECT key, value FROM ${table} WHERE key >= ? AND key < ? ORDER BY key LIMIT ?`,
+    listNext: `SELECT key, value FROM ${table} WHERE key > ? AND key < ? ORDER BY key LIMIT ?`,
+    // `+key`: the prefix terms must not drive the plan, or SQLite walks every row of the
+    // namespace by primary key; the expiry index finds only the expired ones.
+    purge: `DELETE FROM ${table} WHERE rowid IN (
+      SELECT rowid FROM ${table} WHERE ${EXPIRES_EXPR} <= ? AND +key >= ? AND +key < ? LIMIT ${PURGE_BATCH})`,
+  };
+
+  const purgeBatch = (prefix: string, before: number) => conn.run(sql.purge, [before, prefix, prefixEnd(prefix)]);
+
+  let writes = 0;
+  let sweeping: Promise<unknown> | undefined;
+  const wrote = () => {
+    if (options.sweepEvery <= 0 || ++writes % options.sweepEvery !== 0 || sweeping) return;
+    // Not awaited: the write that triggers it returns at once. A failed sweep is harmless (the
+    // rows stay until the next one) and must not surface as an unhandled rejection.
+    sweeping = purgeBatch(options.prefix, Date.now())
+      .catch(() => undefined)
+      .finally(() => (sweeping = undefined));
+  };
+
+  return {
+    async setup() {
+      await conn.open();
+      await applyMigrations(conn, `store:${table}`, storeMigrations(table));
+    },
+
+    async insertIfAbsent(key, raw) {
+      const rows = await conn.all<{ inserted: number }>(sql.insert, [key, raw]);
+      if (rows.length === 1) {
+        wrote();
+        return { inserted: true };
+      }
+      // Not atomic with the insert, on purpose: the row may be gone by now, and the caller
+      // (KeyvBackedStore.claim) then simply tries the insert again.
+      const existing = await conn.all<{ value: string }>(sql.get, [key]);
+      return { inserted: false, existing: existing[0]?.value };
+    },
+
+    async compareAndSet(key, expected, raw) {
+      const ok = (await conn.run(sql.cas, [raw, key, expected])) === 1;
+      if (ok) wrote();
+      return ok;
+    },
+
+    async compareAndDelete(key, expected) {
+      return (await conn.run(sql.cad, [key, expected])) === 1;
+    },
+
+    async get(key) {
+      const rows = await conn.all<{ value: string }>(sql.get, [key]);
+      return rows[0]?.value;
+    },
+
+    async *list(prefix: string, listOptions?: ListOptions) {
+      const end = prefixEnd(prefix);
+      let remaining = listOptions?.limit ?? Infinity;
+      let after: string | undefined;
+      while (remaining > 0) {
+        const size = Math.min(LIST_PAGE, remaining);
+        const rows = after === undefined
+          ? await conn.all<{ key: string; value: string }>(sql.listFirst, [prefix, end, size])
+          : await conn.all<{ key: string; value: string }>(sql.listNext, [after, end, size]);
+        for (const row of rows) yield row.value;
+        remaining -= rows.length;
+        if (rows.length < size) return;
+        after = rows[rows.length - 1]!.key;
+      }
+    },
+
+    async purge(prefix, before) {
+      let total = 0;
+      for (;;) {
+        const n = await purgeBatch(prefix, before);
+        total += n;
+        if (n < PURGE_BATCH) return total;
+      }
+    },
+
+    async close() {
+      await sweeping;
+      await conn.close();
+    },
+  };
+}

@@ -1,0 +1,196 @@
+/**
+ * {@link SqliteAuditLog}: the audit log as an append-only table in a SQLite file (usually the
+ * store's own file). `write()` only pushes onto a buffer, so a tool call never waits for disk; the
+ * buffer is written on the next tick, on `flush()` and on `close()`, each batch as ONE
+ * `INSERT … SELECT … FROM json_each(?)` statement, hence one transaction and one fsync per batch.
+ *
+ * Shutdown: a pending flush keeps the event loop alive, so a process that ends by running out of
+ * work writes everything. `process.exit()` does not wait for async I/O: call `close()` first.
+ */
+import type { AuditEntry, AuditOutcome, AuditQuery, AuditSink } from "@agent-idempotency/core";
+import { IdempotencyStoreError } from "@agent-idempotency/core";
+import { SqliteConnection } from "./connection.js";
+import { applyMigrations, auditMigrations } from "./migrations.js";
+import { countOption, pathOption, tableOption } from "./options.js";
+
+/** Options of {@link SqliteAuditLog}. */
+export interface SqliteAuditLogOptions {
+  /** The database file (created on first use), or `":memory:"`. */
+  path: string;
+  /** Table name. Default `"agent_idempotency_audit"`. */
+  table?: string;
+  /** How long a write waits for another connection's lock. Default 5000. */
+  busyTimeoutMs?: number;
+  /** Entries per INSERT statement. Default 1000. */
+  batchSize?: number;
+  /** Rows `query()` reads per page (its memory bound). Default 1000. */
+  pageSize?: number;
+}
+
+/** The columns, in the order the batches carry them (one JSON array per entry). */
+const COLUMNS = ["ts", "action_type", "idempotency_key", "response_id", "outcome", "session_id", "tool_call_id", "fingerprint", "attempt", "duration_ms"] as const;
+type Row = { id: number } & { [C in (typeof COLUMNS)[number]]: string | number | null };
+
+/**
+ * An {@link AuditSink} on a SQLite table, created on first use and indexed by `ts`.
+ *
+ * @example
+ * ```ts
+ * import { createIdempotency } from "@agent-idempotency/core";
+ * import { SqliteAuditLog, SqliteStore } from "@agent-idempotency/store-sqlite";
+ *
+ * const audit = new SqliteAuditLog({ path: "./idempotency.db" });
+ * const idempotency = createIdempotency({ store: new SqliteStore({ path: "./idempotency.db" }), audit, tools: { send_email: {} } });
+ * for await (const entry of audit.query({ since: Date.now() - 7 * 86_400_000 })) console.log(entry.outcome);
+ * await audit.close();
+ * ```
+ */
+export class SqliteAuditLog implements AuditSink {
+  readonly path: string;
+  readonly table: string;
+  readonly #conn: SqliteConnection;
+  readonly #batchSize: number;
+  readonly #pageSize: number;
+  readonly #sql: { insert: string; first: string; next: string };
+  #buffer: unknown[][] = [];
+  #scheduled = false;
+  /** Flushes run one after another, so batches land in write order. */
+  #tail: Promise<void> = Promise.resolve();
+  #ready: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: SqliteAuditLogOptions) {
+    const opts = (options ?? {}) as SqliteAuditLogOptions;
+    this.path = pathOption(opts.path);
+    this.table = tableOption("table", opts.table, "agent_idempotency_audit");
+    this.#batchSize = Math.max(1, countOption("batchSize", opts.batchSize, 1000));
+    this.#pageSize = Math.max(1, countOption("pageSize", opts.pageSize, 1000));
+    const busyTimeoutMs = opts.busyTimeoutMs === undefined ? undefined : countOption("busyTimeoutMs", opts.busyTimeoutMs, 0);
+    this.#conn = new SqliteConnection({ path: this.path, busyTimeoutMs });
+    const t = this.table;
+    const cols = COLUMNS.join(", ");
+    const range = "ts >= ? AND ts < ?";
+    this.#sql = {
+      insert: `INSERT INTO ${t}(${cols}) SELECT ${COLUMNS.map((_, i) => `json_extract(j.value, '$[${i}]')`).join(", ")}
+        FROM json_each(?) AS j ORDER BY j.key`,
+      // Keyset pages on (ts, id): each page is an index range scan, never an OFFSET rescan.
+      first: `SELECT id, ${cols} FROM ${t} WHERE ${range} ORDER BY ts, id LIMIT ?`,
+      next: `SELECT id, ${cols} FROM ${t} WHERE ${range} AND (ts, id) > (?, ?) ORDER BY ts, id LIMIT ?`,
+    };
+  }
+
+  /** Creates the table and its index if missing. Idempotent; runs on first use. */
+  setup(): Promise<void> {
+    this.#ready ??= applyMigrations(this.#conn, `audit:${this.table}`, auditMigrations(this.table)).catch((cause: unknown) => {
+      this.#ready = undefined;
+      throw this.#error("setup", cause);
+    });
+    return this.#ready;
+  }
+
+  /** Buffers one entry; it reaches the table on the next tick. */
+  write(entry: AuditEntry): void {
+    if (this.#closed) throw new IdempotencyStoreError("[store-sqlite] audit write after close()");
+    this.#buffer.push(toTuple(entry));
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      // A failed batch stays buffered; the next flush() or close() retries it and reports.
+      this.flush().catch(() => undefined);
+    });
+  }
+
+  /** Writes everything buffered so far, in order. */
+  flush(): Promise<void> {
+    this.#scheduled = false;
+    const run = this.#tail.then(() => this.#drain());
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The entries with `since <= ts < until`, oldest first, read page by page. */
+  async *query(range: AuditQuery = {}): AsyncIterable<AuditEntry> {
+    await this.flush();
+    const since = range.since ?? Number.MIN_SAFE_INTEGER;
+    const until = range.until ?? Number.MAX_SAFE_INTEGER;
+    let last: Row | undefined;
+    for (;;) {
+      let rows: Row[];
+      try {
+        rows = last === undefined
+          ? await this.#conn.all<Row>(this.#sql.first, [since, until, this.#pageSize])
+          : await this.#conn.all<Row>(this.#sql.next, [since, until, last.ts, last.id, this.#pageSize]);
+      } catch (cause) {
+        throw this.#error("query", cause);
+      }
+      for (const row of rows) yield fromRow(row);
+      if (rows.length < this.#pageSize) return;
+      last = rows[rows.length - 1];
+    }
+  }
+
+  /** Flushes, then closes the connection. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      if (this.#buffer.length > 0) await this.flush();
+      else await this.#tail;
+    } finally {
+      await this.#conn.close();
+    }
+  }
+
+  /** Keeps the connection out of `JSON.stringify` and logs. */
+  toJSON(): { auditLog: string; path: string; table: string } {
+    return { auditLog: "SqliteAuditLog", path: this.path, table: this.table };
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#buffer.length === 0) return;
+    await this.setup();
+    while (this.#buffer.length > 0) {
+      const batch = this.#buffer.slice(0, this.#batchSize);
+      try {
+        await this.#conn.run(this.#sql.insert, [JSON.stringify(batch)]);
+      } catch (cause) {
+        throw this.#error(`flush of ${batch.length} entries`, cause);
+      }
+      // Removed only once written: a failed batch stays at the front, in order.
+      this.#buffer.splice(0, batch.length);
+    }
+  }
+
+  #error(op: string, cause: unknown): Error {
+    if (cause instanceof IdempotencyStoreError) return cause;
+    return new IdempotencyStoreError(`[store-sqlite] audit ${op} failed (table ${this.table})`, { cause });
+  }
+}
+
+/** Checks the fields the table requires, so one bad entry cannot fail a whole batch later. */
+function toTuple(e: AuditEntry): unknown[] {
+  const bad = COLUMNS.filter((c) => {
+    const v = (e as unknown as Record<string, unknown>)[c];
+    if (c === "ts" || c === "attempt" || c === "duration_ms") return typeof v !== "number" || !Number.isFinite(v);
+    if (c === "idempotency_key" || c === "response_id" || c === "tool_call_id") return v !== undefined && v !== null && typeof v !== "string";
+    return typeof v !== "string";
+  });
+  if (bad.length > 0) throw new IdempotencyStoreError(`[store-sqlite] audit entry has invalid ${bad.join(", ")}`);
+  return COLUMNS.map((c) => (e as unknown as Record<string, unknown>)[c] ?? null);
+}
+
+function fromRow(row: Row): AuditEntry {
+  const entry: AuditEntry = {
+    ts: row.ts as number,
+    action_type: row.action_type as string,
+    outcome: row.outcome as AuditOutcome,
+    session_id: row.session_id as string,
+    fingerprint: row.fingerprint as string,
+    attempt: row.attempt as number,
+    duration_ms: row.duration_ms as number,
+  };
+  if (row.idempotency_key !== null) entry.idempotency_key = row.idempotency_key as string;
+  if (row.response_id !== null) entry.response_id = row.response_id as string;
+  if (row.tool_call_id !== null) entry.tool_call_id = row.tool_call_id as string;
+  return entry;
+}
