@@ -1,0 +1,67 @@
+/**
+ * How a tool learns its key: the node puts it into the config it runs the tool with, under one
+ * namespaced `configurable` entry. `configurable` survives every hop a tool call takes
+ * (`tool.invoke` → `StructuredTool.call` → `patchConfig` → the tool function's second argument,
+ * and the AsyncLocalStorage config), for `tool()` functions and `StructuredTool` classes alike.
+ */
+import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
+
+/** The `configurable` entry the node writes. @internal */
+export const CONFIG_KEY = "__agent_idempotency";
+
+/** What the node tells a guarded tool. @internal */
+export interface ToolIdempotency {
+  key: string;
+  attempt: number;
+}
+
+interface ConfigLike {
+  configurable?: Record<string, unknown> | undefined;
+  /** A `ToolRuntime` nests the config it came from. */
+  config?: { configurable?: Record<string, unknown> | undefined } | undefined;
+}
+
+function entryOf(config: unknown): ToolIdempotency | undefined {
+  const c = config as ConfigLike | undefined;
+  const entry = (c?.configurable?.[CONFIG_KEY] ?? c?.config?.configurable?.[CONFIG_KEY]) as ToolIdempotency | undefined;
+  return typeof entry?.key === "string" ? entry : undefined;
+}
+
+/**
+ * The idempotency key of the guarded tool call running with `config`, or `undefined` when the
+ * tool is not guarded. Forward it upstream (Stripe's `idempotency_key`, an `Idempotency-Key`
+ * header) so an upstream that honours keys dedupes "the 504 that lied". Without `config` it reads
+ * the config of the current run from AsyncLocalStorage.
+ *
+ * @example
+ * ```ts
+ * const charge = tool(async (args, config) => payments.charge(args, { idempotencyKey: getIdempotencyKey(config) }), {
+ *   name: "charge_card",
+ *   schema: z.object({ amount: z.number() }),
+ * });
+ * ```
+ */
+export function getIdempotencyKey(config?: unknown): string | undefined {
+  const c = config ?? AsyncLocalStorageProviderSingleton.getRunnableConfig();
+  return entryOf(c)?.key;
+}
+
+/**
+ * `{ "Idempotency-Key": key }` for a guarded call, `{}` otherwise; spread it into `fetch` headers.
+ *
+ * @example
+ * ```ts
+ * await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...idempotencyHeaders(config) }, body });
+ * ```
+ */
+export function idempotencyHeaders(config?: unknown): Record<string, string> {
+  const key = getIdempotencyKey(config);
+  return key === undefined ? {} : { "Idempotency-Key": key };
+}
+
+/** A copy of `config` that carries `entry` (or explicitly none, for unguarded tools). @internal */
+export function withToolIdempotency<C extends ConfigLike>(config: C, entry: ToolIdempotency | undefined): C {
+  // An unguarded tool nested inside a guarded one's run must not see the outer key.
+  if (entry === undefined && config.configurable?.[CONFIG_KEY] === undefined) return config;
+  return { ...config, configurable: { ...config.configurable, [CONFIG_KEY]: entry } };
+}

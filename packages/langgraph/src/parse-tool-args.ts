@@ -1,0 +1,22 @@
+/**
+ * The arguments a tool will actually run with: its zod schema's parse (defaults applied, unknown
+ * keys stripped, coercions done), the same parse `StructuredTool.call` does. Keys are computed from
+ * these, so what a model adds or omits cosmetically does not change the key. A JSON-schema tool
+ * only validates (it runs with the raw arguments), so its raw arguments are the identity.
+ */
+import { interopParseAsync, isInteropZodSchema } from "@langchain/core/utils/types";
+
+/** The parsed arguments, or `ok: false` when the tool's own schema rejects them. */
+export type ParsedArgs = { ok: true; args: unknown } | { ok: false };
+
+/** Parses `args` with the tool's schema, as the tool itself will. */
+export async function parseToolArgs(tool: unknown, args: unknown): Promise<ParsedArgs> {
+  const schema = (tool as { schema?: unknown } | undefined)?.schema;
+  if (schema === undefined || !isInteropZodSchema(schema)) return { ok: true, args };
+  try {
+    return { ok: true, args: await interopParseAsync(schema, args) };
+  } catch {
+    // The tool will reject them too (ToolInputParsingException) without running: nothing to guard.
+    return { ok: false };
+  }
+}

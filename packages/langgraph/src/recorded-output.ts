@@ -1,0 +1,162 @@
+/**
+ * What a store keeps of a tool's output, and how a replay turns it back into one.
+ *
+ * A record never holds a `tool_call_id` that a replay would reuse: a retry, or a model that
+ * emits the same call again, has a new one, and a ToolMessage answering the old id would leave
+ * the new call unanswered. So a ToolMessage is kept as its content, artifact and status; a
+ * `Command` keeps its update (messages in LangChain's stored form), goto and graph, plus the id of
+ * the call that produced it, so that a replay rewrites exactly the ToolMessages that answered
+ * that call to the current id. Message ids are dropped on replay, so the messages reducer appends
+ * the replayed messages instead of replacing the originals.
+ */
+import type { BaseMessage, StoredMessage } from "@langchain/core/messages";
+import { isBaseMessage, mapStoredMessagesToChatMessages, ToolMessage } from "@langchain/core/messages";
+import { Command, isCommand, Send } from "@langchain/langgraph";
+
+/** What `response_metadata.idempotency` holds on every ToolMessage of a guarded call. */
+export interface IdempotencyMetadata {
+  key: string;
+  replayed: boolean;
+  outcome: string;
+  attempt: number;
+  /** When the replayed output was recorded (epoch ms); absent on the call that ran the tool. */
+  recordedAt?: number | undefined;
+}
+
+/** The recorded form of a ToolMessage. @internal */
+export interface RecordedToolMessage {
+  kind: "tool_message";
+  content: unknown;
+  artifact?: unknown;
+  status: "success" | "error";
+}
+
+/** The recorded form of a Command. @internal */
+export interface RecordedCommand {
+  kind: "command";
+  /** The call whose ToolMessages a replay rewrites to the current id. */
+  toolCallId: string;
+  update?: unknown;
+  goto?: unknown[];
+  graph?: string | undefined;
+}
+
+export type RecordedOutput = RecordedToolMessage | RecordedCommand;
+
+const MESSAGES = "__agent_idempotency_messages";
+const SEND = "__agent_idempotency_send";
+
+/** True for a ToolMessage whose status is `"error"`: a failure, never recorded as done. */
+export function isErrorToolMessage(out: unknown): out is ToolMessage {
+  return ToolMessage.isInstance(out) && out.status === "error";
+}
+
+/** The recorded form of a ToolMessage. */
+export function recordToolMessage(msg: ToolMessage): RecordedToolMessage {
+  const out: RecordedToolMessage = { kind: "tool_message", content: msg.content, status: msg.status === "error" ? "error" : "success" };
+  if (msg.artifact !== undefined) out.artifact = msg.artifact;
+  return out;
+}
+
+function isMessageList(v: unknown): v is BaseMessage[] {
+  return Array.isArray(v) && v.length > 0 && v.every((m) => isBaseMessage(m));
+}
+
+function recordValue(v: unknown): unknown {
+  if (isBaseMessage(v)) return { [MESSAGES]: [v.toDict()], single: true };
+  if (isMessageList(v)) return { [MESSAGES]: v.map((m) => m.toDict()) };
+  return v;
+}
+
+/** The recorded form of a tool's output (a ToolMessage or a Command). */
+export function recordOutput(out: ToolMessage | Command, toolCallId: string): RecordedOutput {
+  if (!isCommand(out)) return recordToolMessage(out);
+  const cmd = out as Command;
+  const rec: RecordedCommand = { kind: "command", toolCallId };
+  if (cmd.update !== undefined) {
+    rec.update = Array.isArray(cmd.update)
+      ? cmd.update.map((t) => (Array.isArray(t) && t.length === 2 ? [t[0], recordValue(t[1])] : t))
+      : typeof cmd.update === "object" && cmd.update !== null
+        ? Object.fromEntries(Object.entries(cmd.update).map(([k, v]) => [k, recordValue(v)]))
+        : cmd.update;
+  }
+  const goto = Array.isArray(cmd.goto) ? cmd.goto : cmd.goto === undefined ? [] : [cmd.goto];
+  if (goto.length > 0) rec.goto = goto.map((g) => (g instanceof Send ? { [SEND]: { node: g.node, args: g.args } } : g));
+  if (cmd.graph !== undefined) rec.graph = cmd.graph;
+  return rec;
+}
+
+/** Sets `response_metadata.idempotency` on every ToolMessage of `out` that answers `toolCallId`. */
+export function annotate<T extends ToolMessage | Command>(out: T, toolCallId: string, meta: IdempotencyMetadata): T {
+  const mark = (m: unknown) => {
+    if (ToolMessage.isInstance(m) && m.tool_call_id === toolCallId) {
+      m.response_metadata = { ...m.response_metadata, idempotency: meta };
+    }
+  };
+  if (!isCommand(out)) mark(out);
+  else {
+    const update = (out as Command).update;
+    const values = Array.isArray(update) ? update.map((t) => (Array.isArray(t) ? t[1] : t)) : typeof update === "object" && update !== null ? Object.values(update) : [];
+    for (const v of values) for (const m of Array.isArray(v) ? v : [v]) mark(m);
+  }
+  return out;
+}
+
+interface ReplayTarget {
+  toolCallId: string;
+  name: string;
+  meta: IdempotencyMetadata;
+}
+
+function replayMessages(stored: StoredMessage[], from: string, to: ReplayTarget): BaseMessage[] {
+  const copies = stored.map((s) => {
+    const data = { ...s.data } as StoredMessage["data"] & Record<string, unknown>;
+    delete data.id;
+    if (s.type === "tool" && data.tool_call_id === from) data.tool_call_id = to.toolCallId;
+    return { type: s.type, data };
+  });
+  return mapStoredMessagesToChatMessages(copies);
+}
+
+function replayValue(v: unknown, from: string, to: ReplayTarget): unknown {
+  if (typeof v !== "object" || v === null || !(MESSAGES in v)) return v;
+  const { [MESSAGES]: stored, single } = v as { [MESSAGES]: StoredMessage[]; single?: boolean };
+  const messages = replayMessages(stored, from, to);
+  return single ? messages[0] : messages;
+}
+
+/** Rebuilds a replayed output for the current call; its ToolMessages answer `to.toolCallId`. */
+export function replayOutput(rec: RecordedOutput, to: ReplayTarget): ToolMessage | Command {
+  if (rec.kind === "tool_message") {
+    return new ToolMessage({
+      content: rec.content as ToolMessage["content"],
+      artifact: rec.artifact,
+      status: rec.status,
+      name: to.name,
+      tool_call_id: to.toolCallId,
+      response_metadata: { idempotency: to.meta },
+    });
+  }
+  const from = rec.toolCallId;
+  const update = Array.isArray(rec.update)
+    ? rec.update.map((t) => (Array.isArray(t) && t.length === 2 ? [t[0], replayValue(t[1], from, to)] : t))
+    : typeof rec.update === "object" && rec.update !== null
+      ? Object.fromEntries(Object.entries(rec.update).map(([k, v]) => [k, replayValue(v, from, to)]))
+      : rec.update;
+  const goto = rec.goto?.map((g) => {
+    const send = (g as { [SEND]?: { node: string; args: unknown } } | null)?.[SEND];
+    return send ? new Send(send.node, send.args) : (g as string);
+  });
+  const cmd = new Command({
+    ...(update !== undefined ? { update: update as Record<string, unknown> } : {}),
+    ...(goto && goto.length > 0 ? { goto } : {}),
+    ...(rec.graph !== undefined ? { graph: rec.graph } : {}),
+  });
+  return annotate(cmd, to.toolCallId, to.meta);
+}
+
+/** True when `value` is a recorded output this package wrote. */
+export function isRecordedOutput(value: unknown): value is RecordedOutput {
+  const kind = (value as { kind?: unknown } | null | undefined)?.kind;
+  return kind === "tool_message" || kind === "command";
+}

@@ -1,0 +1,41 @@
+/**
+ * Tells streaming consumers about a replay. Two channels, because LangGraph 1.7 keeps them apart:
+ * `dispatchCustomEvent` reaches callbacks and `streamEvents` (`on_custom_event`), while
+ * `streamMode: "custom"` only carries what `config.writer` writes (LangGraph's custom stream
+ * convention is `{ name, payload }`, which its stream protocol maps to the `custom:<name>` channel).
+ * An event never changes a call's outcome, so failures to emit are swallowed.
+ */
+import { dispatchCustomEvent } from "@langchain/core/callbacks/dispatch";
+import type { RunnableConfig } from "@langchain/core/runnables";
+
+/** The custom event's name. */
+export const IDEMPOTENCY_REPLAY_EVENT = "idempotency_replay";
+
+/** The payload of an `idempotency_replay` event. */
+export interface IdempotencyReplayEvent {
+  /** The tool (action) name. */
+  tool: string;
+  key: string;
+  /** The current call's id (the replayed output answers it). */
+  tool_call_id: string;
+  outcome: string;
+  attempt: number;
+  recordedAt?: number | undefined;
+}
+
+type WriterConfig = RunnableConfig & { writer?: (chunk: unknown) => void; configurable?: { writer?: (chunk: unknown) => void } };
+
+/** Emits `idempotency_replay` on both channels. */
+export async function emitReplay(config: RunnableConfig, payload: IdempotencyReplayEvent): Promise<void> {
+  try {
+    await dispatchCustomEvent(IDEMPOTENCY_REPLAY_EVENT, payload, config);
+  } catch {
+    // No parent run (the node invoked outside a runnable): nobody is listening.
+  }
+  try {
+    const c = config as WriterConfig;
+    (c.writer ?? c.configurable?.writer)?.({ name: IDEMPOTENCY_REPLAY_EVENT, payload });
+  } catch {
+    // A consumer's writer that throws must not turn a replay into a failure.
+  }
+}
