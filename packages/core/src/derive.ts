@@ -3,7 +3,8 @@
  * synchronous, so the engine can register a call for single flight before its first `await`.
  */
 import { IdempotencyKeyError } from "./errors.js";
-import { fingerprint as fingerprintOf, idempotencyKey, readPath, selectIdentity, updatePath } from "./key.js";
+import { canonicalJson } from "./canonical.js";
+import { keyFromCanonicalIdentity, readPath, selectIdentity, sha256Hex32, updatePath } from "./key.js";
 import type { ResolvedPolicy } from "./policy.js";
 
 /** One call of a tool, as the engine sees it. */
@@ -37,6 +38,8 @@ export interface DerivedKey {
   sessionId: string;
   /** The arguments after normalizers ran. */
   args: unknown;
+  /** Size of the canonical arguments in UTF-8 bytes (checked against `maxRecordBytes`). */
+  argsBytes: number;
 }
 
 const EXPLICIT_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -59,7 +62,8 @@ export function deriveKey(call: GuardedCall, policy: Pick<ResolvedPolicy, "norma
     );
   }
   const args = normalizeArgs(call.args, policy);
-  const fingerprint = fingerprintOf(args);
+  const canonicalArgs = canonicalJson(args);
+  const fingerprint = sha256Hex32(canonicalArgs);
   let key: string;
   if (call.key !== undefined) {
     if (typeof call.key !== "string" || !EXPLICIT_KEY.test(call.key)) {
@@ -67,7 +71,8 @@ export function deriveKey(call: GuardedCall, policy: Pick<ResolvedPolicy, "norma
     }
     key = call.key;
   } else {
-    key = idempotencyKey({ action: call.action, scope, identity: selectIdentity(args, policy.identity, call.action) });
+    const identity = selectIdentity(args, policy.identity, call.action);
+    key = keyFromCanonicalIdentity(call.action, scope, identity === args ? canonicalArgs : canonicalJson(identity));
   }
-  return { key, fingerprint, scope, sessionId: call.sessionId ?? scope, args };
+  return { key, fingerprint, scope, sessionId: call.sessionId ?? scope, args, argsBytes: Buffer.byteLength(canonicalArgs, "utf8") };
 }

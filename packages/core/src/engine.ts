@@ -35,10 +35,13 @@ import {
   isIdempotencyError,
   toRecordedError,
 } from "./errors.js";
+import type { RecordedError } from "./errors.js";
 import type { PolicyDefaults, PolicyTable, ResolvedPolicy, ToolPolicies } from "./policy.js";
 import { createPolicyTable } from "./policy.js";
 import type { CompletedRecord, IdempotencyRecord } from "./record.js";
 import type { Acquired, IdempotencyStore } from "./store.js";
+import type { ProtectOptions, RedactContext } from "./protect.js";
+import { createRecordCodec } from "./protect.js";
 import { recordable } from "./recordable.js";
 
 /** Options of {@link createIdempotency}. */
@@ -57,6 +60,12 @@ export interface IdempotencyOptions {
   onAuditError?: (error: unknown, entry: AuditEntry) => void;
   /** Configuration lint and degraded paths. Default: `console.warn`. */
   onWarning?: (message: string) => void;
+  /** Encrypt recorded results and errors at rest (AES-256-GCM). */
+  protect?: ProtectOptions;
+  /** Drop fields from a result before it is recorded; replays return the redacted form. */
+  redact?: (value: unknown, ctx: RedactContext) => unknown;
+  /** Largest arguments accepted and largest result stored, in bytes of JSON. Default 1 MiB. */
+  maxRecordBytes?: number;
 }
 
 /** What `fn` receives. */
@@ -129,6 +138,9 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
   const sinks: readonly AuditSink[] = options.audit === undefined ? [] : Array.isArray(options.audit) ? options.audit : [options.audit as AuditSink];
   const policies = createPolicyTable(options.tools, options.defaults, warn);
   const failOpen = options.onStoreError === "open";
+  const codec = createRecordCodec(options);
+  // What a single-flight waiter gets for a leader's result: the replay form, as from the store.
+  const replayForms = new WeakMap<RunResult<unknown>, unknown>();
   const inflight = new Map<string, { scope: string; settled: Promise<Settled> }>();
 
   async function audit(entry: AuditEntry): Promise<void> {
@@ -209,8 +221,15 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
           throw new IdempotencyPayloadMismatchError(d.key, record);
         }
       }
+      let value: T;
+      try {
+        value = codec.decodeValue(record.value, d.key) as T;
+      } catch (error) {
+        await write("failed");
+        throw error;
+      }
       await write(outcome);
-      return { value: record.value as T, key: d.key, replayed: true, outcome, attempt, recordedAt: record.completedAt, responseId };
+      return { value, key: d.key, replayed: true, outcome, attempt, recordedAt: record.completedAt, responseId };
     };
     const refuse = async (outcome: AuditOutcome, error: Error): Promise<never> => {
       await write(outcome);
@@ -251,7 +270,13 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       if (record.scope !== d.scope) return refuse("failed", new IdempotencyScopeError(d.key, record));
       if (record.status === "completed") return replay(record);
       if (record.status === "failed") {
-        return refuse("failed", new IdempotencyRecordedError(d.key, record.error, record));
+        let recorded;
+        try {
+          recorded = codec.decodeError(record.error, d.key);
+        } catch (error) {
+          return refuse("failed", error as Error);
+        }
+        return refuse("failed", new IdempotencyRecordedError(d.key, recorded, record));
       }
       // in_progress
       const now = clock.now();
@@ -281,6 +306,12 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
   ): Promise<RunResult<T>> {
     const attempt = claim.attempt;
     const base = { key: d.key, replayed: false, attempt } as const;
+    const ctx = { action: call.action, key: d.key };
+    const record = (value: T, responseId: string | undefined) => {
+      const { stored, replay } = codec.encodeValue(recordable(value, call.action, warn), ctx);
+      return { stored, replay, complete: () => store.complete(claim, { value: stored, responseId, now: clock.now(), ttlMs: policy.ttlMs }) };
+    };
+    const done = (result: RunResult<T>, replay: unknown) => (replayForms.set(result as RunResult<unknown>, replay), result);
 
     // A take-over: the previous holder died without an outcome. Ask upstream first if we can.
     if (previous?.status === "in_progress" && typeof policy.onUnknownOutcome === "function") {
@@ -297,9 +328,10 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
         const value = found.result as T;
         const responseId = responseIdOf(policy, value, call.action);
         setResponseId(responseId);
-        const ok = await finish(claim, () => store.complete(claim, { value: recordable(value, call.action, warn), responseId, now: clock.now(), ttlMs: policy.ttlMs }));
+        const r = record(value, responseId);
+        const ok = await finish(claim, r.complete);
         await write(ok ? "recovered" : "lease_lost");
-        return { ...base, value, outcome: ok ? "recovered" : "lease_lost", responseId };
+        return done({ ...base, value, outcome: ok ? "recovered" : "lease_lost", responseId }, r.replay);
       }
     }
 
@@ -328,7 +360,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       await stopBeating();
       const final = isFinal(policy, call, error);
       await (final
-        ? store.fail(claim, { error: recordable(toRecordedError(error), call.action, warn) as never, now: clock.now(), ttlMs: policy.ttlMs })
+        ? store.fail(claim, { error: codec.encodeError(recordable(toRecordedError(error), call.action, warn) as RecordedError, ctx), now: clock.now(), ttlMs: policy.ttlMs })
         : store.release(claim)
       ).catch((e) => warn(`could not ${final ? "record the failure" : "release the claim"} of key ${d.key}: ${(e as Error)?.message}; it expires with its lease`));
       await write("failed");
@@ -338,8 +370,9 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
     const responseId = responseIdOf(policy, value, call.action);
     setResponseId(responseId);
     let ok: boolean;
+    const r = record(value, responseId);
     try {
-      ok = await finish(claim, () => store.complete(claim, { value: recordable(value, call.action, warn), responseId, now: clock.now(), ttlMs: policy.ttlMs }));
+      ok = await finish(claim, r.complete);
     } catch (e) {
       // The effect happened; hiding the value would make the agent retry. The claim stays in
       // progress, so a retry after the lease sees an unknown outcome (same key upstream, or reconcile).
@@ -347,7 +380,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       ok = true;
     }
     await write(ok ? "executed" : "lease_lost");
-    return { ...base, value, outcome: ok ? "executed" : "lease_lost", responseId };
+    return done({ ...base, value, outcome: ok ? "executed" : "lease_lost", responseId }, r.replay);
   }
 
   /** Completes with a few retries: a store hiccup right after the effect should not lose it. */
@@ -380,6 +413,12 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       return { value, key: undefined, replayed: false, outcome: "unguarded", attempt: 1 };
     }
     const d = deriveKey(call, policy);
+    try {
+      codec.checkArgs(d.argsBytes, d.key);
+    } catch (error) {
+      await audit({ ts: clock.now(), action_type: call.action, idempotency_key: d.key, outcome: "failed", session_id: d.sessionId, tool_call_id: call.toolCallId, fingerprint: d.fingerprint, attempt: 1, duration_ms: 0 });
+      throw error;
+    }
 
     for (;;) {
       // Single flight: a call already running under this key in this process is awaited, not
@@ -408,7 +447,8 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
         };
         await audit(entry);
         if (mismatch && policy.onPayloadMismatch === "error") throw new IdempotencyPayloadMismatchError(d.key, undefined);
-        return { ...(r as RunResult<T>), replayed: true, outcome: entry.outcome, recordedAt: r.recordedAt ?? clock.now() };
+        const value = (replayForms.has(r) ? replayForms.get(r) : r.value) as T;
+        return { ...(r as RunResult<T>), value, replayed: true, outcome: entry.outcome, recordedAt: r.recordedAt ?? clock.now() };
       }
       const promise = runGuarded(call, policy, d, fn);
       const settled: Promise<Settled> = promise.then(

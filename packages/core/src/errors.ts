@@ -132,6 +132,8 @@ export class IdempotencyRecordedError extends RecordError {
   constructor(key: string, recorded: RecordedError, record?: IdempotencyRecord) {
     super("RECORDED_ERROR", key, record, recorded.message);
     this.name = "IdempotencyRecordedError";
+    // The tool's own words, unprefixed: a replayed failure reads exactly like the original.
+    this.message = recorded.message;
     this.recorded = recorded;
   }
 }
@@ -146,13 +148,26 @@ export class IdempotencyLeaseLostError extends IdempotencyError {
   }
 }
 
-/** A record would exceed the configured `maxRecordBytes`. */
+/**
+ * Too large to record (`maxRecordBytes`): arguments are refused before the tool runs; a result
+ * too large is not stored, and a replay of it (`when: "replay"`) reports that the action already
+ * ran instead of running it again.
+ */
 export class IdempotencyRecordTooLargeError extends IdempotencyError {
   readonly key: string;
-  constructor(key: string, bytes: number, limit: number) {
-    super("RECORD_TOO_LARGE", `key ${key}: the record is ${bytes} bytes, above maxRecordBytes (${limit}); return less, or raise the limit`);
+  readonly bytes: number;
+  readonly limit: number;
+  constructor(key: string, bytes: number, limit: number, when: "arguments" | "replay" = "arguments") {
+    super(
+      "RECORD_TOO_LARGE",
+      when === "arguments"
+        ? `key ${key}: the arguments are ${bytes} bytes, above maxRecordBytes (${limit}); send less, or raise maxRecordBytes`
+        : `key ${key}: the action already ran, but its ${bytes}-byte result was above maxRecordBytes (${limit}) and was not kept; do not retry it, look the result up upstream`,
+    );
     this.name = "IdempotencyRecordTooLargeError";
     this.key = key;
+    this.bytes = bytes;
+    this.limit = limit;
   }
 }
 

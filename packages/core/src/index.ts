@@ -46,3 +46,5 @@ export { auditReport, emptyCounts } from "./audit/report.js";
 export type { ActionWithSeveralKeys, AuditFlag, AuditReport, AuditReportOptions, KeyWithSeveralResponses, OutcomeCounts } from "./audit/report.js";
 export { createAuditLog, createStore } from "./create-store.js";
 export type { ModuleLoader } from "./create-store.js";
+export { createRecordCodec, DEFAULT_MAX_RECORD_BYTES } from "./protect.js";
+export type { ProtectOptions, RecordCodec, RecordCodecOptions, RedactContext } from "./protect.js";

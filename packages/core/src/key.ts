@@ -19,19 +19,30 @@ export interface KeyParts {
   identity: unknown;
 }
 
-function sha256Hex32(text: string): string {
+/** The first 32 hex characters of the sha256 of `text`. @internal */
+export function sha256Hex32(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex").slice(0, 32);
+}
+
+/**
+ * The key from an identity that is already canonical JSON. JCS sorts members by name, and
+ * "action" < "identity" < "scope", so this string is exactly `JCS({ action, scope, identity })`;
+ * it lets the engine canonicalize the arguments once for both the key and the fingerprint.
+ * @internal
+ */
+export function keyFromCanonicalIdentity(action: string, scope: string, canonicalIdentity: string): string {
+  if (typeof action !== "string" || action === "") {
+    throw new IdempotencyKeyError("the action (tool name) must be a non-empty string");
+  }
+  if (typeof scope !== "string") {
+    throw new IdempotencyKeyError(`the scope for ${action} must be a string (a session or turn id)`);
+  }
+  return sha256Hex32(`{"action":${canonicalJson(action)},"identity":${canonicalIdentity},"scope":${canonicalJson(scope)}}`);
 }
 
 /** The idempotency key of `{ action, scope, identity }`: 32 lowercase hex characters. */
 export function idempotencyKey(parts: KeyParts): string {
-  if (typeof parts.action !== "string" || parts.action === "") {
-    throw new IdempotencyKeyError("the action (tool name) must be a non-empty string");
-  }
-  if (typeof parts.scope !== "string") {
-    throw new IdempotencyKeyError(`the scope for ${parts.action} must be a string (a session or turn id)`);
-  }
-  return sha256Hex32(canonicalJson({ action: parts.action, scope: parts.scope, identity: parts.identity }));
+  return keyFromCanonicalIdentity(parts.action, parts.scope, canonicalJson(parts.identity));
 }
 
 /** sha256 of the canonical arguments, to notice one key arriving with different arguments. */

@@ -176,3 +176,17 @@ describe("policy lint", () => {
     expect(deriveKey({ action: "t", args: {}, sessionId: "s", key: "order-42" }, policy).key).toBe("order-42");
   });
 });
+
+describe("deriveKey() and idempotencyKey() agree", () => {
+  it("deriveKey(): gives exactly idempotencyKey({ action, scope, identity }) for every identity form (property)", () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.string({ minLength: 1 }), fc.string({ minLength: 1 }), (args, action, scope) => {
+        const all = deriveKey({ action, args, scope }, resolvePolicy(action, {}));
+        expect(all.key).toBe(idempotencyKey({ action, scope, identity: args }));
+        expect(all.fingerprint).toBe(fingerprint(args));
+        const fn = deriveKey({ action, args, scope }, resolvePolicy(action, { identity: (a: object) => Object.keys(a).length }));
+        expect(fn.key).toBe(idempotencyKey({ action, scope, identity: Object.keys(args).length }));
+      }),
+    );
+  });
+});
