@@ -1,0 +1,220 @@
+/**
+ * {@link PostgresAuditLog}: the audit trail in an append-only Postgres table.
+ *
+ * `write()` only pushes onto a buffer, so a tool call never waits for the database. The buffer is
+ * written on the next tick, on `flush()` and on `close()`, as one multi-row INSERT per batch
+ * (`unnest` of one array per column: ten parameters whatever the batch size, far from the 65 535
+ * parameter limit). A failed flush keeps its entries, in order, for the next attempt.
+ *
+ * `query()` streams oldest first in pages with keyset pagination on the `(ts, id)` index, so
+ * memory stays at one page however large the table is.
+ */
+import type { AuditEntry, AuditOutcome, AuditQuery, AuditSink } from "@agent-idempotency/core";
+import { IdempotencyStoreError } from "@agent-idempotency/core";
+import type { TableName } from "./identifiers.js";
+import { qualified, validateIdentifier } from "./identifiers.js";
+import { AUDIT_MIGRATIONS, migrate } from "./migrations.js";
+import type { PgPool } from "./raw-client.js";
+import { RawClient } from "./raw-client.js";
+
+/** Options of {@link PostgresAuditLog}. */
+export interface PostgresAuditLogOptions {
+  /** `postgres://user@host:5432/db`. Required unless `pool` is given. */
+  uri?: string;
+  /** Table name (lower-case identifier). Default `"agent_idempotency_audit"`. */
+  table?: string;
+  /** Schema, created if missing. Default `"public"`. */
+  schema?: string;
+  /** A `pg.Pool` you keep owning; never ended by `close()`. */
+  pool?: PgPool;
+  /** Rows per INSERT statement. Default 1000. */
+  batchSize?: number;
+  /** Rows per page when reading. Default 1000. */
+  pageSize?: number;
+  /** `write()` throws once this many entries wait for the database (it is down). Default 100 000. */
+  maxBuffered?: number;
+}
+
+const COLUMNS = "ts, action_type, idempotency_key, response_id, outcome, session_id, tool_call_id, fingerprint, attempt, duration_ms";
+
+interface Row {
+  id: string;
+  ts: string;
+  action_type: string;
+  idempotency_key: string | null;
+  response_id: string | null;
+  outcome: string;
+  session_id: string;
+  tool_call_id: string | null;
+  fingerprint: string;
+  attempt: number;
+  duration_ms: number;
+}
+
+function toEntry(r: Row): AuditEntry {
+  const e: AuditEntry = {
+    ts: Number(r.ts),
+    action_type: r.action_type,
+    outcome: r.outcome as AuditOutcome,
+    session_id: r.session_id,
+    fingerprint: r.fingerprint,
+    attempt: r.attempt,
+    duration_ms: r.duration_ms,
+  };
+  if (r.idempotency_key !== null) e.idempotency_key = r.idempotency_key;
+  if (r.response_id !== null) e.response_id = r.response_id;
+  if (r.tool_call_id !== null) e.tool_call_id = r.tool_call_id;
+  return e;
+}
+
+/**
+ * An {@link AuditSink} on a Postgres table, created on first use.
+ *
+ * @example
+ * ```ts
+ * import { createIdempotency } from "@agent-idempotency/core";
+ * import { PostgresAuditLog, PostgresStore } from "@agent-idempotency/store-postgres";
+ *
+ * const uri = "postgres://postgres@127.0.0.1:5432/test";
+ * const audit = new PostgresAuditLog({ uri });
+ * const idempotency = createIdempotency({ store: new PostgresStore({ uri }), audit, tools: { send_email: {} } });
+ * // … later: for await (const e of audit.query({ since: Date.now() - 7 * 86_400_000 })) console.log(e);
+ * await idempotency.close(); // flushes and closes the audit log and the store
+ * ```
+ */
+export class PostgresAuditLog implements AuditSink {
+  /** Where the entries live (validated identifiers). */
+  readonly tableName: TableName;
+  readonly #client: RawClient;
+  readonly #batchSize: number;
+  readonly #pageSize: number;
+  readonly #maxBuffered: number;
+  #buffer: AuditEntry[] = [];
+  #scheduled = false;
+  #tail: Promise<void> = Promise.resolve();
+  #ready: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: PostgresAuditLogOptions) {
+    if (!options || (typeof options.uri !== "string" && !options.pool)) {
+      throw new IdempotencyStoreError("[store-postgres] PostgresAuditLog: pass options.uri (postgres://…) or options.pool");
+    }
+    this.tableName = {
+      schema: validateIdentifier("schema", options.schema ?? "public"),
+      table: validateIdentifier("table", options.table ?? "agent_idempotency_audit"),
+    };
+    this.#client = new RawClient({ uri: options.uri, pool: options.pool, poolSize: 2, applicationName: "agent-idempotency-audit" });
+    this.#batchSize = Math.max(1, Math.floor(options.batchSize ?? 1000));
+    this.#pageSize = Math.max(1, Math.floor(options.pageSize ?? 1000));
+    this.#maxBuffered = Math.max(1, Math.floor(options.maxBuffered ?? 100_000));
+  }
+
+  /** Entries written but not yet in the table. */
+  get pending(): number {
+    return this.#buffer.length;
+  }
+
+  /** Creates the table and its index; idempotent, runs on first use. */
+  setup(): Promise<void> {
+    this.#ready ??= migrate(this.#client, this.tableName, AUDIT_MIGRATIONS).then(
+      () => undefined,
+      (cause: unknown) => {
+        this.#ready = undefined; // try again once the server is back
+        throw new IdempotencyStoreError("[store-postgres] audit setup failed", { cause });
+      },
+    );
+    return this.#ready;
+  }
+
+  /** Buffers the entry; it reaches the table on the next tick (or the next flush). */
+  write(entry: AuditEntry): void {
+    if (this.#closed) throw new IdempotencyStoreError("[store-postgres] audit write after close()");
+    if (this.#buffer.length >= this.#maxBuffered) {
+      throw new IdempotencyStoreError(`[store-postgres] audit buffer full (${this.#maxBuffered} entries): the database is not taking writes`);
+    }
+    this.#buffer.push(entry);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      // A failure keeps the entries buffered; flush()/close() retries and reports it.
+      this.flush().catch(() => undefined);
+    });
+  }
+
+  /** Writes everything buffered so far, in order. Rejects (keeping the entries) if the database fails. */
+  flush(): Promise<void> {
+    const run = this.#tail.then(() => this.#drain());
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Entries with `since <= ts < until`, oldest first, streamed page by page. */
+  async *query(range: AuditQuery = {}): AsyncIterable<AuditEntry> {
+    if (!this.#closed) await this.flush();
+    await this.setup();
+    const t = qualified(this.tableName);
+    const bounded = range.until !== undefined;
+    const text =
+      `SELECT id, ${COLUMNS} FROM ${t} WHERE (ts, id) > ($1::bigint, $2::bigint)` +
+      `${bounded ? " AND ts < $4::bigint" : ""} ORDER BY ts, id LIMIT $3`;
+    // Start just before the first row at `since`: ids start at 1.
+    let cursor: [string, string] = [String(range.since ?? Number.MIN_SAFE_INTEGER), "0"];
+    for (;;) {
+      const params: unknown[] = [...cursor, this.#pageSize];
+      if (bounded) params.push(range.until);
+      let rows: Row[];
+      try {
+        rows = (await this.#client.query<Row>(text, params)).rows;
+      } catch (cause) {
+        throw new IdempotencyStoreError("[store-postgres] audit query failed", { cause });
+      }
+      for (const row of rows) yield toEntry(row);
+      if (rows.length < this.#pageSize) return;
+      const last = rows[rows.length - 1]!;
+      cursor = [last.ts, last.id];
+    }
+  }
+
+  /** Flushes, then ends the pool this log opened (an injected pool stays open). Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.flush();
+    } finally {
+      await this.#client.end();
+    }
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#buffer.length === 0) return;
+    await this.setup();
+    const t = qualified(this.tableName);
+    const text =
+      `INSERT INTO ${t} (${COLUMNS}) SELECT ${COLUMNS} FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], ` +
+      "$5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::float8[]) WITH ORDINALITY " +
+      `AS u(${COLUMNS}, ord) ORDER BY ord`;
+    while (this.#buffer.length > 0) {
+      const batch = this.#buffer.splice(0, this.#batchSize);
+      const col = <K extends keyof AuditEntry>(k: K) => batch.map((e) => e[k] ?? null);
+      try {
+        await this.#client.query(text, [
+          batch.map((e) => Math.round(e.ts)),
+          col("action_type"),
+          col("idempotency_key"),
+          col("response_id"),
+          col("outcome"),
+          col("session_id"),
+          col("tool_call_id"),
+          col("fingerprint"),
+          col("attempt"),
+          col("duration_ms"),
+        ]);
+      } catch (cause) {
+        this.#buffer.unshift(...batch); // keep the order for the next attempt
+        throw new IdempotencyStoreError(`[store-postgres] audit flush failed (${this.#buffer.length} entries kept)`, { cause });
+      }
+    }
+  }
+}

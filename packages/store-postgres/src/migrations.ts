@@ -1,0 +1,95 @@
+/**
+ * Schema versions. Each list is ordered and its index is the version number; a table
+ * `<table>_migrations` next to the data records which versions ran. Append new steps, never edit
+ * or reorder old ones.
+ *
+ * `migrate()` is safe when several processes start at once: the steps run in one transaction
+ * under a transaction-scoped advisory lock keyed on the table, so a second process waits, then
+ * finds the versions recorded and does nothing. Once everything is applied, setup is a single
+ * read and takes no lock (and needs no DDL privileges).
+ */
+import type { TableName } from "./identifiers.js";
+import { qualified, quoteIdent } from "./identifiers.js";
+import type { RawClient } from "./raw-client.js";
+
+/** One schema step. */
+export interface Migration {
+  description: string;
+  sql(name: TableName): string;
+}
+
+/**
+ * The physical expiry that Keyv wrote into a value, as a bigint (epoch ms), or NULL.
+ *
+ * Why an expression and not a column of our own: Keyv's `set()` upserts `(key, value)` only, so a
+ * column of ours would go stale whenever plain Keyv rewrites a row; an expression over `value`
+ * can never disagree with it. Keyv's serializer writes `{"value":…,"expires":N}` with `expires`
+ * last, so the anchored pattern only matches the top-level field (a nested `expires` is followed
+ * by more than one `}`). Rows without expiry, or written with another serializer, give NULL and
+ * stay out of the partial index. `substring(text from pattern)` and the cast are immutable, as an
+ * index expression requires. `purge` must use this exact expression to use the index.
+ */
+export const EXPIRES_EXPRESSION = `(substring(value from '"expires":(\\d{1,15})\\}$')::bigint)`;
+
+/** The store's table: Keyv's own DDL, then the expiry index. */
+export const STORE_MIGRATIONS: readonly Migration[] = [
+  {
+    // Verbatim @keyv/postgres 2.2 DDL (keySize 255), so Keyv finds the table it would have made.
+    description: "keyv table",
+    sql: (n) => `CREATE TABLE IF NOT EXISTS ${qualified(n)} (key VARCHAR(255) PRIMARY KEY, value TEXT)`,
+  },
+  {
+    description: "partial index on the expiry inside the Keyv value, for purge",
+    sql: (n) =>
+      `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${n.table}_expires_idx`)} ON ${qualified(n)} (${EXPIRES_EXPRESSION}) ` +
+      `WHERE ${EXPIRES_EXPRESSION} IS NOT NULL`,
+  },
+];
+
+/** The audit table: append-only, read by time range with keyset pagination on `(ts, id)`. */
+export const AUDIT_MIGRATIONS: readonly Migration[] = [
+  {
+    description: "audit table",
+    sql: (n) =>
+      `CREATE TABLE IF NOT EXISTS ${qualified(n)} (` +
+      "id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, ts BIGINT NOT NULL, action_type TEXT NOT NULL, " +
+      "idempotency_key TEXT, response_id TEXT, outcome TEXT NOT NULL, session_id TEXT NOT NULL, tool_call_id TEXT, " +
+      "fingerprint TEXT NOT NULL, attempt INTEGER NOT NULL, duration_ms DOUBLE PRECISION NOT NULL)",
+  },
+  {
+    description: "index on (ts, id) for time ranges",
+    sql: (n) => `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${n.table}_ts_idx`)} ON ${qualified(n)} (ts, id)`,
+  },
+];
+
+/**
+ * Applies the steps of `list` that `<table>_migrations` does not record yet; returns how many
+ * ran. Idempotent and safe to run from several processes at once.
+ */
+export async function migrate(client: RawClient, name: TableName, list: readonly Migration[]): Promise<number> {
+  const versions = qualified(name, "_migrations");
+  const found = await client.query<{ reg: string | null }>("SELECT to_regclass($1) AS reg", [versions]);
+  if (found.rows[0]?.reg) {
+    const { rows } = await client.query<{ max: number | null }>(`SELECT max(version) AS max FROM ${versions}`);
+    if ((rows[0]?.max ?? -1) >= list.length - 1) return 0;
+  }
+  return client.transaction(async (c) => {
+    await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`agent-idempotency:migrate:${name.schema}.${name.table}`]);
+    // Checked first: CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege even when it exists.
+    const ns = await c.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [name.schema]);
+    if (ns.rowCount === 0) await c.query(`CREATE SCHEMA ${quoteIdent(name.schema)}`);
+    await c.query(
+      `CREATE TABLE IF NOT EXISTS ${versions} (version INTEGER PRIMARY KEY, description TEXT NOT NULL, ` +
+        "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+    );
+    const done = new Set((await c.query(`SELECT version FROM ${versions}`)).rows.map((r: { version: number }) => r.version));
+    let applied = 0;
+    for (const [version, step] of list.entries()) {
+      if (done.has(version)) continue;
+      await c.query(step.sql(name));
+      await c.query(`INSERT INTO ${versions} (version, description) VALUES ($1, $2)`, [version, step.description]);
+      applied++;
+    }
+    return applied;
+  });
+}

@@ -1,0 +1,169 @@
+/**
+ * The connection pool behind a store, and the only file that touches `@keyv/postgres` internals.
+ *
+ * Pinned: `@keyv/postgres` 2.x (2.2), `pg` 8. What 2.2 does that we work around here:
+ * - its constructor connects and runs `CREATE TABLE` at once (I/O in a constructor), and
+ * - it keeps ONE module-level `pg.Pool` for the last URI used; `disconnect()` ends that pool for
+ *   every instance in the process, and switching URIs drops a pool without ending it.
+ * So the adapter we hand to Keyv is a subclass whose `connect()` (public in 2.x, called by the
+ * constructor) returns a query function on this store's own pool instead, and whose
+ * `disconnect()` does nothing: the store's `close()` owns the pool. keyv 6 / @keyv/postgres 3
+ * makes `query` private and adds a `namespace` column; this file is what changes then.
+ */
+import { KeyvPostgres } from "@keyv/postgres";
+import pg from "pg";
+
+/** One query result, the part of `pg.QueryResult` we read. */
+export interface PgResult<R = Record<string, unknown>> {
+  rows: R[];
+  rowCount: number | null;
+}
+
+/** A checked-out connection (`pg.PoolClient`). */
+export interface PgPoolClient {
+  query(text: string, values?: unknown[]): Promise<PgResult<any>>;
+  release(error?: Error | boolean): void;
+}
+
+/**
+ * The part of `pg.Pool` a store uses; a `pg.Pool` fits it. Pass your own to share one pool with
+ * the rest of your application: the store never ends it.
+ */
+export interface PgPool {
+  query(text: string, values?: unknown[]): Promise<PgResult<any>>;
+  connect(): Promise<PgPoolClient>;
+  on(event: "error", listener: (error: Error) => void): unknown;
+  removeListener(event: "error", listener: (error: Error) => void): unknown;
+}
+
+/** How a {@link RawClient} gets its pool. */
+export interface RawClientOptions {
+  uri?: string | undefined;
+  /** An injected pool: used, never ended. */
+  pool?: PgPool | undefined;
+  /** Size of the pool this client opens itself (ignored with `pool`). */
+  poolSize: number;
+  /** Shown in `pg_stat_activity` unless the URI sets `application_name`. */
+  applicationName: string;
+}
+
+/**
+ * A pool that is either this instance's own (opened lazily on the first query, ended by
+ * {@link RawClient.end}) or injected (never ended). Idle connections that the server kills
+ * (restart, `pg_terminate_backend`) raise an `error` on the pool; pg then drops that client, and
+ * without a listener the process would crash, so one is attached while the client is in use.
+ */
+export class RawClient {
+  readonly #options: RawClientOptions;
+  #pool: PgPool | undefined;
+  #owned = false;
+  #ended = false;
+  /** The last error an idle connection reported, for diagnostics. */
+  lastIdleError: Error | undefined;
+  readonly #onIdleError = (error: Error) => {
+    this.lastIdleError = error;
+  };
+
+  constructor(options: RawClientOptions) {
+    this.#options = options;
+  }
+
+  /** The pool, opened on first use. */
+  get pool(): PgPool {
+    if (this.#ended) throw new Error("the pool was closed");
+    if (!this.#pool) {
+      if (this.#options.pool) {
+        this.#pool = this.#options.pool;
+      } else {
+        this.#pool = new pg.Pool({
+          connectionString: this.#options.uri,
+          max: this.#options.poolSize,
+          application_name: this.#options.applicationName,
+          // Fail a call instead of queueing it forever while the server is unreachable.
+          connectionTimeoutMillis: 10_000,
+          idleTimeoutMillis: 30_000,
+          // A script that forgets close() can still exit once its connections are idle.
+          allowExitOnIdle: true,
+        }) as unknown as PgPool;
+        this.#owned = true;
+      }
+      this.#pool.on("error", this.#onIdleError);
+    }
+    return this.#pool;
+  }
+
+  /** True when this client opened its own pool (so `end()` ends it). */
+  get ownsPool(): boolean {
+    return !this.#options.pool;
+  }
+
+  /** Runs one statement on any pooled connection. */
+  async query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<PgResult<R>> {
+    return this.pool.query(text, values);
+  }
+
+  /** Runs `fn` on one connection inside a transaction (for migrations under an advisory lock). */
+  async transaction<T>(fn: (client: PgPoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query("BEGIN");
+      const out = await fn(client);
+      await client.query("COMMIT");
+      return out;
+    } catch (error) {
+      await client.query("ROLLBACK").catch((e: Error) => (broken = e));
+      throw error;
+    } finally {
+      // A connection whose ROLLBACK failed is in an unknown state: destroy it, do not pool it.
+      client.release(broken ?? false);
+    }
+  }
+
+  /** Ends the pool if this client opened it; detaches from an injected one. Idempotent. */
+  async end(): Promise<void> {
+    if (this.#ended) return;
+    this.#ended = true;
+    const pool = this.#pool;
+    if (!pool) return;
+    try {
+      if (this.#owned) await (pool as unknown as pg.Pool).end();
+    } finally {
+      pool.removeListener("error", this.#onIdleError);
+    }
+  }
+}
+
+/** Where the Keyv adapter sends its statements: our pool, after `setup()`. */
+export type AdapterQuery = (sql: string, values?: unknown[]) => Promise<unknown[]>;
+
+const QUERY = Symbol("agent-idempotency.query");
+
+/**
+ * `KeyvPostgres` (2.x) running on a store's pool. Keyv reads and writes exactly the rows the
+ * store writes, with the same table and encoding.
+ */
+class PooledKeyvPostgres extends KeyvPostgres {
+  // Called by the 2.x constructor before subclass fields exist, hence the symbol in `opts`.
+  override async connect(): Promise<(sql: string, values?: any) => Promise<any[]>> {
+    return (this.opts as unknown as { [QUERY]: AdapterQuery })[QUERY] as (sql: string, values?: any) => Promise<any[]>;
+  }
+
+  // The store's close() ends the pool; 2.x would end the process-wide module pool here.
+  override async disconnect(): Promise<void> {}
+}
+
+/**
+ * A `KeyvPostgres` adapter on `client`'s pool. Its constructor issues `CREATE TABLE`; we skip
+ * that statement because our migrations create the same table, so constructing it does no I/O.
+ * Every other statement waits for `ready()` (the store's setup) first.
+ */
+export function createKeyvAdapter(client: RawClient, name: { schema: string; table: string }, ready: () => Promise<void>): KeyvPostgres {
+  const query: AdapterQuery = async (sql, values) => {
+    if (/^\s*CREATE\b/i.test(sql)) return [];
+    await ready();
+    return (await client.query(sql, values)).rows;
+  };
+  // Options are lower-case non-reserved identifiers (see identifiers.ts): safe unquoted in 2.x SQL.
+  return new PooledKeyvPostgres({ table: name.table, schema: name.schema, [QUERY]: query } as never);
+}
