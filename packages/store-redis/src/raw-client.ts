@@ -1,0 +1,154 @@
+/**
+ * The only file that reaches into `@keyv/redis` and its node-redis client.
+ *
+ * Pinned: `@keyv/redis` 5.x (on `@redis/client` 5.x), `keyv` 5.x. What this file relies on:
+ * - `new KeyvRedis(client, options)` uses the given client as is, and adds `error`, `connect`,
+ *   `disconnect` and `reconnecting` listeners to it (removed again in {@link RawClient.close}, so
+ *   an injected client does not collect listeners from every store built on it);
+ * - the adapter builds Redis keys as `createKeyPrefix(key, namespace)` =
+ *   `<namespace>::<key>` ("::" is its `keyPrefixSeparator`), where `namespace` is set by the Keyv
+ *   instance that wraps it and `key` already carries Keyv's own `<namespace>:` prefix. A record
+ *   therefore lives under `<ns>::<ns>:<key>`, exactly where `new Keyv(new KeyvRedis(url),
+ *   { namespace: ns }).get(key)` looks;
+ * - `throwOnErrors` / `throwOnConnectError` make the adapter throw instead of turning failures
+ *   into `error` events (its default swallows them).
+ * If a new major changes any of this, the conformance suite's Keyv round-trip case fails.
+ */
+import KeyvRedis, { createClient } from "@keyv/redis";
+import type { RedisClientType } from "@keyv/redis";
+import type { LuaScript } from "./scripts.js";
+
+/** A node-redis 5 client, as `createClient()` from `redis` or `@redis/client` returns it (standalone, not cluster). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type RedisClient = RedisClientType<any, any, any, any, any>;
+
+/** How {@link RawClient} gets its connection. */
+export interface RawClientOptions {
+  /** Connect to this URL with a client this instance owns (and closes). */
+  url?: string | undefined;
+  /** Use this client; the caller keeps owning it (it is never closed here). */
+  client?: RedisClient | undefined;
+  /** `CLIENT SETNAME` of an owned client. */
+  clientName: string;
+  /** Per connection attempt, owned client only. */
+  connectTimeoutMs: number;
+  /** Per command, owned client only (an injected client keeps its own settings). */
+  commandTimeoutMs: number;
+}
+
+/** Connection attempts before an owned client gives up and the operation fails (3 in all: t=0, +100 ms, +200 ms). */
+const RECONNECT_RETRIES = 2;
+
+const ADAPTER_EVENTS = ["error", "connect", "disconnect", "reconnecting"] as const;
+
+type Listener = (...args: unknown[]) => void;
+
+/**
+ * Fail-closed reconnects: a few quick retries, then give up with the socket error, so a call
+ * against a dead server fails within about a third of a second (plus connect timeouts) instead
+ * of waiting in node-redis's endless default loop. The next operation connects again, so the
+ * store recovers by itself once the server is back.
+ */
+function reconnectStrategy(retries: number, cause: Error): number | Error {
+  return retries >= RECONNECT_RETRIES ? cause : 100 * 2 ** retries;
+}
+
+/** The Redis connection a store runs its atomic steps on, plus the Keyv adapter over the same client. */
+export class RawClient {
+  /** The Keyv adapter, over the very same client. */
+  readonly adapter: KeyvRedis<string>;
+  readonly #client: RedisClient;
+  readonly #owned: boolean;
+  readonly #adapterListeners: Array<[string, Listener]> = [];
+  #connecting: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: RawClientOptions) {
+    this.#owned = options.client === undefined;
+    this.#client =
+      options.client ??
+      (createClient({
+        url: options.url,
+        name: options.clientName,
+        // Commands sent while reconnecting fail at once instead of waiting in a queue: a claim
+        // must either reach the server now or fail, never run minutes later.
+        disableOfflineQueue: true,
+        socket: { connectTimeout: options.connectTimeoutMs, reconnectStrategy },
+        commandOptions: { timeout: options.commandTimeoutMs },
+      }) as unknown as RedisClient);
+    // node-redis throws an `error` event that has no listener; failures reach callers as rejected
+    // commands, so the event itself needs nothing more than a listener.
+    if (this.#owned) this.#client.on("error", () => undefined);
+    const before = new Map(ADAPTER_EVENTS.map((e) => [e, new Set(this.#client.listeners(e))]));
+    this.adapter = new KeyvRedis(this.#client as never, { throwOnErrors: true, throwOnConnectError: true });
+    for (const e of ADAPTER_EVENTS) {
+      for (const l of this.#client.listeners(e)) if (!before.get(e)!.has(l)) this.#adapterListeners.push([e, l as Listener]);
+    }
+  }
+
+  /** True when this instance created the client (and will close it). */
+  get owned(): boolean {
+    return this.#owned;
+  }
+
+  /** The Redis key of a Keyv key (`ns:key` becomes `ns::ns:key`), as the adapter would build it. */
+  redisKey(keyvKey: string): string {
+    return this.adapter.createKeyPrefix(keyvKey, this.adapter.namespace);
+  }
+
+  /** Sends one command; replies come back with node-redis's default type mapping (strings, numbers, arrays). */
+  async send<T>(args: readonly string[]): Promise<T> {
+    await this.#open();
+    return (await this.#client.sendCommand(args, { typeMapping: {} })) as T;
+  }
+
+  /** Runs a script by its SHA, loading it with `EVAL` if the server does not have it (a restart, `SCRIPT FLUSH`). */
+  async evalScript<T>(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<T> {
+    const tail = [String(keys.length), ...keys, ...args];
+    try {
+      return await this.send<T>(["EVALSHA", script.sha, ...tail]);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+      return this.send<T>(["EVAL", script.source, ...tail]);
+    }
+  }
+
+  /**
+   * Disconnects an owned client (gracefully when it is connected) and detaches the adapter's
+   * listeners from an injected one, which stays open. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const [event, listener] of this.#adapterListeners) this.#client.off(event, listener);
+    if (!this.#owned) return;
+    // A connect in flight ends within its bounded retries; closing under it could leave a socket behind.
+    await this.#connecting?.catch(() => undefined);
+    if (!this.#client.isOpen) return;
+    if (this.#client.isReady) await this.#client.close();
+    else this.#client.destroy();
+  }
+
+  /**
+   * Connects on first use, and again after an owned client gave up reconnecting. One connect at a
+   * time: node-redis refuses a second `connect()` while one runs, and every caller waits for it.
+   */
+  async #open(): Promise<void> {
+    // While our own connect runs, the socket already counts as open but is not ready yet.
+    if (this.#connecting) return this.#connecting;
+    // Open but not ready without a connect of ours: node-redis is reconnecting in the background
+    // after a drop; the command then fails at once (offline queue disabled) rather than wait.
+    if (this.#client.isOpen) return;
+    if (this.#closed) throw new Error("the Redis connection was closed");
+    this.#connecting ??= this.#client.connect().then(
+      () => {
+        this.#connecting = undefined;
+      },
+      (error: unknown) => {
+        this.#connecting = undefined;
+        throw error;
+      },
+    );
+    await this.#connecting;
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * {@link RedisStore}: the shared, multi-machine idempotency store on Redis (>= 7.0) through
+ * `@keyv/redis`. Records are ordinary Keyv entries under `<prefix>::<prefix>:<key>`; the claim is
+ * one `SET … NX PXAT … GET`, and every later state change one Lua compare-and-set on the exact
+ * value the claim wrote (see atomic.ts).
+ */
+import { IdempotencyStoreError, KeyvBackedStore } from "@agent-idempotency/core";
+import Keyv from "keyv";
+import { redisAtomicOps } from "./atomic.js";
+import { DEFAULT_PREFIX, validatePrefix } from "./prefix.js";
+import type { RedisClient } from "./raw-client.js";
+import { RawClient } from "./raw-client.js";
+
+/** Options of {@link RedisStore}. Pass `url` or `client`. */
+export interface RedisStoreOptions {
+  /** `redis://[user:password@]host[:port][/db]` or `rediss://…`; the store opens and closes its own client. */
+  url?: string;
+  /**
+   * A node-redis 5 client you own (standalone). The store connects it if it is not open yet and
+   * never closes it; `close()` leaves it open for you.
+   */
+  client?: RedisClient;
+  /**
+   * The Keyv namespace the records live under; Redis keys are `<prefix>::<prefix>:<key>`, which is
+   * where `new Keyv(new KeyvRedis(url), { namespace: prefix })` reads. Letters, digits, `_ - .`
+   * and single `:`. Default `"idempotency"`.
+   */
+  prefix?: string;
+  /** Keyv's name for {@link RedisStoreOptions.prefix}; give one of the two (or both, equal). */
+  namespace?: string;
+  /** `CLIENT SETNAME` of the client the store opens (shows in `CLIENT LIST`). Default `"agent-idempotency"`. */
+  clientName?: string;
+  /** Timeout of each connection attempt of the store's own client. Default 2000. */
+  connectTimeoutMs?: number;
+  /** Timeout of each command of the store's own client; a claim that times out fails closed. Default 5000. */
+  commandTimeoutMs?: number;
+}
+
+const NAME = "store-redis";
+const CLIENT_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+function fail(message: string): never {
+  throw new IdempotencyStoreError(`[${NAME}] ${message}`);
+}
+
+function positiveMs(option: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) fail(`invalid option ${option}: expected a positive number of milliseconds`);
+  return value;
+}
+
+/** Checks the options; returns the prefix. Never echoes the URL (it may hold a password). */
+function checkOptions(options: RedisStoreOptions): string {
+  if (typeof options !== "object" || options === null) fail("new RedisStore(options): options must be an object with url or client");
+  const { url, client, prefix, namespace, clientName } = options;
+  if (url !== undefined && client !== undefined) fail("pass url or client, not both");
+  if (client === undefined) {
+    if (typeof url !== "string") fail("invalid option url: expected redis://host:port or rediss://host:port (or pass client)");
+    let protocol: string;
+    try {
+      protocol = new URL(url).protocol;
+    } catch {
+      fail("invalid option url: not a URL; expected redis://host:port or rediss://host:port");
+    }
+    if (protocol !== "redis:" && protocol !== "rediss:") fail(`invalid option url: the scheme must be redis: or rediss:, not ${protocol}`);
+  } else if (typeof (client as { sendCommand?: unknown }).sendCommand !== "function") {
+    fail("invalid option client: expected a node-redis 5 client (createClient() from redis or @redis/client)");
+  }
+  if (clientName !== undefined && (typeof clientName !== "string" || !CLIENT_NAME.test(clientName))) {
+    fail('invalid option clientName: use 1-64 letters, digits, "_", "-", "." or ":"');
+  }
+  if (prefix !== undefined && namespace !== undefined && prefix !== namespace) {
+    fail("options prefix and namespace name the same thing (the Keyv namespace) and differ; give one");
+  }
+  return prefix !== undefined ? validatePrefix("prefix", prefix) : validatePrefix("namespace", namespace ?? DEFAULT_PREFIX);
+}
+
+/**
+ * An {@link IdempotencyStore} on Redis >= 7.0, shared by every process and machine that points
+ * at the same server and prefix. The claim is atomic on the server (`SET … NX`), complete / fail /
+ * release / heartbeat are owner-checked Lua scripts, and expiry is native (`PXAT`).
+ *
+ * Constructing it does no I/O: it connects on first use (or `setup()`), and fails closed with
+ * {@link IdempotencyStoreError} when Redis cannot be reached; the next call reconnects.
+ *
+ * @example
+ * ```ts
+ * import { createIdempotency } from "@agent-idempotency/core";
+ * import { RedisStore } from "@agent-idempotency/store-redis";
+ *
+ * const store = new RedisStore({ url: "redis://127.0.0.1:6379", prefix: "billing" });
+ * const idempotency = createIdempotency({ store, tools: { charge_card: { identity: ["order_id"] } } });
+ * const out = await idempotency.run(
+ *   { action: "charge_card", args: { order_id: "o-1", cents: 500 }, sessionId: "s-1" },
+ *   async ({ key }) => ({ charge_id: `ch_${key.slice(0, 8)}` }),
+ * );
+ * console.log(out.replayed); // false the first time, true on every retry
+ * await store.close();
+ * ```
+ */
+export class RedisStore extends KeyvBackedStore {
+  /** The Keyv namespace (and Redis key prefix) the records live under. */
+  readonly prefix: string;
+  readonly #raw: RawClient;
+
+  constructor(options: RedisStoreOptions) {
+    const prefix = checkOptions(options);
+    const raw = new RawClient({
+      url: options.url,
+      client: options.client,
+      clientName: options.clientName ?? "agent-idempotency",
+      connectTimeoutMs: positiveMs("connectTimeoutMs", options.connectTimeoutMs, 2000),
+      commandTimeoutMs: positiveMs("commandTimeoutMs", options.commandTimeoutMs, 5000),
+    });
+    // The same construction a plain Keyv reader uses, so keys and encoding match by definition.
+    // throwOnErrors: Keyv would otherwise turn adapter failures into `error` events and return
+    // undefined, which would read as "no record" to anyone using `store.keyv` directly.
+    const keyv = new Keyv(raw.adapter, { namespace: prefix, throwOnErrors: true });
+    super({ keyv, atomic: redisAtomicOps(raw), name: NAME });
+    this.prefix = prefix;
+    this.#raw = raw;
+  }
+
+  /** The Redis key that holds `key`'s record (`<prefix>::<prefix>:<key>`), for `redis-cli` and ops. */
+  redisKey(key: string): string {
+    return this.#raw.redisKey(this.keyvKey(key));
+  }
+
+  /** Keeps the client out of `JSON.stringify` (and out of logs). */
+  toJSON(): { store: string; prefix: string; ownsClient: boolean } {
+    return { store: NAME, prefix: this.prefix, ownsClient: this.#raw.owned };
+  }
+}

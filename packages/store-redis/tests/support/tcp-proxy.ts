@@ -1,0 +1,68 @@
+/**
+ * A TCP proxy in front of the shared Redis: stopping it is a Redis outage for whoever connects
+ * through it, and nobody else, so outage and recovery tests never restart the real server.
+ */
+import { createServer, connect, type Server, type Socket } from "node:net";
+import type { AddressInfo } from "node:net";
+
+export interface TcpProxy {
+  readonly port: number;
+  readonly url: string;
+  /** Listens again on the same port (the server is "back"). */
+  start(): Promise<void>;
+  /** Stops listening and cuts every open connection (the server is "down"). */
+  stop(): Promise<void>;
+}
+
+export async function startProxy(targetUrl: string): Promise<TcpProxy> {
+  const target = new URL(targetUrl);
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  let port = 0;
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      const s = createServer((client) => {
+        const upstream = connect(Number(target.port || 6379), target.hostname);
+        for (const sock of [client, upstream]) {
+          sockets.add(sock);
+          sock.on("error", () => undefined).on("close", () => sockets.delete(sock));
+        }
+        client.on("close", () => upstream.destroy());
+        upstream.on("close", () => client.destroy());
+        client.pipe(upstream).pipe(client);
+      });
+      s.once("error", reject);
+      s.listen(port, "127.0.0.1", () => {
+        port = (s.address() as AddressInfo).port;
+        server = s;
+        resolve();
+      });
+    });
+  await listen();
+  return {
+    get port() {
+      return port;
+    },
+    get url() {
+      return `redis://127.0.0.1:${port}`;
+    },
+    start: listen,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const sock of sockets) sock.destroy();
+        sockets.clear();
+        if (!server) return resolve();
+        server.close(() => resolve());
+        server = undefined;
+      }),
+  };
+}
+
+/** A port nothing listens on: bound once by us, then released. */
+export async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
