@@ -1,1 +1,11 @@
-export {};
+export { parseDuration, parseInstant } from "./args.js";
+export { processContext } from "./context.js";
+export type { CliContext, TextOut } from "./context.js";
+export { cliFailure, ExitCode, exitCodeFor } from "./exit-codes.js";
+export type { CliFailure } from "./exit-codes.js";
+export { main, MAIN_USAGE } from "./main.js";
+export { auditUriFrom, openAuditLog, openStore, redactUri } from "./open-store.js";
+export { renderDayChart } from "./render/day-chart.js";
+export { renderReportHtml } from "./render/report-html.js";
+export { renderReportText } from "./render/report-text.js";
+export type { ReportMeta } from "./render/report-text.js";

@@ -1,0 +1,26 @@
+/**
+ * What a command may touch of the outside world, passed in so the commands can run in-process
+ * (the binary passes the real process; tests may pass strings and a fixed clock).
+ */
+
+/** A text sink: `process.stdout`, `process.stderr`, or a test buffer. */
+export interface TextOut {
+  write(text: string): unknown;
+  /** True when a person is watching (progress is drawn only then, unless `--progress`). */
+  isTTY?: boolean;
+}
+
+/** The world of one command run. */
+export interface CliContext {
+  stdout: TextOut;
+  stderr: TextOut;
+  /** Environment variables (`IDEMPOTENCY_STORE`, `IDEMPOTENCY_AUDIT`, `NO_COLOR`). */
+  env: Record<string, string | undefined>;
+  /** The clock that relative times (`--since 7d`) count back from, epoch ms. */
+  now(): number;
+}
+
+/** The real process as a {@link CliContext}. */
+export function processContext(): CliContext {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, now: () => Date.now() };
+}

@@ -1,0 +1,109 @@
+/**
+ * The audit report as one self-contained HTML page: inline CSS, inline SVG, no script, no web
+ * font, no URL anywhere, so it can be mailed, attached to a CI run or opened offline and looks
+ * the same. Every value from the log is escaped: action names and ids are data, not markup.
+ */
+import type { AuditReport, OutcomeCounts } from "@agent-idempotency/core";
+import { formatCount, formatDuration, iso } from "../format.js";
+import { escapeHtml, renderDayChart } from "./day-chart.js";
+import { flagEvidence } from "./flag-evidence.js";
+import type { ReportMeta } from "./report-text.js";
+import { describeRange } from "./report-text.js";
+
+const OUTCOMES: (keyof OutcomeCounts)[] = ["executed", "replayed", "recovered", "failed", "mismatch", "lease_lost", "unguarded"];
+/** Evidence lists longer than this are cut on the page too (the JSON output has all). */
+const MAX_LISTED = 200;
+
+const CSS = `
+:root { color-scheme: light; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; margin: 24px auto; max-width: 820px; color: #111827; padding: 0 16px; }
+h1 { font-size: 22px; margin: 0 0 4px; }
+h2 { font-size: 17px; margin: 28px 0 8px; }
+.meta { color: #4b5563; margin: 0; }
+.meta code, td code, dd code { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+.verdict { margin: 16px 0; padding: 10px 14px; border-radius: 6px; font-weight: 600; }
+.verdict.ok { background: #ecfdf5; color: #065f46; border: 1px solid #a7f3d0; }
+.verdict.flagged { background: #fef2f2; color: #991b1b; border: 1px solid #fecaca; }
+table { border-collapse: collapse; width: 100%; }
+th, td { padding: 4px 8px; border-bottom: 1px solid #e5e7eb; text-align: right; white-space: nowrap; }
+th:first-child, td:first-child { text-align: left; white-space: normal; word-break: break-all; }
+tr.total td { font-weight: 600; border-top: 2px solid #9ca3af; }
+svg .grid { stroke: #e5e7eb; }
+svg .baseline { stroke: #6b7280; }
+svg .axis, svg .legend, svg .empty { font: 11px system-ui, sans-serif; fill: #4b5563; }
+svg .bar-executed { fill: #2563eb; }
+svg .bar-replayed { fill: #16a34a; }
+.flag { border: 1px solid #fecaca; border-left: 4px solid #dc2626; border-radius: 4px; padding: 8px 14px; margin: 12px 0; }
+.flag h3 { margin: 4px 0; font-size: 15px; color: #991b1b; }
+.flag dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 8px 0; }
+.flag dt { color: #4b5563; }
+.flag dd { margin: 0; word-break: break-all; }
+.why { color: #374151; }
+footer { margin-top: 32px; color: #6b7280; font-size: 12px; }
+`;
+
+function actionRows(report: AuditReport): string {
+  const row = (name: string, total: number, counts: OutcomeCounts, cls = "") =>
+    `<tr${cls ? ` class="${cls}"` : ""}><td>${escapeHtml(name)}</td><td>${formatCount(total)}</td>${OUTCOMES.map((o) => `<td>${formatCount(counts[o] ?? 0)}</td>`).join("")}</tr>`;
+  return [
+    ...report.actions.map((a) => row(a.action_type, a.total, a.counts)),
+    row("total", report.entries, report.totals, "total"),
+  ].join("\n");
+}
+
+function flagsSection(report: AuditReport): string {
+  if (report.flags.length === 0) return `<p id="no-flags">No flags: no key produced two response ids, and no call was executed under two keys within ${formatDuration(report.windowMs)}.</p>`;
+  return report.flags
+    .map((flag, i) => {
+      const ev = flagEvidence(flag, report.windowMs);
+      const dl = ev.fields
+        .map((f) => {
+          const shown = f.values.slice(0, MAX_LISTED).map((v) => `<code>${escapeHtml(v)}</code>`).join(", ");
+          const more = f.values.length > MAX_LISTED ? ` … and ${f.values.length - MAX_LISTED} more` : "";
+          return `<dt>${escapeHtml(f.label)}</dt><dd>${shown}${more}</dd>`;
+        })
+        .join("");
+      return `<section class="flag" data-kind="${flag.kind}"><h3>${i + 1}. ${escapeHtml(ev.title)}</h3><p>${escapeHtml(ev.seen)}</p><dl>${dl}</dl><p class="why">${escapeHtml(ev.why)}</p></section>`;
+    })
+    .join("\n");
+}
+
+/** Renders the whole page. */
+export function renderReportHtml(report: AuditReport, meta: ReportMeta): string {
+  const n = report.flags.length;
+  const verdict =
+    n === 0
+      ? `<div class="verdict ok" id="verdict">OK: no flags raised</div>`
+      : `<div class="verdict flagged" id="verdict">${n} flag${n === 1 ? "" : "s"} raised</div>`;
+  const seen = report.first_ts === undefined ? "" : `, from ${iso(report.first_ts)} to ${iso(report.last_ts!)}`;
+  const title = `agent-idempotency audit: ${n === 0 ? "no flags" : `${n} flag${n === 1 ? "" : "s"}`}`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${escapeHtml(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<h1>Idempotency audit</h1>
+<p class="meta">Log <code>${escapeHtml(meta.source)}</code> · ${escapeHtml(describeRange(report))} · window ${formatDuration(report.windowMs)}</p>
+<p class="meta">${formatCount(report.entries)} entries${seen}</p>
+${verdict}
+<h2>Executed vs replayed calls per day (UTC)</h2>
+${renderDayChart(report)}
+<h2>Flags</h2>
+${flagsSection(report)}
+<h2>Calls per action</h2>
+<table id="actions">
+<thead><tr><th>action</th><th>calls</th>${OUTCOMES.map((o) => `<th>${o}</th>`).join("")}</tr></thead>
+<tbody>
+${actionRows(report)}
+</tbody>
+</table>
+<footer>Generated by agent-idempotency at ${iso(meta.generatedAt)}. One key with several response ids means the side effect ran twice; one action executed under several keys within the window means the key is too narrow.</footer>
+</body>
+</html>
+`;
+}
