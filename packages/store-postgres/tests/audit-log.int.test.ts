@@ -1,0 +1,131 @@
+/** PostgresAuditLog against the real server: buffering, ranges, paging, ownership. */
+import type { AuditEntry } from "@agent-idempotency/core";
+import { auditReport, createIdempotency, MemoryStore } from "@agent-idempotency/core";
+import { PostgresAuditLog } from "@agent-idempotency/store-postgres";
+import pg from "pg";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { dropTables, uniqueTable, withAdmin } from "./helpers.js";
+
+const uri = inject("pgUrl")!;
+const tables: string[] = [];
+const table = (label: string) => {
+  const t = uniqueTable(label);
+  tables.push(t);
+  return t;
+};
+
+const T = Date.UTC(2026, 11, 1);
+function entry(i: number, over: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    ts: T + i,
+    action_type: i % 2 ? "charge_card" : "send_email",
+    idempotency_key: `k${i}`,
+    response_id: i % 3 ? `r${i}` : undefined,
+    outcome: "executed",
+    session_id: `s${i % 7}`,
+    tool_call_id: i % 5 ? `call_${i}` : undefined,
+    fingerprint: "f".repeat(32),
+    attempt: 1 + (i % 2),
+    duration_ms: i / 4,
+    ...over,
+  };
+}
+const strip = (e: AuditEntry) => JSON.parse(JSON.stringify(e)) as AuditEntry;
+
+async function collect(it: AsyncIterable<AuditEntry>): Promise<AuditEntry[]> {
+  const out: AuditEntry[] = [];
+  for await (const e of it) out.push(e);
+  return out;
+}
+
+describe.skipIf(!inject("pgUrl"))("PostgresAuditLog (real server)", () => {
+  afterAll(() => dropTables(uri, tables));
+
+  it("close(): every write is readable afterwards, in order, from a new instance", async () => {
+    const t = table("audit");
+    const log = new PostgresAuditLog({ uri, table: t });
+    const written = Array.from({ length: 25 }, (_, i) => entry(i, { tool_call_id: `it's "quoted", {braced}` }));
+    for (const e of written) log.write(e);
+    expect(log.pending).toBe(25); // write() only buffered
+    await log.close();
+    const reader = new PostgresAuditLog({ uri, table: t });
+    expect(await collect(reader.query())).toEqual(written.map(strip));
+    await reader.close();
+  });
+
+  it("write(): a batch reaches the table on the next tick, as one INSERT per batch", async () => {
+    const t = table("tick");
+    const log = new PostgresAuditLog({ uri, table: t, batchSize: 4 });
+    await log.setup();
+    for (let i = 0; i < 10; i++) log.write(entry(i));
+    const count = () => withAdmin(uri, async (c) => (await c.query(`SELECT count(*)::int AS n FROM "${t}"`)).rows[0].n as number);
+    while ((await count()) < 10) await new Promise((r) => setTimeout(r, 10));
+    expect(log.pending).toBe(0);
+    const xmins = await withAdmin(uri, async (c) => (await c.query(`SELECT count(DISTINCT xmin::text)::int AS n FROM "${t}"`)).rows[0].n);
+    expect(xmins).toBe(3); // 4 + 4 + 2 rows: three statements, not ten
+    await log.close();
+  });
+
+  it("query(): since is inclusive, until exclusive, oldest first, equal timestamps in write order", async () => {
+    const t = table("range");
+    const log = new PostgresAuditLog({ uri, table: t, pageSize: 3 });
+    const written = [5, 1, 3, 3, 3, 9, 7, 3].map((at, i) => entry(i, { ts: T + at, idempotency_key: `k${i}` }));
+    for (const e of written) log.write(e);
+    await log.flush();
+    const keys = async (range: { since?: number; until?: number }) => (await collect(log.query(range))).map((e) => e.idempotency_key);
+    expect(await keys({})).toEqual(["k1", "k2", "k3", "k4", "k7", "k0", "k6", "k5"]);
+    expect(await keys({ since: T + 3, until: T + 7 })).toEqual(["k2", "k3", "k4", "k7", "k0"]);
+    expect(await keys({ since: T + 4 })).toEqual(["k0", "k6", "k5"]);
+    expect(await keys({ until: T + 3 })).toEqual(["k1"]);
+    expect(await keys({ since: T + 100 })).toEqual([]);
+    await log.close();
+  });
+
+  it("query(): 10 000 entries round-trip, streamed in pages", async () => {
+    const t = table("bulk");
+    const log = new PostgresAuditLog({ uri, table: t });
+    const written = Array.from({ length: 10_000 }, (_, i) => entry(i));
+    for (const e of written) log.write(e);
+    await log.close();
+    const reader = new PostgresAuditLog({ uri, table: t, pageSize: 700 });
+    let n = 0;
+    for await (const e of reader.query()) {
+      expect(e).toEqual(strip(written[n]!));
+      n++;
+    }
+    expect(n).toBe(10_000);
+    expect((await collect(reader.query({ since: T + 2500, until: T + 7500 }))).length).toBe(5000);
+    await reader.close();
+  });
+
+  it("engine: the audit trail of real calls feeds auditReport", async () => {
+    const t = table("engine");
+    const audit = new PostgresAuditLog({ uri, table: t });
+    const idem = createIdempotency({ store: new MemoryStore(), audit, tools: { charge: { responseId: (r: { id: string }) => r.id } } });
+    await idem.run({ action: "charge", args: { n: 1 }, sessionId: "s" }, async () => ({ id: "ch_1" }));
+    await idem.run({ action: "charge", args: { n: 1 }, sessionId: "s" }, async () => ({ id: "ch_2" }));
+    await idem.close();
+    const reader = new PostgresAuditLog({ uri, table: t });
+    const entries = await collect(reader.query());
+    expect(entries.map((e) => e.outcome)).toEqual(["executed", "replayed"]);
+    expect((await auditReport(reader.query())).flags).toEqual([]);
+    // A planted second execution of the same key with another response id is flagged from the table.
+    reader.write({ ...entries[0]!, ts: entries[0]!.ts + 1, response_id: "ch_other" });
+    const flags = (await auditReport(reader.query())).flags;
+    expect(flags.map((f) => f.kind)).toEqual(["one_key_several_response_ids"]);
+    await reader.close();
+  });
+
+  it("close(): an injected pool stays usable", async () => {
+    const t = table("pool");
+    const pool = new pg.Pool({ connectionString: uri, max: 1 });
+    try {
+      const log = new PostgresAuditLog({ uri, table: t, pool });
+      log.write(entry(1));
+      await log.close();
+      expect((await pool.query(`SELECT count(*)::int AS n FROM "${t}"`)).rows[0].n).toBe(1);
+    } finally {
+      await pool.end();
+    }
+  });
+});
