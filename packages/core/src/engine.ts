@@ -335,15 +335,34 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       }
     }
 
-    const controller = new AbortController();
-    const onCallerAbort = () => controller.abort(call.signal?.reason);
+    // The AbortSignal is made only if fn reads it: most tools never do, and one per call shows in
+    // the profile. Aborts that come earlier are replayed onto it when it is made.
+    let controller: AbortController | undefined;
+    let abortedWith: { reason: unknown } | undefined;
+    const abort = (reason: unknown) => {
+      if (abortedWith) return;
+      abortedWith = { reason };
+      controller?.abort(reason);
+    };
+    const onCallerAbort = () => abort(call.signal?.reason);
     if (call.signal?.aborted) onCallerAbort();
     call.signal?.addEventListener("abort", onCallerAbort, { once: true });
+    const runContext: RunContext = {
+      key: d.key,
+      attempt,
+      get signal() {
+        if (!controller) {
+          controller = new AbortController();
+          if (abortedWith) controller.abort(abortedWith.reason);
+        }
+        return controller.signal;
+      },
+    };
     let beat: Promise<unknown> = Promise.resolve();
     const timer = setInterval(() => {
       beat = beat.then(async () => {
         const ok = await store.heartbeat(claim, { now: clock.now(), leaseMs: policy.leaseMs }).catch(() => true);
-        if (!ok) controller.abort(new IdempotencyLeaseLostError(d.key));
+        if (!ok) abort(new IdempotencyLeaseLostError(d.key));
       });
     }, Math.max(1, Math.floor(policy.leaseMs / 3)));
     timer.unref?.();
@@ -355,7 +374,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
 
     let value: T;
     try {
-      value = await fn({ key: d.key, attempt, signal: controller.signal });
+      value = await fn(runContext);
     } catch (error) {
       await stopBeating();
       const final = isFinal(policy, call, error);
