@@ -21,14 +21,16 @@ export const MAIN_USAGE = `Usage: agent-idempotency <command> [options]
 Commands:
   audit     calls per action and the two flags of broken idempotency (exit 1)
   inspect   the record under one key and its audit history
-  purge     delete expired records (or, with --yes, records expiring before a date)
+  purge     delete expired records (with --yes: those expiring before a date)
   help      help for a command: agent-idempotency help audit
 
-Store URIs: memory:, sqlite:PATH, postgres://…, redis://…; audit logs also jsonl:PATH.
+Store URIs: memory:, sqlite:PATH, postgres://…, redis://…;
+audit logs also jsonl:PATH.
 --store and --audit default to $IDEMPOTENCY_STORE and $IDEMPOTENCY_AUDIT.
 
-Exit codes: 0 ok, 1 audit raised a flag, 2 usage error, 3 store, log or file failed,
-4 store package missing or operation unsupported, 5 inspect found nothing, 70 bug.
+Exit codes: 0 ok, 1 audit raised a flag, 2 usage error, 3 store, log or file
+failed, 4 store package missing or operation unsupported, 5 inspect found
+nothing, 70 internal error.
 `;
 
 function version(): string {

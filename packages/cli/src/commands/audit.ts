@@ -28,19 +28,20 @@ const OPTIONS: OptionSpecs = {
 };
 
 /** `agent-idempotency audit --help`. */
-export const AUDIT_USAGE = `Usage: agent-idempotency audit [--store URI] [--audit URI] [--since 7d] [--until WHEN]
-                               [--window 60s] [--json] [--html FILE]
+export const AUDIT_USAGE = `Usage: agent-idempotency audit [--store URI] [--audit URI] [--since 7d]
+         [--until WHEN] [--window 60s] [--json] [--html FILE] [--progress]
 
-Counts the calls of each action in the audit log (executed, replayed, recovered, failed,
-mismatch, lease_lost, unguarded) and raises two flags:
+Counts the calls of each action in the audit log (executed, replayed,
+recovered, failed, mismatch, lease_lost, unguarded) and raises two flags:
   one key, several response ids   the side effect ran twice under one key
-  one action, several keys        one call executed under several keys within --window
+  one action, several keys        one call executed under several keys
+                                  within --window
 
 Options:
 ${formatOptions(OPTIONS)}
 
-Exit codes: 0 no flag, 1 a flag was raised, 2 usage error, 3 store or log failed,
-4 store package not installed.
+Exit codes: 0 no flag, 1 a flag was raised, 2 usage error, 3 store or log
+failed, 4 store package not installed.
 
 Examples:
   agent-idempotency audit --store sqlite:./idempotency.db

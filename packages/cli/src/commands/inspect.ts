@@ -25,19 +25,22 @@ const OPTIONS: OptionSpecs = {
 };
 
 /** `agent-idempotency inspect --help`. */
-export const INSPECT_USAGE = `Usage: agent-idempotency inspect KEY [--store URI] [--audit URI] [--since WHEN] [--json]
+export const INSPECT_USAGE = `Usage: agent-idempotency inspect KEY [--store URI] [--audit URI]
+         [--since WHEN] [--json] [--progress]
 
-Shows the record under KEY (status, scope, attempt, lease and expiry times, size of the
-recorded value, response id) and the audit entries for KEY, oldest first.
+Shows the record under KEY (status, scope, attempt, lease and expiry times,
+size of the recorded value, response id) and the audit entries for KEY,
+oldest first. The recorded value itself is never printed.
 
 Options:
 ${formatOptions(OPTIONS)}
 
-Exit codes: 0 found, 5 neither a record nor an audit entry, 2 usage error, 3 store or
-log failed, 4 store package not installed.
+Exit codes: 0 found, 5 neither a record nor an audit entry, 2 usage error,
+3 store or log failed, 4 store package not installed.
 
 Example:
-  agent-idempotency inspect 3f9a0c1e5b7d42e8a6c0f1d2e3b4a596 --store sqlite:./idempotency.db
+  agent-idempotency inspect 3f9a0c1e5b7d42e8a6c0f1d2e3b4a596 \\
+    --store sqlite:./idempotency.db
 `;
 
 /** The record as `inspect` shows it: times as ISO, the value replaced by its size. */

@@ -23,15 +23,16 @@ const OPTIONS: OptionSpecs = {
 };
 
 /** `agent-idempotency purge --help`. */
-export const PURGE_USAGE = `Usage: agent-idempotency purge [--store URI] (--expired | --before WHEN --yes) [--json]
+export const PURGE_USAGE = `Usage: agent-idempotency purge [--store URI] (--expired | --before WHEN --yes)
+         [--json]
 
 Deletes idempotency records from the store. The audit log is not touched.
 
 Options:
 ${formatOptions(OPTIONS)}
 
-A record deleted before it expires no longer protects its key: a retry of that call runs
-the side effect again. That is why --before needs --yes.
+A record deleted before it expires no longer protects its key: a retry of
+that call runs the side effect again. That is why --before needs --yes.
 
 Exit codes: 0 done, 2 usage error (also --before without --yes), 3 store failed,
 4 store package not installed or the store cannot purge.
