@@ -37,7 +37,7 @@ svg .bar-replayed { fill: #16a34a; }
 .flag h3 { margin: 4px 0; font-size: 15px; color: #991b1b; }
 .flag dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 8px 0; }
 .flag dt { color: #4b5563; }
-.flag dd { margin: 0; word-break: break-all; }
+.flag dd { margin: 0; overflow-wrap: anywhere; }
 .why { color: #374151; }
 footer { margin-top: 32px; color: #6b7280; font-size: 12px; }
 `;
