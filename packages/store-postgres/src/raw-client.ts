@@ -36,6 +36,13 @@ export interface PgPool {
   removeListener(event: "error", listener: (error: Error) => void): unknown;
 }
 
+/** Fails a connection attempt to an unreachable server after 10 s instead of the TCP default. */
+class BoundedConnectClient extends pg.Client {
+  constructor(config: pg.ClientConfig = {}) {
+    super({ ...config, connectionTimeoutMillis: config.connectionTimeoutMillis ?? 10_000 });
+  }
+}
+
 /** How a {@link RawClient} gets its pool. */
 export interface RawClientOptions {
   uri?: string | undefined;
@@ -79,8 +86,10 @@ export class RawClient {
           connectionString: this.#options.uri,
           max: this.#options.poolSize,
           application_name: this.#options.applicationName,
-          // Fail a call instead of queueing it forever while the server is unreachable.
-          connectionTimeoutMillis: 10_000,
+          // The pool's own connectionTimeoutMillis would also time out calls that merely wait in
+          // its queue for a free connection (a burst of claims); bound only the connect itself.
+          Client: BoundedConnectClient,
+          keepAlive: true,
           idleTimeoutMillis: 30_000,
           // A script that forgets close() can still exit once its connections are idle.
           allowExitOnIdle: true,
