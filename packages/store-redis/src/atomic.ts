@@ -15,7 +15,7 @@
  * a future date, or keys written without a TTL by a plain Keyv).
  */
 import type { AtomicOps } from "@agent-idempotency/core";
-import { IdempotencyStoreError } from "@agent-idempotency/core";
+import { IdempotencyStoreError, isIdempotencyRecord } from "@agent-idempotency/core";
 import type { RawClient } from "./raw-client.js";
 import { COMPARE_AND_DELETE, COMPARE_AND_SET, PURGE_EXPIRED, SCRIPTS } from "./scripts.js";
 
@@ -36,6 +36,18 @@ function pxat(expiresAt: number): string {
 /** Escapes glob characters so a prefix matches only itself in `SCAN MATCH` (prefixes are validated too). */
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, "\\$&");
+}
+
+/**
+ * True when a raw value decodes to one of our records. Keyv's default encoding is JSON (a string
+ * starting with ":" gets one more ":"), which changes no field's type, so plain `JSON.parse` can tell.
+ */
+function looksLikeRecord(raw: string): boolean {
+  try {
+    return isIdempotencyRecord((JSON.parse(raw) as { value?: unknown } | null)?.value);
+  } catch {
+    return false;
+  }
 }
 
 /** Walks every string key under `prefix`, one `SCAN` page at a time. */
@@ -102,6 +114,9 @@ export function redisAtomicOps(raw: RawClient): AtomicOps {
         const values = await raw.send<Array<string | null>>(["MGET", ...keys]);
         for (const value of values) {
           if (value === null) continue; // expired or deleted between SCAN and MGET
+          // The base class drops values that are not records after this, so only records may
+          // count toward `limit`, or a foreign key under the prefix would shorten the list.
+          if (!looksLikeRecord(value)) continue;
           yield value;
           if (++n >= limit) return;
         }

@@ -32,7 +32,12 @@ export interface RedisStoreOptions {
   clientName?: string;
   /** Timeout of each connection attempt of the store's own client. Default 2000. */
   connectTimeoutMs?: number;
-  /** Timeout of each command of the store's own client; a claim that times out fails closed. Default 5000. */
+  /**
+   * Timeout of each command of the store's own client, so a server that accepts connections but
+   * stops answering fails calls (closed) instead of hanging them. It counts from when the command
+   * is queued, so a burst of thousands of concurrent calls in one process spends part of it
+   * waiting locally. Default 10000.
+   */
   commandTimeoutMs?: number;
 }
 
@@ -110,7 +115,7 @@ export class RedisStore extends KeyvBackedStore {
       client: options.client,
       clientName: options.clientName ?? "agent-idempotency",
       connectTimeoutMs: positiveMs("connectTimeoutMs", options.connectTimeoutMs, 2000),
-      commandTimeoutMs: positiveMs("commandTimeoutMs", options.commandTimeoutMs, 5000),
+      commandTimeoutMs: positiveMs("commandTimeoutMs", options.commandTimeoutMs, 10_000),
     });
     // The same construction a plain Keyv reader uses, so keys and encoding match by definition.
     // throwOnErrors: Keyv would otherwise turn adapter failures into `error` events and return
