@@ -31,9 +31,9 @@ function prefixEnd(prefix: string): string {
   return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
-/** AtomicOps on `table` (already validated, and named as the Keyv adapter names it). */
-export function sqliteAtomicOps(conn: SqliteConnection, table: string, options: SqliteAtomicOptions): AtomicOps {
-  const sql = {
+/** The statements on `table`; exported for tests that check their query plans. @internal */
+export function statements(table: string) {
+  return {
     insert: `INSERT INTO ${table}(key, value) VALUES(?, ?) ON CONFLICT(key) DO NOTHING RETURNING 1 AS inserted`,
     get: `SELECT value FROM ${table} WHERE key = ?`,
     cas: `UPDATE ${table} SET value = ? WHERE key = ? AND value = ?`,
@@ -46,6 +46,11 @@ export function sqliteAtomicOps(conn: SqliteConnection, table: string, options: 
     purge: `DELETE FROM ${table} WHERE rowid IN (
       SELECT rowid FROM ${table} WHERE ${EXPIRES_EXPR} <= ? AND +key >= ? AND +key < ? LIMIT ${PURGE_BATCH})`,
   };
+}
+
+/** AtomicOps on `table` (already validated, and named as the Keyv adapter names it). */
+export function sqliteAtomicOps(conn: SqliteConnection, table: string, options: SqliteAtomicOptions): AtomicOps {
+  const sql = statements(table);
 
   const purgeBatch = (prefix: string, before: number) => conn.run(sql.purge, [before, prefix, prefixEnd(prefix)]);
 

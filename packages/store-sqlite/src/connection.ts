@@ -6,6 +6,13 @@
  * A connection we open gets WAL journaling (readers never block the writer, and several processes
  * can share the file) and a busy timeout (a writer waits for another process's write lock instead
  * of failing with SQLITE_BUSY). A `Database` the caller injects is used as it is and never closed.
+ *
+ * Statements run ONE AT A TIME, each to completion, and a failed one is reset before the next
+ * starts. sqlite3's default parallel mode does not do this, and that loses writes: a statement
+ * that fails with SQLITE_BUSY stays active until its (queued) finalize, and while it is active the
+ * writes of other statements on the same handle cannot commit; the reset then rolls them back,
+ * although each had already reported success. Reproduced with two processes and a 1 ms busy
+ * timeout: hundreds of "inserted" rows missing. tests/busy-timeout.test.ts guards this.
  */
 import sqlite3 from "sqlite3";
 
@@ -25,15 +32,19 @@ export interface SqliteConnectionOptions {
 /** Milliseconds a statement waits for another connection's lock before SQLITE_BUSY. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 
-/**
- * A lazily opened sqlite3 handle with promise-returning `all`/`run`: constructing one does no I/O.
- */
+/** Prepared statements kept per connection; our SQL is a fixed, small set. */
+const MAX_CACHED_STATEMENTS = 64;
+
+/** A lazily opened sqlite3 handle with promise-returning `all`/`run`; constructing one does no I/O. */
 export class SqliteConnection {
   readonly path: string | undefined;
   readonly #injected: SqliteDatabase | undefined;
   readonly #busyTimeoutMs: number | undefined;
   #db: SqliteDatabase | undefined;
   #opening: Promise<SqliteDatabase> | undefined;
+  #statements = new Map<string, sqlite3.Statement>();
+  /** The statement queue: each runs after the previous one has fully finished. */
+  #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
   constructor(options: SqliteConnectionOptions) {
@@ -49,7 +60,14 @@ export class SqliteConnection {
 
   /** Opens the handle (once; a failed open is retried by the next call). */
   open(): Promise<SqliteDatabase> {
-    if (this.#closed) return Promise.reject(new Error(`sqlite connection to ${this.path ?? "an injected database"} is closed`));
+    return this.#closed ? Promise.reject(this.#closedError()) : this.#ensureOpen();
+  }
+
+  #closedError(): Error {
+    return new Error(`sqlite connection to ${this.path ?? "an injected database"} is closed`);
+  }
+
+  #ensureOpen(): Promise<SqliteDatabase> {
     this.#opening ??= this.#open().then(
       (db) => (this.#db = db),
       (error: unknown) => {
@@ -61,33 +79,66 @@ export class SqliteConnection {
   }
 
   /** All rows of one statement. `params` are bound positionally. */
-  async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    const db = await this.open();
-    return new Promise<T[]>((resolve, reject) => {
-      db.all<T>(sql, params, (error, rows) => (error ? reject(error) : resolve(rows)));
-    });
+  all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return this.#exclusive(sql, (stmt) => new Promise<T[]>((resolve, reject) => {
+      stmt.all<T>([...params], (error, rows) => (error ? reject(error) : resolve(rows)));
+    }));
   }
 
-  /** Runs one statement and returns how many rows it changed. */
-  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
-    const db = await this.open();
-    return new Promise<number>((resolve, reject) => {
-      db.run(sql, params, function (error) {
+  /** Runs one statement (no RETURNING) and returns how many rows it changed. */
+  run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return this.#exclusive(sql, (stmt) => new Promise<number>((resolve, reject) => {
+      stmt.run([...params], function (error) {
         if (error) reject(error);
         else resolve(this.changes);
       });
-    });
+    }));
   }
 
-  /** Closes a handle we opened; an injected one stays open. Idempotent. */
+  /** Closes a handle we opened; an injected one stays open (our statements are finalized). Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#tail;
+    for (const stmt of this.#statements.values()) await finalize(stmt);
+    this.#statements.clear();
     const opening = this.#opening;
     if (!opening || this.#injected) return;
     const db = await opening.catch(() => undefined);
     if (!db) return;
     await new Promise<void>((resolve, reject) => db.close((error) => (error ? reject(error) : resolve())));
+  }
+
+  #exclusive<T>(sql: string, fn: (stmt: sqlite3.Statement) => Promise<T>): Promise<T> {
+    // Checked when queued, so statements queued before close() still run.
+    if (this.#closed) return Promise.reject(this.#closedError());
+    const run = this.#tail.then(async () => {
+      const stmt = await this.#prepare(await this.#ensureOpen(), sql);
+      try {
+        return await fn(stmt);
+      } catch (error) {
+        // Halts the failed statement now, so its transaction ends before the next statement.
+        await new Promise<void>((resolve) => stmt.reset(() => resolve()));
+        throw error;
+      }
+    });
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async #prepare(db: SqliteDatabase, sql: string): Promise<sqlite3.Statement> {
+    const cached = this.#statements.get(sql);
+    if (cached) return cached;
+    const stmt = await new Promise<sqlite3.Statement>((resolve, reject) => {
+      const s: sqlite3.Statement = db.prepare(sql, (error) => (error ? reject(error) : resolve(s)));
+    });
+    if (this.#statements.size >= MAX_CACHED_STATEMENTS) {
+      const [oldest, old] = this.#statements.entries().next().value as [string, sqlite3.Statement];
+      this.#statements.delete(oldest);
+      await finalize(old);
+    }
+    this.#statements.set(sql, stmt);
+    return stmt;
   }
 
   async #open(): Promise<SqliteDatabase> {
@@ -115,4 +166,8 @@ function openDatabase(path: string): Promise<SqliteDatabase> {
 
 function exec(db: SqliteDatabase, sql: string): Promise<void> {
   return new Promise((resolve, reject) => db.all(sql, [], (error) => (error ? reject(error) : resolve())));
+}
+
+function finalize(stmt: sqlite3.Statement): Promise<void> {
+  return new Promise((resolve) => stmt.finalize(() => resolve()));
 }
