@@ -99,7 +99,7 @@ export class IdempotentToolNode<T = any> extends ToolNode<T> {
         async ({ key, attempt, signal }) => {
           const runConfig = withToolIdempotency({ ...config, signal }, key === undefined ? undefined : { key, attempt });
           const out = await super.runTool(call, runConfig, state);
-          if (isErrorToolMessage(out)) throw toolMessageFailure(out, call.name);
+          if (isErrorToolMessage(out)) throw toolMessageFailure(out, call.name, key ?? "", attempt);
           executed = out;
           return recordOutput(out, toolCallId);
         },
@@ -120,9 +120,11 @@ export class IdempotentToolNode<T = any> extends ToolNode<T> {
   private async failed(error: unknown, call: ToolCall, config: LangGraphRunnableConfig): Promise<ToolMessage> {
     const toolCallId = call.id ?? "";
     if (isToolMessageFailure(error)) {
-      // The leader of a single flight may hand its failure to a duplicate: answer the current id.
-      if (error.toolMessage.tool_call_id === toolCallId) return error.toolMessage;
-      return replayOutput(error.data, { toolCallId, name: call.name, meta: { key: "", replayed: false, outcome: "failed", attempt: 1 } }) as ToolMessage;
+      const own = error.toolMessage.tool_call_id === toolCallId;
+      const meta: IdempotencyMetadata = { key: error.key, replayed: !own, outcome: "failed", attempt: error.attempt };
+      if (own) return annotate(error.toolMessage, toolCallId, meta);
+      // The leader of a single flight handed its final failure to a duplicate: answer the current id.
+      return replayOutput(error.data, { toolCallId, name: call.name, meta }) as ToolMessage;
     }
     if (error instanceof IdempotencyRecordedError || isIdempotencyError(error, "RECORDED_ERROR")) {
       const e = error as IdempotencyRecordedError;

@@ -18,15 +18,21 @@ import { isRecordedOutput, recordToolMessage } from "./recorded-output.js";
 export const TOOL_MESSAGE_ERROR = "ToolMessageError";
 
 /** An error carrying an error-status ToolMessage. */
-export type ToolMessageFailure = Error & { name: typeof TOOL_MESSAGE_ERROR; data: RecordedToolMessage; toolMessage: ToolMessage };
+export type ToolMessageFailure = Error & {
+  name: typeof TOOL_MESSAGE_ERROR;
+  data: RecordedToolMessage;
+  toolMessage: ToolMessage;
+  key: string;
+  attempt: number;
+};
 
 /** Wraps an error-status ToolMessage of `action`; the message says what failed, not with what. */
-export function toolMessageFailure(msg: ToolMessage, action: string): ToolMessageFailure {
+export function toolMessageFailure(msg: ToolMessage, action: string, key: string, attempt: number): ToolMessageFailure {
   const error = new Error(`${action} returned an error ToolMessage`) as ToolMessageFailure;
   error.name = TOOL_MESSAGE_ERROR;
   error.data = recordToolMessage(msg);
-  // Not enumerable: the engine records `data`, never the live message object.
-  Object.defineProperty(error, "toolMessage", { value: msg, enumerable: false });
+  // Not enumerable: the engine records `data`, never the live message object or our bookkeeping.
+  for (const [k, value] of Object.entries({ toolMessage: msg, key, attempt })) Object.defineProperty(error, k, { value, enumerable: false });
   return error;
 }
 

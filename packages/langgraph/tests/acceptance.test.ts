@@ -124,7 +124,7 @@ describe.each<Kind>(["stock", "idempotent"])("acceptance (%s)", (kind) => {
     const graph = agentGraph(model, node, { checkpointer: new MemorySaver() });
     const config = thread(`a4-${kind}`);
     const first = await graph.invoke({ messages: [human("book and pay", "h1")] }, config);
-    expect(first.__interrupt__).toHaveLength(1);
+    expect((first as { __interrupt__?: unknown[] }).__interrupt__).toHaveLength(1);
     expect(bookings).toHaveLength(1);
     const out = await graph.invoke(new Command({ resume: "yes" }), config);
     expect(bookings).toHaveLength(once(2, 1));

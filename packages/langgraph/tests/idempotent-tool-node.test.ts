@@ -65,7 +65,7 @@ describe("IdempotentToolNode", () => {
     expect(replay!.name).toBe("search");
     expect(replay!.id).not.toBe(first!.id);
     expect(replay!.response_metadata.idempotency).toEqual({
-      key: first!.response_metadata.idempotency.key,
+      key: (first!.response_metadata.idempotency as { key: string }).key,
       replayed: true,
       outcome: "replayed",
       attempt: 1,
@@ -88,7 +88,8 @@ describe("IdempotentToolNode", () => {
     const answers = toolMessages(out.messages);
     expect(answers.map((m) => m.status)).toEqual(["error", "success"]);
     expect(answers[0]!.content).toContain("calendar 503");
-    expect(answers.map((m) => m.replayed)).toEqual([undefined, false]);
+    expect(answers.map((m) => m.replayed)).toEqual([false, false]);
+    expect(answers[0]!.key).toBe(answers[1]!.key); // the retry runs under the same key
   });
 
   it("runTool(): a tool that returns a ToolMessage with status error is a failure too", async () => {
@@ -110,7 +111,7 @@ describe("IdempotentToolNode", () => {
     const out = await agentGraph(model, node([t], { idempotency: engine({ charge: { cacheErrors: true } }) })).invoke({ messages: [human("x", "h1")] }, thread("p6"));
     expect(attempts).toBe(1);
     const answers = toolMessages(out.messages);
-    expect(answers.map((m) => [m.id, m.status, m.replayed])).toEqual([["c1", "error", undefined], ["c2", "error", true]]);
+    expect(answers.map((m) => [m.id, m.status, m.replayed])).toEqual([["c1", "error", false], ["c2", "error", true]]);
     expect(answers[1]!.content).toBe(answers[0]!.content);
   });
 
