@@ -31,7 +31,7 @@ import type { IdempotencyMetadata, RecordedOutput } from "./recorded-output.js";
 import { annotate, isErrorToolMessage, isRecordedOutput, recordOutput, replayOutput } from "./recorded-output.js";
 import { emitReplay } from "./replay-event.js";
 import type { ScopeOption } from "./scope.js";
-import { resolveScope, validateScopeOption } from "./scope.js";
+import { resolveScope, threadIdOf, validateScopeOption } from "./scope.js";
 import { isToolMessageFailure, recordedToolMessage, toolMessageFailure } from "./tool-message-failure.js";
 
 type Tools = (StructuredToolInterface | DynamicTool | RunnableToolLike)[];
@@ -83,8 +83,11 @@ export class IdempotentToolNode<T = any> extends ToolNode<T> {
 
   protected override async runTool(call: ToolCall, config: LangGraphRunnableConfig, state: unknown): Promise<ToolMessage | Command> {
     const tool = this.tools.find((t) => t.name === call.name);
-    if (tool === undefined || this.idempotency.policy(call.name) === undefined) {
-      return super.runTool(call, withToolIdempotency(config, undefined), state);
+    if (tool === undefined) return super.runTool(call, withToolIdempotency(config, undefined), state);
+    if (this.idempotency.policy(call.name) === undefined) {
+      // Unguarded: runs untouched, but through the engine so the audit log lists it as unguarded.
+      const run = () => super.runTool(call, withToolIdempotency(config, undefined), state);
+      return (await this.idempotency.run({ action: call.name, args: call.args, sessionId: threadIdOf(config), toolCallId: call.id }, run)).value;
     }
     const parsed = await parseToolArgs(tool, call.args);
     if (!parsed.ok) return super.runTool(call, withToolIdempotency(config, undefined), state);

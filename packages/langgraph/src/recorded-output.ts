@@ -41,6 +41,7 @@ export interface RecordedCommand {
   graph?: string | undefined;
 }
 
+/** What the store keeps of a guarded call's output. @internal */
 export type RecordedOutput = RecordedToolMessage | RecordedCommand;
 
 const MESSAGES = "__agent_idempotency_messages";

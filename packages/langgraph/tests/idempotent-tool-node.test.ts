@@ -2,7 +2,7 @@
  * IdempotentToolNode's own behaviour: what it records, what a replay looks like, how it treats
  * failures, how tools read their key, and that it plugs in wherever a ToolNode does.
  */
-import { isIdempotencyError, MemoryStore } from "@agent-idempotency/core";
+import { isIdempotencyError, MemoryAuditLog, MemoryStore } from "@agent-idempotency/core";
 import type { IdempotencyOptions } from "@agent-idempotency/core";
 import { getIdempotencyKey, idempotencyHeaders, IdempotentToolNode } from "@agent-idempotency/langgraph";
 import type { IdempotentToolNodeOptions } from "@agent-idempotency/langgraph";
@@ -164,6 +164,20 @@ describe("IdempotentToolNode", () => {
     expect(seen.book).not.toBe(seen.charge);
     expect(seen.lookup).toBeUndefined();
     expect(seen.lookupHeaders).toEqual({});
+  });
+
+  it("runTool(): every call is audited; unguarded tools as unguarded, with the thread as session", async () => {
+    const book = counted("book");
+    const lookup = counted("lookup", z.object({ q: z.string() }));
+    const audit = new MemoryAuditLog();
+    const model = scriptedModel([
+      { name: "book", args: { slot: "9" }, id: "c1" },
+      { name: "lookup", args: { q: "x" }, id: "c2" },
+    ]);
+    await agentGraph(model, node([book.tool, lookup.tool], { idempotency: engine({ book: {} }, { audit }) })).invoke({ messages: [human("x", "h1")] }, thread("p14"));
+    const entries = audit.entries.map((e) => [e.action_type, e.outcome, e.session_id, e.tool_call_id]).sort();
+    expect(entries).toEqual([["book", "executed", "p14", "c1"], ["lookup", "unguarded", "p14", "c2"]]);
+    expect(lookup.calls).toHaveLength(1);
   });
 
   it("runTool(): a replay is visible as idempotency_replay in streamEvents and in streamMode custom", async () => {
