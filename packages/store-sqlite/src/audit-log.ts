@@ -5,13 +5,15 @@
  * `INSERT … SELECT … FROM json_each(?)` statement, hence one transaction and one fsync per batch.
  *
  * Shutdown: a pending flush keeps the event loop alive, so a process that ends by running out of
- * work writes everything. `process.exit()` does not wait for async I/O: call `close()` first.
+ * work writes everything; on SIGINT/SIGTERM the buffer is flushed before the process ends (see
+ * shutdown.ts). `process.exit()` does not wait for async I/O: call `close()` first.
  */
 import type { AuditEntry, AuditOutcome, AuditQuery, AuditSink } from "@agent-idempotency/core";
 import { IdempotencyStoreError } from "@agent-idempotency/core";
 import { SqliteConnection } from "./connection.js";
 import { applyMigrations, auditMigrations } from "./migrations.js";
 import { countOption, pathOption, tableOption } from "./options.js";
+import { flushOnSignals } from "./shutdown.js";
 
 /** Options of {@link SqliteAuditLog}. */
 export interface SqliteAuditLogOptions {
@@ -25,6 +27,8 @@ export interface SqliteAuditLogOptions {
   batchSize?: number;
   /** Rows `query()` reads per page (its memory bound). Default 1000. */
   pageSize?: number;
+  /** `write()` throws once this many entries wait for a database that keeps failing. Default 100 000. */
+  maxBuffered?: number;
 }
 
 /** The columns, in the order the batches carry them (one JSON array per entry). */
@@ -51,6 +55,7 @@ export class SqliteAuditLog implements AuditSink {
   readonly #conn: SqliteConnection;
   readonly #batchSize: number;
   readonly #pageSize: number;
+  readonly #maxBuffered: number;
   readonly #sql: { insert: string; first: string; next: string };
   #buffer: unknown[][] = [];
   #scheduled = false;
@@ -58,6 +63,8 @@ export class SqliteAuditLog implements AuditSink {
   #tail: Promise<void> = Promise.resolve();
   #ready: Promise<void> | undefined;
   #closed = false;
+  /** Set while signals should flush this log: from the first write until close(). */
+  #stopFlushingOnSignals: (() => void) | undefined;
 
   constructor(options: SqliteAuditLogOptions) {
     const opts = (options ?? {}) as SqliteAuditLogOptions;
@@ -65,6 +72,7 @@ export class SqliteAuditLog implements AuditSink {
     this.table = tableOption("table", opts.table, "agent_idempotency_audit");
     this.#batchSize = Math.max(1, countOption("batchSize", opts.batchSize, 1000));
     this.#pageSize = Math.max(1, countOption("pageSize", opts.pageSize, 1000));
+    this.#maxBuffered = Math.max(1, countOption("maxBuffered", opts.maxBuffered, 100_000));
     const busyTimeoutMs = opts.busyTimeoutMs === undefined ? undefined : countOption("busyTimeoutMs", opts.busyTimeoutMs, 0);
     this.#conn = new SqliteConnection({ path: this.path, busyTimeoutMs });
     const t = this.table;
@@ -91,7 +99,12 @@ export class SqliteAuditLog implements AuditSink {
   /** Buffers one entry; it reaches the table on the next tick. */
   write(entry: AuditEntry): void {
     if (this.#closed) throw new IdempotencyStoreError("[store-sqlite] audit write after close()");
+    // Bounded memory while the database is failing; the engine reports this to onAuditError.
+    if (this.#buffer.length >= this.#maxBuffered) {
+      throw new IdempotencyStoreError(`[store-sqlite] audit buffer full (${this.#maxBuffered} entries not yet written to ${this.table})`);
+    }
     this.#buffer.push(toTuple(entry));
+    this.#stopFlushingOnSignals ??= flushOnSignals(this);
     if (this.#scheduled) return;
     this.#scheduled = true;
     setImmediate(() => {
@@ -137,6 +150,7 @@ export class SqliteAuditLog implements AuditSink {
       if (this.#buffer.length > 0) await this.flush();
       else await this.#tail;
     } finally {
+      this.#stopFlushingOnSignals?.();
       await this.#conn.close();
     }
   }

@@ -1,3 +1,4 @@
+import { fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,6 +43,12 @@ function rawAll<T>(path: string, sql: string): Promise<T[]> {
       db.all<T>(sql, [], (err, rows) => db.close(() => (err ? reject(err) : resolve(rows))));
     });
   });
+}
+
+/** Runs the signal worker (it imports the built dist/) and resolves with how it ended. */
+function killedWorker(path: string, count: number, mode = ""): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const child = fork(new URL("./fixtures/audit-signal-worker.mjs", import.meta.url), [path, String(count), mode], { stdio: "inherit" });
+  return new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
 }
 
 describe("SqliteAuditLog", () => {
@@ -142,6 +149,25 @@ describe("SqliteAuditLog", () => {
     expect(error).toBeInstanceOf(IdempotencyStoreError);
     expect(((error as Error).cause as { code?: string }).code).toBe("SQLITE_CANTOPEN");
     await expect(log.close()).rejects.toBeInstanceOf(IdempotencyStoreError);
+  });
+
+  it("write(): refuses new entries once maxBuffered wait for a failing database", async () => {
+    const log = new SqliteAuditLog({ path: join(dir, "no-such-dir", "b.db"), maxBuffered: 3 });
+    for (let i = 0; i < 3; i++) log.write(entry(i));
+    expect(() => log.write(entry(3))).toThrow(/audit buffer full \(3 entries/);
+    await expect(log.close()).rejects.toBeInstanceOf(IdempotencyStoreError);
+  });
+
+  it("SIGTERM: the buffer is written, and the process still ends by the signal", async () => {
+    const path = freshPath();
+    expect(await killedWorker(path, 500)).toEqual({ code: null, signal: "SIGTERM" });
+    expect(await rawAll(path, "SELECT count(*) AS n FROM agent_idempotency_audit")).toEqual([{ n: 500 }]);
+  });
+
+  it("SIGTERM: an application's own handler decides; its close() writes everything", async () => {
+    const path = freshPath();
+    expect(await killedWorker(path, 500, "own-handler")).toEqual({ code: 0, signal: null });
+    expect(await rawAll(path, "SELECT count(*) AS n FROM agent_idempotency_audit")).toEqual([{ n: 500 }]);
   });
 
   it("createAuditLog(): sqlite:PATH opens a SqliteAuditLog on that file", async () => {
