@@ -1,0 +1,258 @@
+/**
+ * `IdempotencyCallbackHandler`: an audit-only observer. It never decides, delays or replaces a
+ * tool's result; it writes the design's audit entries and reports duplicates, so a team can run it
+ * first, observe-only, and see how often its agent repeats a side effect before adopting the guard.
+ *
+ * One entry per tool call, one writer per call. The engine writes the entry of every call it
+ * guards (executed, replayed, failed, ...), so this handler writes entries only for the calls the
+ * engine does not guard, and lets the engine's entry stand for the others. It recognizes a guarded
+ * call by the run itself, at `handleToolStart`: `idempotencyMiddleware` and `withIdempotency`
+ * start the run with the `agent_idempotency_key` metadata entry; `IdempotentToolNode` marks
+ * nothing a callback can see, so give the handler the node's engine (`idempotency`) and every tool
+ * that engine has a policy for counts as guarded. A replay under the node or the middleware does
+ * not run the tool at all (no tool run to observe); `withIdempotency` reports its replays with the
+ * `idempotency_replay` event on the run. Give the engine the same sink (`audit`) to get one log.
+ *
+ * Callbacks run in the background unless awaited; this handler is awaited (`awaitHandlers`), so
+ * every entry is handed to the sink before the tool's `invoke` (and the agent's) resolves.
+ * `handleToolEnd`/`handleToolError` carry no metadata, so runs are correlated by `runId`.
+ */
+import type { AuditEntry, AuditSink, Clock, Idempotency, ResolvedPolicy, ToolPolicies } from "@agent-idempotency/core";
+import { createPolicyTable, systemClock } from "@agent-idempotency/core";
+import { IDEMPOTENCY_REPLAY_EVENT } from "@agent-idempotency/langgraph";
+import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
+import type { Serialized } from "@langchain/core/load/serializable";
+import { ToolMessage } from "@langchain/core/messages";
+import type { LLMResult } from "@langchain/core/outputs";
+import type { DuplicateToolCall } from "./duplicate-window.js";
+import { DuplicateWindow } from "./duplicate-window.js";
+import { guardedKeyOf } from "./guarded-run.js";
+import type { ObservedCall } from "./observed-call.js";
+import { keyOf, parseInput, responseIdOf } from "./observed-call.js";
+
+/** Options of `new IdempotencyCallbackHandler(options)`. */
+export interface IdempotencyCallbackHandlerOptions {
+  /** Where entries go (`MemoryAuditLog`, `JsonlAuditLog`, a store's audit table). */
+  audit: AuditSink;
+  /** Per-tool policies, as the engine takes them: the keys and response ids of unguarded calls are derived with them. */
+  policies?: ToolPolicies | undefined;
+  /** The engine that guards the observed agent: its tools count as guarded, and its policies apply when `policies` is absent. */
+  idempotency?: Idempotency | undefined;
+  /** Two executions of one action this close together are a duplicate. Default 60 000. */
+  windowMs?: number | undefined;
+  /** Called for each duplicate execution; awaited, and its failures are reported, never thrown. */
+  onDuplicate?: ((duplicate: DuplicateToolCall) => void | Promise<void>) | undefined;
+  /** The session of runs without a `thread_id` (a single tool call, an older agent loop). */
+  sessionId?: string | undefined;
+  /** A sink (or `onDuplicate`) failed; the observed run carries on. Default: `console.warn`. */
+  onAuditError?: ((error: unknown, entry: AuditEntry | undefined) => void) | undefined;
+  clock?: Clock | undefined;
+}
+
+interface ObservedRun extends ObservedCall {
+  startedAt: number;
+  toolCallId: string | undefined;
+  /** The key of a call the engine guards; `""` when guarded but the key is not known here. */
+  guardedKey: string | undefined;
+  replayed: boolean;
+}
+
+const MAX_TOOL_NAMES = 10_000;
+
+/**
+ * Observes every tool call of a run (guarded or not), writes audit entries for the calls the engine
+ * does not guard, and reports duplicate executions. Attach it as a callback to a LangGraph graph,
+ * `createAgent`, or a single tool call.
+ *
+ * @example
+ * ```ts
+ * import { auditReport, MemoryAuditLog } from "@agent-idempotency/core";
+ * import { IdempotencyCallbackHandler } from "@agent-idempotency/langchain";
+ *
+ * const log = new MemoryAuditLog();
+ * const handler = new IdempotencyCallbackHandler({
+ *   audit: log,
+ *   policies: { book_calendar: { identity: ["slot"] } },
+ *   onDuplicate: (d) => console.warn(`${d.action_type} ran ${d.executions} times in ${d.windowMs} ms`),
+ * });
+ * await agent.invoke({ messages: [new HumanMessage("book 10:00")] }, { configurable: { thread_id: "t-1" }, callbacks: [handler] });
+ * const report = await auditReport(log.query());
+ * ```
+ */
+export class IdempotencyCallbackHandler extends BaseCallbackHandler {
+  name = "IdempotencyCallbackHandler";
+  /** The sink entries go to. */
+  readonly audit: AuditSink;
+  readonly #options: IdempotencyCallbackHandlerOptions;
+  readonly #policy: (tool: string) => ResolvedPolicy | undefined;
+  readonly #clock: Clock;
+  readonly #duplicates: DuplicateWindow;
+  readonly #runs = new Map<string, ObservedRun>();
+  /** tool_call_id → tool name, from the model's output: class-based tools start runs without their name. */
+  readonly #toolNames = new Map<string, string>();
+
+  constructor(options: IdempotencyCallbackHandlerOptions) {
+    // Awaited: a background callback still queued when the process exits loses its entry.
+    super({ _awaitHandler: true, raiseError: false, ignoreChain: true, ignoreRetriever: true });
+    this.audit = options.audit;
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#duplicates = new DuplicateWindow(options.windowMs ?? 60_000);
+    const table = options.policies ? createPolicyTable(options.policies, undefined, () => undefined) : undefined;
+    this.#policy = (tool) => (table ? table.get(tool) : options.idempotency?.policy(tool));
+  }
+
+  /** The handler keeps per-run state; LangChain's `copy()` must not split it. */
+  override copy(): this {
+    return this;
+  }
+
+  override async handleLLMEnd(output: LLMResult): Promise<void> {
+    this.#safely(() => {
+      for (const generations of output.generations ?? []) {
+        for (const g of generations) {
+          const calls = (g as { message?: { tool_calls?: { id?: string; name: string }[] } }).message?.tool_calls ?? [];
+          for (const c of calls) {
+            if (typeof c.id !== "string") continue;
+            this.#toolNames.set(c.id, c.name);
+            if (this.#toolNames.size > MAX_TOOL_NAMES) this.#toolNames.delete(this.#toolNames.keys().next().value!);
+          }
+        }
+      }
+    });
+  }
+
+  override async handleToolStart(
+    tool: Serialized,
+    input: string,
+    runId: string,
+    _parentRunId?: string,
+    _tags?: string[],
+    metadata?: Record<string, unknown>,
+    runName?: string,
+    toolCallId?: string,
+  ): Promise<void> {
+    this.#safely(() => {
+      const name = (toolCallId !== undefined ? this.#toolNames.get(toolCallId) : undefined) ?? runName ?? tool.id?.at(-1) ?? "tool";
+      if (toolCallId !== undefined) this.#toolNames.delete(toolCallId);
+      const thread = metadata?.["thread_id"];
+      const fromThread = (typeof thread === "string" && thread !== "") || typeof thread === "number";
+      const markedKey = guardedKeyOf(metadata);
+      this.#runs.set(runId, {
+        name,
+        args: parseInput(input),
+        startedAt: this.#clock.now(),
+        sessionId: fromThread ? String(thread) : (this.#options.sessionId ?? ""),
+        fromThread,
+        toolCallId,
+        guardedKey: markedKey ?? (this.#options.idempotency?.policy(name) !== undefined ? "" : undefined),
+        replayed: false,
+      });
+    });
+  }
+
+  override async handleCustomEvent(eventName: string, _data: unknown, runId: string): Promise<void> {
+    const run = this.#runs.get(runId);
+    if (eventName === IDEMPOTENCY_REPLAY_EVENT && run !== undefined) run.replayed = true;
+  }
+
+  override async handleToolEnd(output: unknown, runId: string): Promise<void> {
+    const run = this.#runs.get(runId);
+    if (run === undefined) return;
+    this.#runs.delete(runId);
+    try {
+      await this.#ended(run, output);
+    } catch (error) {
+      this.#report(error, undefined);
+    }
+  }
+
+  override async handleToolError(_error: unknown, runId: string): Promise<void> {
+    const run = this.#runs.get(runId);
+    if (run === undefined) return;
+    this.#runs.delete(runId);
+    try {
+      if (run.guardedKey === undefined) await this.#finish(run, "failed", undefined);
+    } catch (error) {
+      this.#report(error, undefined);
+    }
+  }
+
+  async #ended(run: ObservedRun, output: unknown): Promise<void> {
+    const message = ToolMessage.isInstance(output) ? output : undefined;
+    const meta = (message?.response_metadata as { idempotency?: { replayed?: boolean; key?: string } } | undefined)?.idempotency;
+    const failed = message?.status === "error";
+    if (run.guardedKey !== undefined || meta !== undefined) {
+      // The engine wrote this call's entry; only count it when the tool really ran and succeeded.
+      if (!failed && !run.replayed && meta?.replayed !== true) await this.#execution(run, meta?.key ?? run.guardedKey, true);
+      return;
+    }
+    await this.#finish(run, failed ? "failed" : "unguarded", output);
+  }
+
+  /** Writes the entry of an unguarded call: `unguarded`, `duplicate` (it ran again), or `failed`. */
+  async #finish(run: ObservedRun, outcome: "unguarded" | "failed", output: unknown): Promise<void> {
+    const now = this.#clock.now();
+    const policy = this.#policy(run.name);
+    const { key, fingerprint } = keyOf(run, policy);
+    const entry: AuditEntry = {
+      ts: now,
+      action_type: run.name,
+      idempotency_key: key,
+      response_id: outcome === "failed" ? undefined : responseIdOf(policy, output),
+      outcome,
+      session_id: run.sessionId,
+      tool_call_id: run.toolCallId,
+      fingerprint,
+      attempt: 1,
+      duration_ms: Math.max(0, now - run.startedAt),
+    };
+    const duplicate = outcome === "unguarded" ? await this.#execution(run, key, false, fingerprint, now) : undefined;
+    if (duplicate) entry.outcome = "duplicate";
+    try {
+      await this.audit.write(entry);
+    } catch (error) {
+      this.#report(error, entry);
+    }
+  }
+
+  /** Records one execution; reports it (and returns true) when it repeats one inside the window. */
+  async #execution(run: ObservedRun, key: string | undefined, guarded: boolean, fp?: string, now = this.#clock.now()): Promise<boolean> {
+    const fingerprint = fp ?? keyOf(run, this.#policy(run.name)).fingerprint;
+    const again = { ts: now, tool_call_id: run.toolCallId, idempotency_key: key || undefined };
+    const seen = this.#duplicates.observe(JSON.stringify([run.name, fingerprint, run.sessionId]), again);
+    if (seen === undefined) return false;
+    const duplicate: DuplicateToolCall = {
+      action_type: run.name,
+      session_id: run.sessionId,
+      fingerprint,
+      first: seen.first,
+      again,
+      executions: seen.executions,
+      guarded,
+      windowMs: this.#duplicates.windowMs,
+    };
+    try {
+      await this.#options.onDuplicate?.(duplicate);
+    } catch (error) {
+      this.#report(error, undefined);
+    }
+    return true;
+  }
+
+  #safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.#report(error, undefined);
+    }
+  }
+
+  #report(error: unknown, entry: AuditEntry | undefined): void {
+    try {
+      (this.#options.onAuditError ?? ((e: unknown) => console.warn("[agent-idempotency] [langchain] audit callback failed:", e)))(error, entry);
+    } catch {
+      // a reporting hook that throws must not reach the observed run either
+    }
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Real agents for the tests: `createAgent` with a scripted model (`fakeModel()`), and tools whose
+ * side effects are counted in a plain array, so the tests count effects, not return values.
+ */
+import type { BaseMessage } from "@langchain/core/messages";
+import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
+import type { FakeBuiltModel } from "@langchain/core/testing";
+import { fakeModel } from "@langchain/core/testing";
+import { tool } from "@langchain/core/tools";
+import { getIdempotencyKey } from "@agent-idempotency/langgraph";
+import { z } from "zod";
+
+export type ScriptedCall = { name: string; args: Record<string, unknown>; id: string };
+
+/** A model that emits each batch of tool calls in turn, then "done". */
+export function scriptedModel(...batches: ScriptedCall[][]): FakeBuiltModel {
+  const model = fakeModel();
+  for (const batch of batches) model.respondWithTools(batch);
+  model.respond(new AIMessage("done"));
+  return model;
+}
+
+export const book = (slot: string, id: string): ScriptedCall => ({ name: "book_calendar", args: { slot }, id });
+
+/** `book_calendar`: each run is one booking; it reports the key it was given. */
+export function bookingTool() {
+  const effects: { slot: string; key: string | undefined; alsKey: string | undefined }[] = [];
+  const t = tool(
+    async ({ slot }, config) => {
+      effects.push({ slot, key: getIdempotencyKey(config), alsKey: getIdempotencyKey() });
+      return JSON.stringify({ booking_id: `b_${effects.length}`, slot });
+    },
+    { name: "book_calendar", description: "Book a calendar slot", schema: z.object({ slot: z.string() }) },
+  );
+  return { tool: t, effects };
+}
+
+/** `charge_card`: charges, then throws (the 504 that lied), `failures` times; then succeeds. */
+export function flakyTool(failures = Infinity) {
+  const effects: string[] = [];
+  const t = tool(
+    async ({ order_id }) => {
+      effects.push(order_id);
+      if (effects.length <= failures) throw new Error(`upstream 504 for order ${order_id}`);
+      return `charged ${order_id}`;
+    },
+    { name: "charge_card", description: "Charge the card", schema: z.object({ order_id: z.string() }) },
+  );
+  return { tool: t, effects };
+}
+
+export const thread = (id: string) => ({ configurable: { thread_id: id } });
+
+export const human = (content: string, id?: string) => (id === undefined ? new HumanMessage(content) : new HumanMessage({ content, id }));
+
+/** The ToolMessages of a run, with what the idempotency metadata says. */
+export function toolMessages(messages: BaseMessage[]) {
+  return messages
+    .filter((m): m is ToolMessage => ToolMessage.isInstance(m))
+    .map((m) => {
+      const meta = (m.response_metadata as { idempotency?: { replayed: boolean; key: string; outcome: string } } | undefined)?.idempotency;
+      return { id: m.tool_call_id, name: m.name, content: m.content, status: m.status, replayed: meta?.replayed, key: meta?.key, outcome: meta?.outcome };
+    });
+}
+
+/** The ToolMessages the model was shown on its last call (what it "saw"). */
+export function seenByModel(model: FakeBuiltModel) {
+  const last = model.calls.at(-1);
+  return toolMessages(last?.messages ?? []);
+}
