@@ -121,10 +121,15 @@ export function selectIdentity(
   return selected;
 }
 
-const VOLATILE = /(^|[_\-.\s]|[a-z](?=[A-Z]))(timestamp|time_?stamp|now|nonce|request_?id|req_?id|uuid|guid|trace_?id|span_?id|random|salt|created_?at|sent_?at|ts)$/i;
+const VOLATILE_WORDS = "time[_-]?stamp|now|nonce|request[_-]?id|req[_-]?id|uuid|guid|trace[_-]?id|span[_-]?id|random|salt|created[_-]?at|sent[_-]?at|ts";
+// snake_case, kebab-case or the whole name: case-insensitive, but only at a separator, so that
+// "amount_cents" or "seats" (which merely end in "ts") are not flagged.
+const VOLATILE_SEPARATED = new RegExp(`(^|[_\\-.\\s])(${VOLATILE_WORDS})$`, "i");
+// camelCase: a capitalized word after a lower-case letter or digit, case-sensitive.
+const VOLATILE_CAMEL = /[a-z0-9](Timestamp|TimeStamp|Now|Nonce|RequestId|ReqId|Uuid|UUID|Guid|GUID|TraceId|SpanId|Random|Salt|CreatedAt|SentAt|Ts)$/;
 
 /** True when a field name looks like it changes on every call (and would make every retry a new key). */
 export function isVolatileFieldName(path: string): boolean {
   const last = path.split(".").at(-1)!.replace(/\[\d+\]$/, "");
-  return VOLATILE.test(last);
+  return VOLATILE_SEPARATED.test(last) || VOLATILE_CAMEL.test(last);
 }

@@ -158,8 +158,8 @@ describe("normalizers", () => {
 
 describe("policy lint", () => {
   it("isVolatileFieldName(): flags names that change on every call", () => {
-    for (const n of ["timestamp", "created_at", "request_id", "requestId", "nonce", "uuid", "meta.now", "trace_id", "ts"]) expect(isVolatileFieldName(n), n).toBe(true);
-    for (const n of ["user_id", "slot.start", "amount", "calendar_id", "notes", "status"]) expect(isVolatileFieldName(n), n).toBe(false);
+    for (const n of ["timestamp", "created_at", "request_id", "requestId", "nonce", "uuid", "meta.now", "trace_id", "ts", "sentAt", "X-Request-Id", "eventTimestamp"]) expect(isVolatileFieldName(n), n).toBe(true);
+    for (const n of ["user_id", "slot.start", "amount", "calendar_id", "notes", "status", "amount_cents", "seats", "products", "known", "snowflake"]) expect(isVolatileFieldName(n), n).toBe(false);
   });
 
   it("createPolicyTable(): warns at configuration time about a volatile identity field", () => {
