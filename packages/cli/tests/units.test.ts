@@ -1,0 +1,106 @@
+/**
+ * The pieces behind the commands, in-process: durations and instants, exit-code mapping, URI
+ * redaction, and the 80-column layout under hostile input (long names, many keys).
+ */
+import type { AuditReport } from "@agent-idempotency/core";
+import { emptyCounts, IdempotencyStoreError } from "@agent-idempotency/core";
+import { describe, expect, it } from "vitest";
+import { ExitCode, exitCodeFor, main, parseDuration, parseInstant, redactUri, renderReportHtml, renderReportText } from "../src/index.js";
+import { cliFailure } from "../src/exit-codes.js";
+
+const NOW = Date.parse("2026-11-27T12:00:00Z");
+
+describe("parseDuration / parseInstant", () => {
+  it("parseDuration(): units from ms to weeks; a bare number or zero is a usage error", () => {
+    expect(parseDuration("250ms", "--window")).toBe(250);
+    expect(parseDuration("60s", "--window")).toBe(60_000);
+    expect(parseDuration("1.5m", "--window")).toBe(90_000);
+    expect(parseDuration("7d", "--window")).toBe(7 * 86_400_000);
+    expect(parseDuration("2w", "--window")).toBe(14 * 86_400_000);
+    for (const bad of ["60", "0s", "-1s", "1y", "s"]) expect(() => parseDuration(bad, "--window"), bad).toThrow(/--window/);
+    expect(exitCodeFor(catchError(() => parseDuration("60", "--window")))).toBe(ExitCode.Usage);
+  });
+
+  it("parseInstant(): durations count back from now; dates are UTC midnight; times need a zone", () => {
+    expect(parseInstant("7d", "--since", NOW)).toBe(NOW - 7 * 86_400_000);
+    expect(parseInstant("2026-11-01", "--since", NOW)).toBe(Date.parse("2026-11-01T00:00:00Z"));
+    expect(parseInstant("2026-11-01T09:00:00+01:00", "--since", NOW)).toBe(Date.parse("2026-11-01T08:00:00Z"));
+    expect(parseInstant("all", "--since", NOW)).toBeUndefined();
+    expect(parseInstant("now", "--until", NOW)).toBe(NOW);
+    expect(() => parseInstant("2026-11-01T09:00:00", "--since", NOW)).toThrow(/with its zone/);
+    expect(() => parseInstant("2026-13-45", "--since", NOW)).toThrow(/is not a time/);
+  });
+});
+
+describe("exit codes", () => {
+  it("exitCodeFor(): usage 2, store failure 3, missing store package 4, system errors 3, bugs 70", () => {
+    expect(exitCodeFor(cliFailure(ExitCode.NotFound, "x"))).toBe(5);
+    expect(exitCodeFor(new IdempotencyStoreError("down"))).toBe(3);
+    expect(exitCodeFor(new IdempotencyStoreError("no package", { code: "STORE_UNAVAILABLE" }))).toBe(4);
+    expect(exitCodeFor(Object.assign(new Error("EACCES"), { code: "EACCES", syscall: "open" }))).toBe(3);
+    expect(exitCodeFor(new TypeError("undefined is not a function"))).toBe(70);
+  });
+
+  it("main(): never throws; writes the error to stderr and returns the code", async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const ctx = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, env: {}, now: () => NOW };
+    expect(await main(["purge", "--store", "memory:", "--before", "1d"], ctx)).toBe(2);
+    expect(err.join("")).toMatch(/^agent-idempotency purge: --before .* add --yes/);
+    expect(await main(["purge", "--store", "memory:", "--expired", "--json"], ctx)).toBe(0);
+    expect(JSON.parse(out.at(-1)!)).toMatchObject({ store: "memory:", purged: 0 });
+  });
+
+  it("redactUri(): hides the password, keeps the rest", () => {
+    expect(redactUri("postgres://app:hunter2@db:5432/prod?schema=x")).toBe("postgres://app:***@db:5432/prod?schema=x");
+    expect(redactUri("sqlite:./a.db")).toBe("sqlite:./a.db");
+  });
+});
+
+function catchError(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error("did not throw");
+}
+
+function hostileReport(): AuditReport {
+  const counts = { ...emptyCounts(), executed: 1_234_567, replayed: 7_654_321, failed: 12 };
+  const long = "a_really_long_tool_name_that_someone_registered_for_their_agent_v2";
+  const keys = Array.from({ length: 30 }, (_, i) => i.toString(16).padStart(32, "0"));
+  return {
+    since: NOW - 7 * 86_400_000,
+    until: undefined,
+    windowMs: 60_000,
+    entries: 8_888_900,
+    first_ts: NOW - 6 * 86_400_000,
+    last_ts: NOW,
+    totals: counts,
+    actions: [{ action_type: long, counts, total: 8_888_900 }],
+    days: [{ day: "2026-11-26", executed: 10, replayed: 3 }],
+    flags: [
+      { kind: "one_action_several_keys", action_type: long, fingerprint: "f".repeat(64), session_id: `<script>alert(1)</script>${"s".repeat(90)}`, keys, executions: 30, first_ts: NOW - 50_000, last_ts: NOW },
+      { kind: "one_key_several_response_ids", action_type: long, idempotency_key: keys[0]!, response_ids: ["r-1", "r-2"], sessions: ["s"], first_ts: NOW - 1000, last_ts: NOW },
+    ],
+  };
+}
+
+describe("renderers", () => {
+  it("renderReportText(): every line fits 80 columns with long names, big counts and 30 keys", () => {
+    const text = renderReportText(hostileReport(), { source: `jsonl:/var/log/${"deep/".repeat(20)}audit.jsonl`, generatedAt: NOW });
+    expect(text.split("\n").filter((l) => [...l].length > 80)).toEqual([]);
+    expect(text).toContain("2 FLAGS RAISED");
+    expect(text).toContain("… and 22 more (--json lists all)");
+    expect(text).toContain("f".repeat(64));
+    expect(text).toMatch(/7654321/);
+  });
+
+  it("renderReportHtml(): values from the log are escaped, never markup", () => {
+    const html = renderReportHtml(hostileReport(), { source: "jsonl:a.jsonl", generatedAt: NOW });
+    expect(html).not.toContain("<script>");
+    expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect((html.match(/<rect class="bar /g) ?? []).length).toBe(14); // 7 days of the range, 2 bars each
+  });
+});
