@@ -4,15 +4,12 @@
  * By default the outage is simulated without disturbing anyone else on the server: the test runs
  * in a database of its own, and "down" means `ALTER DATABASE … ALLOW_CONNECTIONS false` plus
  * `pg_terminate_backend` of every session in it, so open connections die and new ones are
- * refused, exactly what a store sees while the server restarts. With
- * IDEMPOTENCY_PG_REAL_RESTART=1 the same scenario stops and starts the real cluster instead
- * (it needs root and `pg_ctlcluster`, and breaks every other client for a few seconds).
+ * refused, which is what a store sees while the server restarts, without breaking the other
+ * clients of a shared server the way `pg_ctlcluster … restart` would.
  *
  * The store object is never re-created: its pool must drop the dead connections and reconnect.
  */
-import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { readdirSync } from "node:fs";
 import { createIdempotency, isIdempotencyError } from "@agent-idempotency/core";
 import { claimRequest } from "@agent-idempotency/core/testing";
 import { PostgresStore } from "@agent-idempotency/store-postgres";
@@ -24,7 +21,6 @@ const base = inject("pgUrl");
 const run = randomUUID().replaceAll("-", "").slice(0, 10);
 const db = `aidem_outage_${run}`;
 const app = `aidem-outage-${run}`;
-const realRestart = process.env.IDEMPOTENCY_PG_REAL_RESTART === "1";
 
 function dbUri(): string {
   const u = new URL(base!);
@@ -35,10 +31,6 @@ function dbUri(): string {
 
 /** Kills every session of the test database; with `refuse`, new sessions are refused until up(). */
 async function down(refuse = true): Promise<void> {
-  if (realRestart && refuse) {
-    execFileSync("pg_ctlcluster", ["--skip-systemctl-redirect", readdirSync("/etc/postgresql")[0]!, "main", "stop", "-m", "fast"]);
-    return;
-  }
   await withAdmin(base!, async (c) => {
     if (refuse) await c.query(`ALTER DATABASE "${db}" ALLOW_CONNECTIONS false`);
     await c.query("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = $1", [db]);
@@ -46,26 +38,12 @@ async function down(refuse = true): Promise<void> {
 }
 
 async function up(): Promise<void> {
-  if (realRestart) {
-    execFileSync("pg_ctlcluster", ["--skip-systemctl-redirect", readdirSync("/etc/postgresql")[0]!, "main", "start"]);
-    const { hostname, port } = new URL(base!);
-    await until(() => {
-      try {
-        execFileSync("pg_isready", ["-h", hostname, "-p", port || "5432", "-q"]);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 200);
-    return;
-  }
   await withAdmin(base!, (c) => c.query(`ALTER DATABASE "${db}" ALLOW_CONNECTIONS true`));
 }
 
 describe.skipIf(!base)("PostgresStore when the server goes away", () => {
   beforeAll(() => withAdmin(base!, (c) => c.query(`CREATE DATABASE "${db}"`)));
   afterAll(async () => {
-    if (realRestart) await up().catch(() => undefined);
     await withAdmin(base!, async (c) => {
       await c.query(`ALTER DATABASE "${db}" ALLOW_CONNECTIONS true`);
       await c.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
@@ -151,6 +129,11 @@ describe.skipIf(!base)("PostgresStore when the server goes away", () => {
       await up();
 
       // 4. Back, same store object: replays, fresh runs, and the cut-off call reconciled, not re-run.
+      // Wait out o9's lease first: a poll whose claim round trip straddles the expiry is refused
+      // by the engine as an unknown outcome (a core race, reported), which is not what this tests.
+      const held = await store.get(cut.key!);
+      expect(held?.status).toBe("in_progress");
+      await until(() => Date.now() > (held as { leaseUntil: number }).leaseUntil + 10);
       const after = await Promise.all([...first, ...fresh, "o9"].map((o) => charge(o)));
       expect(after.slice(0, 5).map((r) => r.outcome)).toEqual(Array(5).fill("replayed"));
       expect(after.slice(0, 5).map((r) => r.value)).toEqual(before.map((r) => r.value));
