@@ -149,10 +149,21 @@ export class IdempotentToolNode<T = any> extends ToolNode<T> {
         return new ToolMessage({ status: "error", content: `Error: ${e.message}\n Please fix your mistakes.`, name: call.name, tool_call_id: toolCallId, response_metadata: { idempotency: meta } });
       }
     }
-    // The tool's own error with handleToolErrors off, an interrupt, or an engine error (no scope,
-    // store down, still in progress): the node fails, so a retry policy or a resume can act.
+    if (this.handleToolErrors && isModelInputError(error)) {
+      // The model's arguments cannot be keyed (a missing identity field, arguments too large) or
+      // reuse a key with other arguments: like a schema error, it goes back to the model to fix.
+      const meta: IdempotencyMetadata = { key: (error as { key?: string }).key ?? "", replayed: false, outcome: "failed", attempt: 1 };
+      return new ToolMessage({ status: "error", content: `Error: ${(error as Error).message}\n Please fix your mistakes.`, name: call.name, tool_call_id: toolCallId, response_metadata: { idempotency: meta } });
+    }
+    // The tool's own error with handleToolErrors off, an interrupt, or an engine error (store
+    // down, still in progress): the node fails, so a retry policy or a resume can act.
     throw error;
   }
+}
+
+/** Errors caused by what the model sent, not by the store or the configuration. */
+function isModelInputError(error: unknown): boolean {
+  return isIdempotencyError(error, "KEY_INVALID") || isIdempotencyError(error, "RECORD_TOO_LARGE") || isIdempotencyError(error, "PAYLOAD_MISMATCH");
 }
 
 /** A recorded value as an output; a value recorded by something else replays as plain content. */

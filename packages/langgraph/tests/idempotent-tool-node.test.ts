@@ -137,6 +137,21 @@ describe("IdempotentToolNode", () => {
     expect(book.calls).toHaveLength(0);
   });
 
+  it("runTool(): a missing identity field goes back to the model as an error ToolMessage; the tool does not run", async () => {
+    const book = counted("book", z.object({ slot: z.string(), calendar_id: z.string().optional() }));
+    const tools = { book: { identity: ["slot", "calendar_id"] } };
+    const input = { messages: [human("x", "h1"), new AIMessage({ content: "", tool_calls: [{ id: "c1", name: "book", args: { slot: "9" } }] })] };
+    const lenient = new StateGraph(MessagesAnnotation).addNode("tools", node([book.tool], { idempotency: engine(tools) })).addEdge(START, "tools").compile();
+    const out = await lenient.invoke(input, thread("p8"));
+    const answer = out.messages.at(-1) as ToolMessage;
+    expect(answer).toMatchObject({ status: "error", tool_call_id: "c1" });
+    expect(String(answer.content)).toMatch(/identity field "calendar_id" is missing/);
+    const strict = new StateGraph(MessagesAnnotation).addNode("tools", node([book.tool], { idempotency: engine(tools), handleToolErrors: false })).addEdge(START, "tools").compile();
+    const error = await strict.invoke(input, thread("p8")).catch((e: unknown) => e);
+    expect(isIdempotencyError(error, "KEY_INVALID")).toBe(true);
+    expect(book.calls).toHaveLength(0);
+  });
+
   it("getIdempotencyKey(): reaches tool() functions and StructuredTool classes, undefined for unguarded tools", async () => {
     const seen: Record<string, unknown> = {};
     class Charge extends StructuredTool {
