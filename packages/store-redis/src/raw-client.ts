@@ -16,6 +16,7 @@
  */
 import KeyvRedis, { createClient } from "@keyv/redis";
 import type { RedisClientType } from "@keyv/redis";
+import { CommandDeadlines } from "./command-deadlines.js";
 import type { LuaScript } from "./scripts.js";
 
 /** A node-redis 5 client, as `createClient()` from `redis` or `@redis/client` returns it (standalone, not cluster). */
@@ -30,7 +31,7 @@ export interface RawClientOptions {
   client?: RedisClient | undefined;
   /** `CLIENT SETNAME` of an owned client. */
   clientName: string;
-  /** Per connection attempt, owned client only. */
+  /** How long a call waits for a connection (attempts and handshake); also each attempt's TCP timeout of an owned client. */
   connectTimeoutMs: number;
   /** Per command, owned client only (an injected client keeps its own settings). */
   commandTimeoutMs: number;
@@ -60,7 +61,12 @@ export class RawClient {
   readonly #client: RedisClient;
   readonly #owned: boolean;
   readonly #adapterListeners: Array<[string, Listener]> = [];
+  /** Owned client only: an injected client keeps whatever timeouts its owner configured. */
+  readonly #deadlines: CommandDeadlines | undefined;
+  readonly #connectTimeoutMs: number;
   #connecting: Promise<void> | undefined;
+  /** When the owned client lost its connection and started reconnecting on its own; undefined while ready. */
+  #reconnectingSince: number | undefined;
   #closed = false;
 
   constructor(options: RawClientOptions) {
@@ -74,11 +80,16 @@ export class RawClient {
         // must either reach the server now or fail, never run minutes later.
         disableOfflineQueue: true,
         socket: { connectTimeout: options.connectTimeoutMs, reconnectStrategy },
-        commandOptions: { timeout: options.commandTimeoutMs },
       }) as unknown as RedisClient);
-    // node-redis throws an `error` event that has no listener; failures reach callers as rejected
-    // commands, so the event itself needs nothing more than a listener.
-    if (this.#owned) this.#client.on("error", () => undefined);
+    this.#deadlines = this.#owned ? new CommandDeadlines(options.commandTimeoutMs) : undefined;
+    this.#connectTimeoutMs = options.connectTimeoutMs;
+    if (this.#owned) {
+      // node-redis throws an `error` event that has no listener; failures reach callers as
+      // rejected commands, so the event itself needs nothing more than a listener.
+      this.#client.on("error", () => undefined);
+      this.#client.on("reconnecting", () => (this.#reconnectingSince ??= performance.now()));
+      this.#client.on("ready", () => (this.#reconnectingSince = undefined));
+    }
     const before = new Map(ADAPTER_EVENTS.map((e) => [e, new Set(this.#client.listeners(e))]));
     this.adapter = new KeyvRedis(this.#client as never, { throwOnErrors: true, throwOnConnectError: true });
     for (const e of ADAPTER_EVENTS) {
@@ -99,7 +110,8 @@ export class RawClient {
   /** Sends one command; replies come back with node-redis's default type mapping (strings, numbers, arrays). */
   async send<T>(args: readonly string[]): Promise<T> {
     await this.#open();
-    return (await this.#client.sendCommand(args, { typeMapping: {} })) as T;
+    const reply = this.#client.sendCommand(args, { typeMapping: {} }) as Promise<T>;
+    return this.#deadlines ? this.#deadlines.track(reply) : reply;
   }
 
   /** Runs a script by its SHA, loading it with `EVAL` if the server does not have it (a restart, `SCRIPT FLUSH`). */
@@ -122,7 +134,8 @@ export class RawClient {
     this.#closed = true;
     for (const [event, listener] of this.#adapterListeners) this.#client.off(event, listener);
     if (!this.#owned) return;
-    // A connect in flight ends within its bounded retries; closing under it could leave a socket behind.
+    this.#deadlines?.stop();
+    // A connect in flight ends within connectTimeoutMs; closing under it could leave a socket behind.
     await this.#connecting?.catch(() => undefined);
     if (!this.#client.isOpen) return;
     if (this.#client.isReady) await this.#client.close();
@@ -136,19 +149,42 @@ export class RawClient {
   async #open(): Promise<void> {
     // While our own connect runs, the socket already counts as open but is not ready yet.
     if (this.#connecting) return this.#connecting;
-    // Open but not ready without a connect of ours: node-redis is reconnecting in the background
-    // after a drop; the command then fails at once (offline queue disabled) rather than wait.
-    if (this.#client.isOpen) return;
+    if (this.#client.isOpen) {
+      // Open but not ready: node-redis is reconnecting in the background after a drop, and the
+      // command fails at once (offline queue disabled) rather than wait. If that has gone on for
+      // longer than a connect may take (a server that accepts but never answers the handshake),
+      // start over, so the store recovers once the server answers again.
+      const since = this.#reconnectingSince;
+      if (!this.#owned || this.#client.isReady || since === undefined || performance.now() - since < this.#connectTimeoutMs) return;
+      this.#client.destroy();
+    }
     if (this.#closed) throw new Error("the Redis connection was closed");
-    this.#connecting ??= this.#client.connect().then(
-      () => {
-        this.#connecting = undefined;
-      },
-      (error: unknown) => {
-        this.#connecting = undefined;
-        throw error;
-      },
-    );
-    await this.#connecting;
+    this.#connecting = this.#connect().finally(() => {
+      this.#connecting = undefined;
+    });
+    return this.#connecting;
+  }
+
+  /**
+   * `connect()` with a deadline. node-redis bounds the TCP connect (per attempt) but not the
+   * handshake after it (`CLIENT SETNAME`, `CLIENT SETINFO`), so a server that accepts connections
+   * and never answers would hang the call; fail closed instead, and abort an owned client's attempt.
+   */
+  async #connect(): Promise<void> {
+    const connecting = this.#client.connect();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no connection to Redis within ${this.#connectTimeoutMs} ms`)), this.#connectTimeoutMs);
+    });
+    try {
+      await Promise.race([connecting, deadline]);
+      this.#reconnectingSince = undefined;
+    } catch (error) {
+      connecting.catch(() => undefined); // settles after destroy(); nobody waits for it any more
+      if (this.#owned && this.#client.isOpen && !this.#client.isReady) this.#client.destroy();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

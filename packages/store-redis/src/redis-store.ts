@@ -30,7 +30,11 @@ export interface RedisStoreOptions {
   namespace?: string;
   /** `CLIENT SETNAME` of the client the store opens (shows in `CLIENT LIST`). Default `"agent-idempotency"`. */
   clientName?: string;
-  /** Timeout of each connection attempt of the store's own client. Default 2000. */
+  /**
+   * How long a call waits for a connection: all attempts and the handshake (a server that accepts
+   * connections but never answers fails the call). Also each attempt's TCP timeout of the store's
+   * own client. Default 2000.
+   */
   connectTimeoutMs?: number;
   /**
    * Timeout of each command of the store's own client, so a server that accepts connections but

@@ -1,6 +1,8 @@
 import { createIdempotency, isIdempotencyError } from "@agent-idempotency/core";
 import type { ClaimRequest } from "@agent-idempotency/core";
 import { RedisStore } from "@agent-idempotency/store-redis";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { AdminClient } from "./support/redis-admin.js";
 import { clientIdsNamed, deletePrefix, killClientsNamed, openAdmin, uniquePrefix } from "./support/redis-admin.js";
@@ -55,6 +57,22 @@ describe("RedisStore with no server", () => {
   });
 });
 
+describe("RedisStore against a server that accepts connections and never answers", () => {
+  it("claim(): fails closed within connectTimeoutMs instead of hanging in the connection handshake", async () => {
+    const silent = createServer((socket) => socket.on("error", () => undefined));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const store = new RedisStore({ url: `redis://127.0.0.1:${(silent.address() as AddressInfo).port}`, prefix: "sr-silent", connectTimeoutMs: 300 });
+    try {
+      const error = (await store.claim("k", request()).catch((e: unknown) => e)) as Error;
+      expect(isIdempotencyError(error, "STORE_FAILED")).toBe(true);
+      expect(String((error.cause as Error).message)).toContain("no connection to Redis within 300 ms");
+    } finally {
+      await store.close();
+      silent.close();
+    }
+  });
+});
+
 describe.skipIf(!url)("RedisStore through outages", () => {
   let admin: AdminClient;
   const prefixes: string[] = [];
@@ -92,6 +110,28 @@ describe.skipIf(!url)("RedisStore through outages", () => {
       expect(again.value.replayed).toBe(true); // the completed record survived the outage
       expect((await engine.book("11:00")).replayed).toBe(false);
       expect((await engine.book("11:00")).replayed).toBe(true);
+      expect(engine.effects()).toBe(2);
+    } finally {
+      await store.close();
+      await proxy.stop();
+    }
+  });
+
+  it("a server that hangs mid-run: calls fail closed after commandTimeoutMs, and work again once it answers", async () => {
+    const proxy = await startProxy(url!);
+    const store = new RedisStore({ url: proxy.url, prefix: prefix("hang"), commandTimeoutMs: 300 });
+    const engine = countingEngine(store);
+    try {
+      expect((await engine.book("10:00")).replayed).toBe(false);
+      proxy.freeze();
+      const error = (await engine.book("11:00").catch((e: unknown) => e)) as Error;
+      expect(isIdempotencyError(error, "STORE_FAILED")).toBe(true);
+      expect(String((error.cause as Error).message)).toContain("did not answer within 300 ms");
+      proxy.thaw();
+      // The claim the hung call sent may still have landed (a timed-out write can run late), in
+      // which case 11:00 waits out its lease; 12:00 shows the store is back, 10:00 that nothing was lost.
+      expect((await untilItWorks(() => engine.book("10:00"))).value.replayed).toBe(true);
+      expect((await engine.book("12:00")).replayed).toBe(false);
       expect(engine.effects()).toBe(2);
     } finally {
       await store.close();

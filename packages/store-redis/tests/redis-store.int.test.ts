@@ -1,4 +1,4 @@
-import { isIdempotencyError } from "@agent-idempotency/core";
+import { createStore, isIdempotencyError } from "@agent-idempotency/core";
 import type { ClaimRequest, ClaimResult } from "@agent-idempotency/core";
 import { RedisStore } from "@agent-idempotency/store-redis";
 import KeyvRedis, { createClient } from "@keyv/redis";
@@ -117,6 +117,17 @@ describe.skipIf(!url)("RedisStore on a real server", () => {
     expect((await other.get("k"))?.status).toBe("in_progress");
     await other.close();
     await client.close();
+  });
+
+  it("createStore(): core's redis://…?prefix= URI opens a RedisStore on that prefix", async () => {
+    const prefix = uniquePrefix("uri");
+    prefixes.push(prefix);
+    const store = await createStore(`${url}?prefix=${prefix}`);
+    expect(store).toBeInstanceOf(RedisStore);
+    expect((store as RedisStore).prefix).toBe(prefix);
+    claimed(await store.claim("k", request(Date.now())));
+    expect(Number(await admin.exists((store as RedisStore).redisKey("k")))).toBe(1);
+    await store.close();
   });
 
   it("setup(): two instances set up concurrently on one prefix, then share the records", async () => {

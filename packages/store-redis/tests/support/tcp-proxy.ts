@@ -12,6 +12,10 @@ export interface TcpProxy {
   start(): Promise<void>;
   /** Stops listening and cuts every open connection (the server is "down"). */
   stop(): Promise<void>;
+  /** Holds every byte in both directions, connections open (the server "hangs"). */
+  freeze(): void;
+  /** Delivers what was held, in order, and forwards again. */
+  thaw(): void;
 }
 
 export async function startProxy(targetUrl: string): Promise<TcpProxy> {
@@ -19,6 +23,14 @@ export async function startProxy(targetUrl: string): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
   let port = 0;
+  let frozen = false;
+  const held: Array<() => void> = [];
+  const forward = (from: Socket, to: Socket) =>
+    from.on("data", (chunk) => {
+      const deliver = () => to.destroyed || to.write(chunk);
+      if (frozen) held.push(deliver);
+      else deliver();
+    });
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       const s = createServer((client) => {
@@ -29,7 +41,8 @@ export async function startProxy(targetUrl: string): Promise<TcpProxy> {
         }
         client.on("close", () => upstream.destroy());
         upstream.on("close", () => client.destroy());
-        client.pipe(upstream).pipe(client);
+        forward(client, upstream);
+        forward(upstream, client);
       });
       s.once("error", reject);
       s.listen(port, "127.0.0.1", () => {
@@ -47,6 +60,13 @@ export async function startProxy(targetUrl: string): Promise<TcpProxy> {
       return `redis://127.0.0.1:${port}`;
     },
     start: listen,
+    freeze: () => {
+      frozen = true;
+    },
+    thaw: () => {
+      frozen = false;
+      for (const deliver of held.splice(0)) deliver();
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         for (const sock of sockets) sock.destroy();
