@@ -27,9 +27,10 @@ try {
       maxBuffer: 64 * 1024 * 1024,
     });
     const wall = /Elapsed \(wall clock\) time.*: (.+)/.exec(r.stderr)?.[1];
+    const cpu = ["User", "System"].map((k) => Number(new RegExp(`${k} time \\(seconds\\): ([\\d.]+)`).exec(r.stderr)?.[1] ?? NaN));
     const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1]);
     const flags = JSON.parse(r.stdout).flags.map((f) => f.kind).join(", ");
-    console.log(`run ${i + 1}: exit ${r.status}, wall ${wall}, peak RSS ${(rss / 1024).toFixed(0)} MiB, flags: ${flags}`);
+    console.log(`run ${i + 1}: exit ${r.status}, wall ${wall}, CPU ${(cpu[0] + cpu[1]).toFixed(1)} s, peak RSS ${(rss / 1024).toFixed(0)} MiB, flags: ${flags}`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

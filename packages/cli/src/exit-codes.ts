@@ -24,6 +24,7 @@ export const ExitCode = {
   /** A bug in the CLI; the message asks for a report. */
   Internal: 70,
 } as const;
+/** One of the values of {@link ExitCode}. */
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** An error that carries the exit code it should end the process with. */
