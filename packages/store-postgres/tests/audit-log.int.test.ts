@@ -2,6 +2,10 @@
 import type { AuditEntry } from "@agent-idempotency/core";
 import { auditReport, createIdempotency, MemoryStore } from "@agent-idempotency/core";
 import { PostgresAuditLog } from "@agent-idempotency/store-postgres";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { dropTables, uniqueTable, withAdmin } from "./helpers.js";
@@ -114,6 +118,25 @@ describe.skipIf(!inject("pgUrl"))("PostgresAuditLog (real server)", () => {
     const flags = (await auditReport(reader.query())).flags;
     expect(flags.map((f) => f.kind)).toEqual(["one_key_several_response_ids"]);
     await reader.close();
+  });
+
+  it("exit: a process that writes and simply ends (no close()) loses nothing", async () => {
+    const t = table("exit");
+    const dir = mkdtempSync(join(tmpdir(), "aidem-audit-"));
+    const script = join(dir, "writer.mjs");
+    const dist = new URL("../dist/index.js", import.meta.url).href; // built by tsc -b, like the race workers
+    writeFileSync(
+      script,
+      `import { PostgresAuditLog } from ${JSON.stringify(dist)};\n` +
+        `const log = new PostgresAuditLog({ uri: ${JSON.stringify(uri)}, table: ${JSON.stringify(t)} });\n` +
+        "for (let i = 0; i < 2500; i++) log.write({ ts: i, action_type: 'a', outcome: 'executed', session_id: 's', fingerprint: 'f', attempt: 1, duration_ms: 0 });\n",
+    );
+    try {
+      execFileSync(process.execPath, [script], { stdio: "inherit" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(await withAdmin(uri, async (c) => (await c.query(`SELECT count(*)::int AS n FROM "${t}"`)).rows[0].n)).toBe(2500);
   });
 
   it("close(): an injected pool stays usable", async () => {
