@@ -101,7 +101,7 @@ function checkOptions(options: RedisStoreOptions): string {
  * const idempotency = createIdempotency({ store, tools: { charge_card: { identity: ["order_id"] } } });
  * const out = await idempotency.run(
  *   { action: "charge_card", args: { order_id: "o-1", cents: 500 }, sessionId: "s-1" },
- *   async ({ key }) => ({ charge_id: `ch_${key.slice(0, 8)}` }),
+ *   async ({ key }) => ({ charge_id: `ch_${key!.slice(0, 8)}` }),
  * );
  * console.log(out.replayed); // false the first time, true on every retry
  * await store.close();

@@ -6,7 +6,8 @@
 import { randomUUID } from "node:crypto";
 import { createClient } from "@keyv/redis";
 
-export type AdminClient = ReturnType<typeof createClient>;
+const newAdmin = (url: string) => createClient({ url, name: "store-redis-test-admin" });
+export type AdminClient = ReturnType<typeof newAdmin>;
 
 /** A fresh prefix per test file or test, recognisable as ours (`sr-<tag>-<random>`). */
 export function uniquePrefix(tag: string): string {
@@ -14,7 +15,7 @@ export function uniquePrefix(tag: string): string {
 }
 
 export async function openAdmin(url: string): Promise<AdminClient> {
-  const client = createClient({ url, name: "store-redis-test-admin" });
+  const client = newAdmin(url);
   client.on("error", () => undefined);
   await client.connect();
   return client;
