@@ -3,15 +3,17 @@
  * tool's result; it writes the design's audit entries and reports duplicates, so a team can run it
  * first, observe-only, and see how often its agent repeats a side effect before adopting the guard.
  *
- * One entry per tool call, one writer per call. The engine writes the entry of every call it
- * guards (executed, replayed, failed, ...), so this handler writes entries only for the calls the
- * engine does not guard, and lets the engine's entry stand for the others. It recognizes a guarded
- * call by the run itself, at `handleToolStart`: `idempotencyMiddleware` and `withIdempotency`
- * start the run with the `agent_idempotency_key` metadata entry; `IdempotentToolNode` marks
- * nothing a callback can see, so give the handler the node's engine (`idempotency`) and every tool
- * that engine has a policy for counts as guarded. A replay under the node or the middleware does
- * not run the tool at all (no tool run to observe); `withIdempotency` reports its replays with the
- * `idempotency_replay` event on the run. Give the engine the same sink (`audit`) to get one log.
+ * One entry per tool call, one writer per call. The engine writes the entry of every call it runs
+ * (`executed`, `replayed`, `failed`, ... and `unguarded` for tools without a policy), so this
+ * handler writes entries only for the calls no engine runs, and lets the engine's entry stand for
+ * the others. It recognizes them by the run itself, at `handleToolStart`: `idempotencyMiddleware`
+ * and `withIdempotency` start the run with the `ENGINE_RUN_METADATA` entry; `IdempotentToolNode`
+ * marks nothing a callback can see, so give the handler the node's engine (`idempotency`): every
+ * tool run is then the engine's to log. A replay under the node or the middleware does not run the
+ * tool at all (no tool run to observe); `withIdempotency` reports its replays with the
+ * `idempotency_replay` event on the run. Give the engine the handler's sink to get one log.
+ *
+ * Duplicates are reported for every execution the handler sees, logged by it or by the engine.
  *
  * Callbacks run in the background unless awaited; this handler is awaited (`awaitHandlers`), so
  * every entry is handed to the sink before the tool's `invoke` (and the agent's) resolves.
@@ -26,7 +28,8 @@ import { ToolMessage } from "@langchain/core/messages";
 import type { LLMResult } from "@langchain/core/outputs";
 import type { DuplicateToolCall } from "./duplicate-window.js";
 import { DuplicateWindow } from "./duplicate-window.js";
-import { guardedKeyOf } from "./guarded-run.js";
+import type { EngineRunMark } from "./engine-run-metadata.js";
+import { engineRunOf } from "./engine-run-metadata.js";
 import type { ObservedCall } from "./observed-call.js";
 import { keyOf, parseInput, responseIdOf } from "./observed-call.js";
 
@@ -36,7 +39,11 @@ export interface IdempotencyCallbackHandlerOptions {
   audit: AuditSink;
   /** Per-tool policies, as the engine takes them: the keys and response ids of unguarded calls are derived with them. */
   policies?: ToolPolicies | undefined;
-  /** The engine that guards the observed agent: its tools count as guarded, and its policies apply when `policies` is absent. */
+  /**
+   * The engine that runs the observed agent's tools (`IdempotentToolNode`'s, or the middleware's):
+   * it logs every tool call, so the handler only reports duplicates; its policies apply when
+   * `policies` is absent. For observe-only use on an unguarded agent, pass `policies` instead.
+   */
   idempotency?: Idempotency | undefined;
   /** Two executions of one action this close together are a duplicate. Default 60 000. */
   windowMs?: number | undefined;
@@ -52,8 +59,8 @@ export interface IdempotencyCallbackHandlerOptions {
 interface ObservedRun extends ObservedCall {
   startedAt: number;
   toolCallId: string | undefined;
-  /** The key of a call the engine guards; `""` when guarded but the key is not known here. */
-  guardedKey: string | undefined;
+  /** Set when the engine runs this call, and so writes its entry. */
+  engine: EngineRunMark | undefined;
   replayed: boolean;
 }
 
@@ -137,7 +144,10 @@ export class IdempotencyCallbackHandler extends BaseCallbackHandler {
       if (toolCallId !== undefined) this.#toolNames.delete(toolCallId);
       const thread = metadata?.["thread_id"];
       const fromThread = (typeof thread === "string" && thread !== "") || typeof thread === "number";
-      const markedKey = guardedKeyOf(metadata);
+      // The engine runs it: marked by the middleware or withIdempotency, or under the engine we were
+      // given (IdempotentToolNode runs every tool through its engine and marks nothing).
+      const idempotency = this.#options.idempotency;
+      const engine = engineRunOf(metadata) ?? (idempotency ? { guarded: idempotency.policy(name) !== undefined } : undefined);
       this.#runs.set(runId, {
         name,
         args: parseInput(input),
@@ -145,7 +155,7 @@ export class IdempotencyCallbackHandler extends BaseCallbackHandler {
         sessionId: fromThread ? String(thread) : (this.#options.sessionId ?? ""),
         fromThread,
         toolCallId,
-        guardedKey: markedKey ?? (this.#options.idempotency?.policy(name) !== undefined ? "" : undefined),
+        engine,
         replayed: false,
       });
     });
@@ -172,7 +182,7 @@ export class IdempotencyCallbackHandler extends BaseCallbackHandler {
     if (run === undefined) return;
     this.#runs.delete(runId);
     try {
-      if (run.guardedKey === undefined) await this.#finish(run, "failed", undefined);
+      if (run.engine === undefined) await this.#finish(run, "failed", undefined);
     } catch (error) {
       this.#report(error, undefined);
     }
@@ -182,9 +192,10 @@ export class IdempotencyCallbackHandler extends BaseCallbackHandler {
     const message = ToolMessage.isInstance(output) ? output : undefined;
     const meta = (message?.response_metadata as { idempotency?: { replayed?: boolean; key?: string } } | undefined)?.idempotency;
     const failed = message?.status === "error";
-    if (run.guardedKey !== undefined || meta !== undefined) {
+    if (run.engine !== undefined || meta !== undefined) {
       // The engine wrote this call's entry; only count it when the tool really ran and succeeded.
-      if (!failed && !run.replayed && meta?.replayed !== true) await this.#execution(run, meta?.key ?? run.guardedKey, true);
+      const guarded = meta !== undefined || run.engine?.guarded === true;
+      if (!failed && !run.replayed && meta?.replayed !== true) await this.#execution(run, meta?.key ?? run.engine?.key, guarded);
       return;
     }
     await this.#finish(run, failed ? "failed" : "unguarded", output);

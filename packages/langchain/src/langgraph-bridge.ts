@@ -41,8 +41,12 @@ interface ConfigLike {
   metadata?: Record<string, unknown> | undefined;
 }
 
-/** A copy of `config` whose `configurable` carries the key, so `getIdempotencyKey(config)` finds it. */
-export function withToolKey<C extends ConfigLike>(config: C, entry: ToolKey): C {
+/**
+ * A copy of `config` whose `configurable` carries the key, so `getIdempotencyKey(config)` finds it;
+ * with no entry, explicitly none, so an unguarded tool nested in a guarded one's run sees no key.
+ */
+export function withToolKey<C extends ConfigLike>(config: C, entry: ToolKey | undefined): C {
+  if (entry === undefined && config.configurable?.[CONFIG_KEY] === undefined) return config;
   return { ...config, configurable: { ...config.configurable, [CONFIG_KEY]: entry } };
 }
 

@@ -2,15 +2,18 @@
  * `idempotencyMiddleware` for langchain's `createAgent`: the same engine, policies and scope rules
  * as `IdempotentToolNode`, on `createMiddleware({ wrapToolCall })`. Per tool call:
  *
- * 1. tools without a policy run untouched (their errors still become error ToolMessages, see 4);
+ * 1. tools without a policy run untouched, through the engine so its audit lists them as
+ *    `unguarded` (as `IdempotentToolNode` does); their errors still become error ToolMessages (4);
  * 2. the arguments are parsed by the tool's schema (the key is computed from what the tool will run
  *    with), and the scope comes from the langgraph package's `resolveScope` with the runtime's
  *    `configurable` (thread id) and the agent state (turn = latest human message);
  * 3. the engine claims the key and runs the rest of the middleware chain with a tool whose config
- *    carries the key (`getIdempotencyKey(config)`) and marks the run as guarded for callbacks;
+ *    carries the key (`getIdempotencyKey(config)`) and whose run is marked for callbacks as one
+ *    the engine logs (`ENGINE_RUN_METADATA`);
  * 4. a thrown tool error becomes the error ToolMessage createAgent gives without middleware, an
  *    error ToolMessage is a failure (the claim is released, not recorded as done), interrupts pass
- *    through untouched, and the engine's refusals (no thread id, store down) fail the run;
+ *    through untouched, arguments that cannot be keyed go back to the model as an error
+ *    ToolMessage (as in the node), and the engine's refusals (no thread id, store down) fail the run;
  * 5. a replay answers the CURRENT `tool_call_id` with the recorded content, artifact and status,
  *    carries `response_metadata.idempotency`, and emits the `idempotency_replay` custom event.
  *
@@ -19,7 +22,7 @@
 import type { Idempotency, IdempotencyOptions, IdempotencyRecordedError, RecordedError, RunResult } from "@agent-idempotency/core";
 import { isIdempotencyError } from "@agent-idempotency/core";
 import type { IdempotencyMetadata, ScopeOption } from "@agent-idempotency/langgraph";
-import { resolveScope, validateScopeOption } from "@agent-idempotency/langgraph";
+import { resolveScope, threadIdOf, validateScopeOption } from "@agent-idempotency/langgraph";
 import { ToolMessage } from "@langchain/core/messages";
 import type { ToolCall } from "@langchain/core/messages/tool";
 import type { RunnableConfig } from "@langchain/core/runnables";
@@ -28,7 +31,7 @@ import type { Command } from "@langchain/langgraph";
 import { isGraphBubbleUp } from "@langchain/langgraph";
 import { createMiddleware } from "langchain";
 import type { ToolCallHandler, ToolCallRequest } from "langchain";
-import { guardedRunConfig } from "./guarded-run.js";
+import { engineRunConfig } from "./engine-run-metadata.js";
 import type { RecordedOutput, ToolKey } from "./langgraph-bridge.js";
 import {
   annotate,
@@ -103,16 +106,22 @@ export function idempotencyMiddleware(options: IdempotencyMiddlewareOptions) {
 async function guardToolCall(engine: Idempotency, scopeOption: ScopeOption, request: Request, handler: ToolCallHandler): Promise<ToolMessage | Command> {
   const { toolCall: call, tool, runtime } = request;
   const signal = runtime.signal;
-  const unguarded = async () => {
+  const untouched = async (req: Request) => {
     try {
-      return await handler(request);
+      return await handler(req);
     } catch (error) {
       return toolErrorMessage(error, call, signal);
     }
   };
-  if (tool === undefined || engine.policy(call.name) === undefined) return unguarded();
+  if (tool === undefined) return untouched(request);
+  if (engine.policy(call.name) === undefined) {
+    // Unguarded: runs untouched, but through the engine so the audit log lists it as unguarded.
+    const sessionId = threadIdOf({ configurable: runtime.configurable as Record<string, unknown> | undefined });
+    const run = () => untouched({ ...request, tool: keyedTool(tool, undefined) });
+    return (await engine.run({ action: call.name, args: call.args, sessionId, toolCallId: call.id }, run)).value;
+  }
   const parsed = await parseToolArgs(tool, call.args);
-  if (!parsed.ok) return unguarded(); // the tool rejects them without running: ToolNode answers as usual
+  if (!parsed.ok) return untouched(request); // the tool rejects them without running: ToolNode answers as usual
   const { scope, sessionId } = resolveScope(scopeOption, { configurable: runtime.configurable as Record<string, unknown> | undefined }, request.state, call.name);
   const toolCallId = call.id ?? "";
 
@@ -167,7 +176,18 @@ async function failed(error: unknown, call: ToolCall, runtime: ToolCallRequest["
     const rec = recordedToolMessage(e.recorded) ?? { kind: "tool_message" as const, content: `${errorString(e.recorded)}\n Please fix your mistakes.`, status: "error" as const };
     return replayOutput(rec, { toolCallId, name: call.name, meta }) as ToolMessage;
   }
+  if (isModelInputError(error)) {
+    // The model's arguments cannot be keyed (a missing identity field, too large) or reuse a key
+    // with other arguments: like a schema error it goes back to the model, as IdempotentToolNode does.
+    const meta: IdempotencyMetadata = { key: (error as { key?: string }).key ?? "", replayed: false, outcome: "failed", attempt: 1 };
+    return new ToolMessage({ status: "error", content: `Error: ${(error as Error).message}\n Please fix your mistakes.`, name: call.name, tool_call_id: toolCallId, response_metadata: { idempotency: meta } });
+  }
   return toolErrorMessage(error, call, runtime.signal);
+}
+
+/** Errors caused by what the model sent, not by the store or the configuration. */
+function isModelInputError(error: unknown): boolean {
+  return isIdempotencyError(error, "KEY_INVALID") || isIdempotencyError(error, "RECORD_TOO_LARGE") || isIdempotencyError(error, "PAYLOAD_MISMATCH");
 }
 
 /** `String(error)` of the error that was recorded: "Name: message", as the first answer read. */
@@ -181,16 +201,17 @@ function currentConfig(): RunnableConfig | undefined {
 }
 
 /**
- * The same tool, invoked with its key in the config and the lease's abort signal merged in. A
- * Proxy rather than a copy: the ToolNode (and inner middleware) see the real tool's name, schema
- * and methods; only `invoke` changes. The runtime's `configurable` object is shared by the calls
- * of one AI message running in parallel, so the key goes into a copy, never into that object.
+ * The same tool, invoked with the engine's mark (and the key of a guarded call) in its config and
+ * the lease's abort signal merged in. A Proxy rather than a copy: the ToolNode (and inner
+ * middleware) see the real tool's name, schema and methods; only `invoke` changes. The runtime's
+ * `configurable` object is shared by the calls of one AI message running in parallel, so the key
+ * goes into a copy, never into that object.
  */
-function keyedTool(tool: Tool, entry: ToolKey, leaseSignal: AbortSignal): Tool {
+function keyedTool(tool: Tool, entry: ToolKey | undefined, leaseSignal?: AbortSignal): Tool {
   const invoke = (input: unknown, config?: RunnableConfig) => {
     const base = (config ?? {}) as RunnableConfig;
-    const signal = base.signal ? AbortSignal.any([base.signal, leaseSignal]) : leaseSignal;
-    return (tool as { invoke(input: unknown, config?: RunnableConfig): Promise<unknown> }).invoke(input, guardedRunConfig({ ...base, signal }, entry));
+    const signal = leaseSignal === undefined ? base.signal : base.signal ? AbortSignal.any([base.signal, leaseSignal]) : leaseSignal;
+    return (tool as { invoke(input: unknown, config?: RunnableConfig): Promise<unknown> }).invoke(input, engineRunConfig({ ...base, signal }, entry));
   };
   return new Proxy(tool, {
     get(target, prop) {

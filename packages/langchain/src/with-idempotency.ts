@@ -19,7 +19,8 @@ import { ToolMessage } from "@langchain/core/messages";
 import type { ToolRunnableConfig } from "@langchain/core/tools";
 import { isStructuredTool, StructuredTool } from "@langchain/core/tools";
 import { isGraphBubbleUp } from "@langchain/langgraph";
-import { GUARDED_RUN_METADATA } from "./guarded-run.js";
+import type { EngineRunMark } from "./engine-run-metadata.js";
+import { ENGINE_RUN_METADATA } from "./engine-run-metadata.js";
 import { annotate, parseToolArgs, withToolKey } from "./langgraph-bridge.js";
 
 /** Options of {@link withIdempotency}. */
@@ -76,12 +77,12 @@ class IdempotentTool extends StructuredTool {
     this.#sessionId = sessionId;
   }
 
-  /** Starts the run with the guarded-run mark, and annotates the ToolMessage LangChain built. */
+  /** Starts the run with the engine's mark, and annotates the ToolMessage LangChain built. */
   override async call(arg: any, configArg?: any, tags?: string[]): Promise<any> {
     const config = { ...parseCallbackConfigArg(configArg) } as SlotConfig;
     config.runName ??= this.name; // as DynamicStructuredTool does, so traces show the tool's name
     const key = await this.#keyAtStart(arg, config);
-    if (key !== undefined) config.metadata = { ...config.metadata, [GUARDED_RUN_METADATA]: key };
+    if (key !== undefined) config.metadata = { ...config.metadata, [ENGINE_RUN_METADATA]: { guarded: true, key } satisfies EngineRunMark };
     const slot: { meta?: IdempotencyMetadata } = {};
     config[META_SLOT] = slot;
     const out = await super.call(arg, config, tags);

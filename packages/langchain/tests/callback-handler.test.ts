@@ -75,6 +75,33 @@ describe("IdempotencyCallbackHandler", () => {
     expect(duplicates).toEqual([]);
   });
 
+  it("handleToolEnd(): tools without a policy under the middleware or the node: the engine's unguarded entries stand, repeats are reported", async () => {
+    for (const kind of ["middleware", "node"] as const) {
+      const { tool: bookTool, effects } = bookingTool();
+      const { log, duplicates, handler: observeOnly } = observer();
+      const idempotency = createIdempotency({ store: new MemoryStore(), tools: { other_tool: true }, audit: log });
+      const model = scriptedModel([book("10:00", "c1")], [book("10:00", "c2")]);
+      const input = { messages: [human("book 10:00")] };
+      if (kind === "middleware") {
+        const agent = createAgent({ model, tools: [bookTool], middleware: [idempotencyMiddleware({ idempotency })] });
+        await agent.invoke(input, { ...thread(`t-${kind}`), callbacks: [observeOnly] });
+      } else {
+        const graph = new StateGraph(MessagesAnnotation)
+          .addNode("agent", async (state) => ({ messages: [await model.invoke(state.messages)] }))
+          .addNode("tools", new IdempotentToolNode([bookTool], { idempotency }))
+          .addEdge(START, "agent")
+          .addConditionalEdges("agent", toolsCondition, ["tools", END])
+          .addEdge("tools", "agent")
+          .compile();
+        const handler = new IdempotencyCallbackHandler({ audit: log, idempotency, onDuplicate: (d) => void duplicates.push(d) });
+        await graph.invoke(input, { ...thread(`t-${kind}`), callbacks: [handler] });
+      }
+      expect(effects).toHaveLength(2);
+      expect(summary(log.entries)).toEqual(["c1:unguarded", "c2:unguarded"]);
+      expect(duplicates).toMatchObject([{ guarded: false, first: { tool_call_id: "c1" }, again: { tool_call_id: "c2" } }]);
+    }
+  });
+
   it("handleToolEnd(): a guarded tool that ran twice under two keys (the user asked again) is reported, without a second entry", async () => {
     const { tool: bookTool, effects } = bookingTool();
     const { log, duplicates, handler } = observer();

@@ -45,13 +45,15 @@ describe("idempotencyMiddleware() with createAgent", () => {
     expect(effects[0]!.alsKey).toBe(effects[0]!.key);
   });
 
-  it("wrapToolCall(): a tool without a policy runs untouched and gets no key", async () => {
+  it("wrapToolCall(): a tool without a policy runs untouched, gets no key, and the engine logs it as unguarded", async () => {
     const { tool: bookTool, effects } = bookingTool();
     const { middleware, audit } = guarded({ other_tool: true });
     const agent = createAgent({ model: scriptedModel([book("12:00", "c1")], [book("12:00", "c2")]), tools: [bookTool], middleware: [middleware] });
     await agent.invoke({ messages: [human("book 12:00")] }, thread("t-unguarded"));
     expect(effects.map((e) => e.key)).toEqual([undefined, undefined]);
-    expect(audit.entries).toEqual([]);
+    expect(outcomes(audit.entries)).toEqual(["c1:unguarded", "c2:unguarded"]);
+    expect(audit.entries[0]).toMatchObject({ action_type: "book_calendar", session_id: "t-unguarded" });
+    expect(audit.entries[0]!.idempotency_key).toBeUndefined();
   });
 
   describe.each(["stock", "middleware"] as const)("a failing tool (%s)", (kind) => {
@@ -133,6 +135,25 @@ describe("idempotencyMiddleware() with createAgent", () => {
     expect(error).toBeDefined();
     expect(isIdempotencyError(error, "KEY_INVALID") || isIdempotencyError((error as Error).cause, "KEY_INVALID")).toBe(true);
     expect(effects).toEqual([]);
+  });
+
+  it("wrapToolCall(): a call missing an identity field goes back to the model as an error ToolMessage; the tool never runs", async () => {
+    let runs = 0;
+    const bookFor = tool(async ({ slot }) => `booked ${slot} #${++runs}`, {
+      name: "book_calendar",
+      description: "Book a slot for a user",
+      schema: z.object({ slot: z.string(), user_id: z.string().optional() }),
+    });
+    const { middleware, audit } = guarded({ book_calendar: { identity: ["user_id", "slot"] } });
+    const model = scriptedModel([book("14:00", "c1")], [{ name: "book_calendar", args: { slot: "14:00", user_id: "u-1" }, id: "c2" }]);
+    const agent = createAgent({ model, tools: [bookFor], middleware: [middleware] });
+    const out = await agent.invoke({ messages: [human("book 14:00")] }, thread("t-identity"));
+    expect(runs).toBe(1);
+    const [first, second] = toolMessages(out.messages);
+    expect(first).toMatchObject({ id: "c1", status: "error", outcome: "failed" });
+    expect(String(first!.content)).toMatch(/^Error: .*user_id.*\n Please fix your mistakes\.$/s);
+    expect(second).toMatchObject({ id: "c2", status: "success", outcome: "executed" });
+    expect(audit.entries.map((e) => e.outcome)).toEqual(["executed"]); // deriveKey failed before the engine logged anything
   });
 
   it("wrapToolCall(): the same call twice in one AI message: one booking, both calls answered", async () => {
