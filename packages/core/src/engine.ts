@@ -240,13 +240,16 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
     let pause = 5;
     for (;;) {
       let claimed;
+      // The store judges the lease at this instant; the engine must judge it at the same one, or
+      // a lease that expires during the round trip looks like a dead claim the store refused.
+      const claimNow = clock.now();
       try {
         claimed = await storeOp("claim", d.key, () =>
           store.claim(d.key, {
             scope: d.scope,
             action: call.action,
             fingerprint: d.fingerprint,
-            now: clock.now(),
+            now: claimNow,
             leaseMs: policy.leaseMs,
             retentionMs: policy.ttlMs,
             takeover: policy.onUnknownOutcome !== "error",
@@ -279,12 +282,12 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
         return refuse("failed", new IdempotencyRecordedError(d.key, recorded, record));
       }
       // in_progress
-      const now = clock.now();
-      if (record.leaseUntil <= now) {
+      if (record.leaseUntil <= claimNow) {
         // Only reached with onUnknownOutcome "error": the store left the dead claim alone.
         return refuse("failed", new IdempotencyOutcomeUnknownError(d.key, record));
       }
       if (policy.onInProgress === "error") return refuse("in_progress", new IdempotencyInProgressError(d.key, record));
+      const now = clock.now();
       if (now >= deadline || call.signal?.aborted) {
         return refuse("in_progress", new IdempotencyInProgressError(d.key, record, `key ${d.key} is still in progress after waiting ${now - started} ms; retry later`));
       }
@@ -406,12 +409,20 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
   async function finish(claim: Acquired, op: () => Promise<boolean>): Promise<boolean> {
     for (let i = 0; ; i++) {
       try {
-        return await storeOp("complete", claim.key, op);
+        const ok = await storeOp("complete", claim.key, op);
+        // After a failed attempt, false may mean the earlier write committed and only its reply
+        // was lost: the record then already holds our outcome under our token.
+        if (!ok && i > 0) return isOurs(await store.get(claim.key).catch(() => undefined), claim);
+        return ok;
       } catch (e) {
         if (i >= 2) throw e;
         await sleep(20 * 4 ** i);
       }
     }
+  }
+
+  function isOurs(record: IdempotencyRecord | undefined, claim: Acquired): boolean {
+    return record !== undefined && record.status !== "in_progress" && record.token === claim.token;
   }
 
   async function run<T>(call: GuardedCall, fn: (ctx: RunContext) => Promise<T> | T): Promise<RunResult<T>> {

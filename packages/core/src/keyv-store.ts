@@ -161,9 +161,16 @@ export class KeyvBackedStore implements IdempotencyStore {
   async *list(options?: ListOptions): AsyncIterable<IdempotencyRecord> {
     if (!this.atomic.list) throw new IdempotencyStoreError(`[${this.storeName}] list is not supported`);
     await this.setup();
-    for await (const raw of this.atomic.list(this.keyvKey(""), options)) {
+    // The limit counts records, so it is applied here, after foreign values are skipped; breaking
+    // out of the loop stops the backend's (lazy, paged) listing.
+    const limit = options?.limit ?? Number.POSITIVE_INFINITY;
+    if (limit <= 0) return;
+    let n = 0;
+    for await (const raw of this.atomic.list(this.keyvKey(""))) {
       const decoded = await this.parse(raw);
-      if (decoded && isIdempotencyRecord(decoded.value)) yield decoded.value;
+      if (!decoded || !isIdempotencyRecord(decoded.value)) continue;
+      yield decoded.value;
+      if (++n >= limit) return;
     }
   }
 
@@ -261,6 +268,11 @@ export class KeyvBackedStore implements IdempotencyStore {
     if (this.#closed) throw new IdempotencyStoreError(`[${this.storeName}] ${op} after close()`);
     try {
       await this.setup();
+    } catch (cause) {
+      // Name the operation the caller asked for; the setup failure is the cause.
+      throw new IdempotencyStoreError(`[${this.storeName}] ${op} failed${key === undefined ? "" : ` for key ${key}`}: the store could not be set up`, { cause });
+    }
+    try {
       return await fn();
     } catch (cause) {
       throw this.#wrap(op, key, cause);

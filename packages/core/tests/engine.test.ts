@@ -225,6 +225,62 @@ describe("run(): leases and take-over", () => {
   });
 });
 
+/** A store that delegates to `base` except for the methods given. */
+function wrapStore(base: MemoryStore, overrides: Partial<IdempotencyStore>): IdempotencyStore {
+  return {
+    claim: (k, r) => base.claim(k, r),
+    complete: (c, o) => base.complete(c, o),
+    fail: (c, f) => base.fail(c, f),
+    release: (c) => base.release(c),
+    heartbeat: (c, l) => base.heartbeat(c, l),
+    get: (k) => base.get(k),
+    close: () => base.close(),
+    ...overrides,
+  };
+}
+
+describe("run(): store round trips", () => {
+  it("run(): a lease that expires during the claim round trip is waited for and taken over, not refused", async () => {
+    const clock = new FakeClock();
+    const base = new MemoryStore();
+    const slowClaim = wrapStore(base, {
+      claim: async (key, req) => {
+        const r = await base.claim(key, req);
+        clock.advance(1000); // the reply arrives after the holder's lease ended
+        return r;
+      },
+    });
+    const tools = { book: { leaseMs: 1000 } };
+    const a = createIdempotency({ store: base, clock, tools, ...quiet });
+    const b = createIdempotency({ store: slowClaim, clock, tools, ...quiet });
+    const stuck = gate();
+    void a.run({ action: "book", args: {}, sessionId: "s" }, () => stuck.opened);
+    await until(async () => (await base.get(a.deriveKey({ action: "book", args: {}, sessionId: "s" })!.key)) !== undefined);
+    clock.advance(500);
+    const r = await b.run({ action: "book", args: {}, sessionId: "s" }, () => "taken over");
+    expect(r).toMatchObject({ value: "taken over", outcome: "executed", attempt: 2 });
+    stuck.open();
+  });
+
+  it("run(): a complete whose reply was lost, retried, reports executed (not lease_lost)", async () => {
+    const base = new MemoryStore();
+    let lost = 1;
+    const lossy = wrapStore(base, {
+      complete: async (claim, outcome) => {
+        const ok = await base.complete(claim, outcome);
+        if (lost-- > 0) throw new Error("connection reset after the write committed");
+        return ok;
+      },
+    });
+    const audit = new MemoryAuditLog();
+    const engine = createIdempotency({ store: lossy, audit, tools: { book: {} }, ...quiet });
+    const r = await engine.run({ action: "book", args: {}, sessionId: "s" }, () => "booked");
+    expect(r.outcome).toBe("executed");
+    expect(audit.entries.map((e) => e.outcome)).toEqual(["executed"]);
+    expect((await base.get(r.key!))?.status).toBe("completed");
+  });
+});
+
 describe("run(): failures", () => {
   it("run(): with cacheErrors false a failure releases the claim and the retry runs with the same key", async () => {
     const { a } = setup();
