@@ -1,0 +1,69 @@
+/**
+ * The drivers the harness needs for its admin connections (terminating Postgres sessions, killing
+ * Redis clients by name, holding a SQLite lock), resolved through the store packages that already
+ * depend on them, since `@agent-idempotency/test` does not list them itself (pnpm is strict).
+ * The harness only ever talks to the servers through these to inject faults and clean up; the
+ * code under test uses the stores as an application would.
+ */
+import { createRequire } from "node:module";
+
+const from = (pkg: string) => createRequire(new URL(`../../../packages/${pkg}/package.json`, import.meta.url));
+
+/** `pg` as store-postgres resolves it. */
+export const pg = from("store-postgres")("pg") as typeof import("pg");
+
+/** node-redis' `createClient`, as `@keyv/redis` (store-redis' adapter) re-exports it. */
+export const createRedisClient = (from("store-redis")("@keyv/redis") as { createClient: (o: Record<string, unknown>) => RedisAdmin }).createClient;
+
+/** Absolute path of the `sqlite3` binding store-sqlite uses (forked lock holders require it). */
+export const sqlite3Path = from("store-sqlite").resolve("sqlite3");
+
+/** The few node-redis client methods the harness uses. */
+export interface RedisAdmin {
+  connect(): Promise<unknown>;
+  close(): Promise<void>;
+  on(event: "error", fn: (e: unknown) => void): unknown;
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+/** Opens a Postgres admin connection (not a store's pool), runs `fn`, closes it. */
+export async function withPg<T>(uri: string, fn: (c: import("pg").Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: uri, application_name: "aidem-chaos-admin" });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Opens a Redis admin connection. */
+export async function openRedis(url: string): Promise<RedisAdmin> {
+  const client = createRedisClient({ url, name: "aidem-chaos-admin" });
+  client.on("error", () => undefined);
+  await client.connect();
+  return client;
+}
+
+/** Kills (by id) only the Redis connections whose CLIENT SETNAME is `name`; returns how many. */
+export async function killRedisClients(admin: RedisAdmin, name: string): Promise<number> {
+  const list = String(await admin.sendCommand(["CLIENT", "LIST"]));
+  let n = 0;
+  for (const line of list.split("\n")) {
+    if (!line.split(" ").includes(`name=${name}`)) continue;
+    const id = /(?:^|\s)id=(\d+)/.exec(line)?.[1];
+    if (id) n += Number(await admin.sendCommand(["CLIENT", "KILL", "ID", id]).catch(() => 0));
+  }
+  return n;
+}
+
+/** Deletes every Redis key of a store prefix (`<prefix>::…`, the adapter's layout), never others. */
+export async function deleteRedisPrefix(admin: RedisAdmin, prefix: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = (await admin.sendCommand(["SCAN", cursor, "MATCH", `${prefix}::*`, "COUNT", "1000"])) as [string, string[]];
+    cursor = String(next);
+    if (keys.length > 0) await admin.sendCommand(["DEL", ...keys]);
+  } while (cursor !== "0");
+}
