@@ -98,10 +98,74 @@ export function toStrictJson(value: unknown): JsonValue {
   return result === undefined ? null : result;
 }
 
+// Past this depth the fast path hands over to the strict walk, which finds cycles (and names them).
+const FAST_MAX_DEPTH = 128;
+
+type WellFormed = string & { isWellFormed(): boolean };
+
+/**
+ * The canonical JSON of plain JSON data in one pass, without the copy and the path bookkeeping of
+ * the strict walk: strings, finite numbers, booleans, null, arrays without `undefined`, and plain
+ * (or null-prototype) objects. Anything else (a `toJSON`, a class instance, a non-finite number, a
+ * lone surrogate, a deep or cyclic value, ...) returns undefined, and the caller takes the strict
+ * walk from the start, so the output (or the error, with its path) is exactly the walk's. Model
+ * arguments are parsed JSON, so they nearly always stay on this path.
+ */
+function fastCanonical(v: unknown, depth: number): string | undefined {
+  switch (typeof v) {
+    case "string":
+      return (v as WellFormed).isWellFormed() ? JSON.stringify(v) : undefined;
+    case "number":
+      return Number.isFinite(v) ? JSON.stringify(v) : undefined;
+    case "boolean":
+      return v ? "true" : "false";
+    case "object":
+      break;
+    default:
+      return undefined;
+  }
+  if (v === null) return "null";
+  if (depth > FAST_MAX_DEPTH) return undefined;
+  if (Array.isArray(v)) {
+    if ((v as { toJSON?: unknown }).toJSON !== undefined) return undefined;
+    let out = "[";
+    let first = true;
+    for (let i = 0; i < v.length; i++) {
+      const item: unknown = v[i];
+      // A hole is skipped (as the walk's map() and the serializer's forEach() do); undefined is refused.
+      if (item === undefined) {
+        if (i in v) return undefined;
+        continue;
+      }
+      const s = fastCanonical(item, depth + 1);
+      if (s === undefined) return undefined;
+      out += first ? s : `,${s}`;
+      first = false;
+    }
+    return `${out}]`;
+  }
+  const proto = Object.getPrototypeOf(v);
+  // An own or inherited `toJSON` of any kind changes how the serializer treats the object.
+  if ((proto !== Object.prototype && proto !== null) || (v as { toJSON?: unknown }).toJSON != null) return undefined;
+  const keys = Object.keys(v).sort();
+  let out = "{";
+  let first = true;
+  for (const key of keys) {
+    if (!(key as WellFormed).isWellFormed()) return undefined;
+    const item = (v as Record<string, unknown>)[key];
+    if (item === undefined) continue;
+    const s = fastCanonical(item, depth + 1);
+    if (s === undefined) return undefined;
+    out += `${first ? "" : ","}${JSON.stringify(key)}:${s}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+
 /**
  * RFC 8785 canonical JSON of `value` after {@link toStrictJson}: key order, whitespace and
  * number spelling never change the output.
  */
 export function canonicalJson(value: unknown): string {
-  return jcs(toStrictJson(value));
+  return fastCanonical(value, 0) ?? jcs(toStrictJson(value));
 }

@@ -8,7 +8,7 @@
  *
  * Never a timestamp, a random id or the `tool_call_id`: a retry must land on the same key.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { canonicalJson } from "./canonical.js";
 import { IdempotencyKeyError } from "./errors.js";
 
@@ -19,9 +19,12 @@ export interface KeyParts {
   identity: unknown;
 }
 
-/** The first 32 hex characters of the sha256 of `text`. @internal */
+/**
+ * The first 32 hex characters of the sha256 of `text` (UTF-8). The one-shot `crypto.hash`
+ * (Node >= 20.12) skips the Hash object that `createHash` builds for every call. @internal
+ */
 export function sha256Hex32(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex").slice(0, 32);
+  return hash("sha256", text, "hex").slice(0, 32);
 }
 
 /**
