@@ -43,6 +43,7 @@ import type { Acquired, IdempotencyStore } from "./store.js";
 import type { ProtectOptions, RedactContext } from "./protect.js";
 import { createRecordCodec } from "./protect.js";
 import { recordable } from "./recordable.js";
+import { createHeartbeats } from "./lease.js";
 
 /** Options of {@link createIdempotency}. */
 export interface IdempotencyOptions {
@@ -142,6 +143,8 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
   // What a single-flight waiter gets for a leader's result: the replay form, as from the store.
   const replayForms = new WeakMap<RunResult<unknown>, unknown>();
   const inflight = new Map<string, { scope: string; settled: Promise<Settled> }>();
+  // A failing heartbeat counts as alive: a store hiccup must not abort a tool that still holds its lease.
+  const heartbeats = createHeartbeats((claim, leaseMs) => store.heartbeat(claim, { now: clock.now(), leaseMs }).catch(() => true));
 
   async function audit(entry: AuditEntry): Promise<void> {
     for (const sink of sinks) {
@@ -361,18 +364,11 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
         return controller.signal;
       },
     };
-    let beat: Promise<unknown> = Promise.resolve();
-    const timer = setInterval(() => {
-      beat = beat.then(async () => {
-        const ok = await store.heartbeat(claim, { now: clock.now(), leaseMs: policy.leaseMs }).catch(() => true);
-        if (!ok) abort(new IdempotencyLeaseLostError(d.key));
-      });
-    }, Math.max(1, Math.floor(policy.leaseMs / 3)));
-    timer.unref?.();
+    const heartbeat = heartbeats.start(claim, policy.leaseMs, () => abort(new IdempotencyLeaseLostError(d.key)));
     const stopBeating = async () => {
-      clearInterval(timer);
+      const inFlight = heartbeat.stop();
       call.signal?.removeEventListener("abort", onCallerAbort);
-      await beat;
+      if (inFlight) await inFlight;
     };
 
     let value: T;
@@ -506,6 +502,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
     policies,
     clock,
     async close() {
+      heartbeats.close();
       for (const sink of sinks) {
         await sink.flush?.().catch(() => undefined);
         await sink.close?.().catch(() => undefined);

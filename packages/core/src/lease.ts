@@ -4,7 +4,7 @@
  * ```
  *  t0 claim (attempt 1, token A)     t0+leaseMs                  t1 claim by a retry
  *  |----- lease A alive ------------|~~~~~ lease A expired ~~~~~~|--- lease B (attempt 2, token B) ---
- *  |  heartbeat every leaseMs/3 pushes t0+leaseMs forward while the tool runs
+ *  |  heartbeat every leaseMs/6 to leaseMs/3 (one shared timer) pushes t0+leaseMs forward while the tool runs
  *  |  a retry inside the lease: existing in_progress -> wait (poll) or IdempotencyInProgressError
  *  |  a retry after the lease: the holder presumably died; its outcome is unknown ->
  *  |      onUnknownOutcome: reexecute (take over with the same key) | reconcile | error
@@ -20,7 +20,7 @@
 import { randomUUID } from "node:crypto";
 import type { IdempotencyRecord, InProgressRecord } from "./record.js";
 import { RECORD_VERSION, isRetentionExpired } from "./record.js";
-import type { ClaimRequest } from "./store.js";
+import type { Acquired, ClaimRequest } from "./store.js";
 
 /** A fresh fencing token: unique per claim, so a stale holder can be told apart. */
 export function newToken(): string {
@@ -63,5 +63,84 @@ export function newInProgressRecord(key: string, req: ClaimRequest, attempt: num
     attempt,
     claimedAt: req.now,
     leaseUntil: req.now + req.leaseMs,
+  };
+}
+
+/** A claim kept alive by {@link createHeartbeats}. @internal */
+export interface Heartbeat {
+  /** Stops beating; returns the beat still in flight, if any (await it before completing). */
+  stop(): Promise<unknown> | undefined;
+}
+
+interface Beating {
+  claim: Acquired;
+  leaseMs: number;
+  /** performance.now() of the registration or of the last beat. */
+  since: number;
+  /** Beats of one claim run one after the other. */
+  chain: Promise<unknown> | undefined;
+  onLost: () => void;
+}
+
+/**
+ * Heartbeats for every claim an engine holds, on ONE timer per lease length instead of one
+ * `setInterval` per call: most tools settle long before their first beat is due, and a timer
+ * armed and cleared per call showed in the profile of a guarded call.
+ *
+ * With `period = leaseMs / 3` (the beat interval of a timer per call), the timer ticks every half
+ * period while any claim of that lease length runs, and stops at the first tick that finds none.
+ * A tick beats each claim that has gone half a period or more without a beat, so beats (the first
+ * one counted from the claim) come between half a period and one period apart: never later than
+ * a timer per call would send them, and a tool that settles within half a period sends none. `beat` returns false when the lease was lost (the token is stale); then
+ * `onLost` runs and no further beat is sent for that claim by this tick.
+ * @internal
+ */
+export function createHeartbeats(beat: (claim: Acquired, leaseMs: number) => Promise<boolean>) {
+  const groups = new Map<number, { timer: ReturnType<typeof setInterval>; calls: Set<Beating> }>();
+
+  const tick = (period: number) => {
+    const group = groups.get(period);
+    if (!group) return;
+    if (group.calls.size === 0) {
+      clearInterval(group.timer);
+      groups.delete(period);
+      return;
+    }
+    const now = performance.now();
+    for (const b of group.calls) {
+      if (now - b.since < period / 2) continue;
+      b.since = now;
+      b.chain = (b.chain ?? Promise.resolve()).then(async () => {
+        if (!(await beat(b.claim, b.leaseMs))) b.onLost();
+      });
+    }
+  };
+
+  return {
+    /** Keeps `claim` alive until `stop()`. */
+    start(claim: Acquired, leaseMs: number, onLost: () => void): Heartbeat {
+      const period = Math.max(1, Math.floor(leaseMs / 3));
+      let group = groups.get(period);
+      if (!group) {
+        const timer = setInterval(() => tick(period), Math.max(1, Math.floor(period / 2)));
+        timer.unref?.(); // never keeps the process alive on its own
+        group = { timer, calls: new Set() };
+        groups.set(period, group);
+      }
+      const calls = group.calls;
+      const b: Beating = { claim, leaseMs, since: performance.now(), chain: undefined, onLost };
+      calls.add(b);
+      return {
+        stop() {
+          calls.delete(b);
+          return b.chain;
+        },
+      };
+    },
+    /** Clears every timer (the engine closes). */
+    close(): void {
+      for (const { timer } of groups.values()) clearInterval(timer);
+      groups.clear();
+    },
   };
 }
