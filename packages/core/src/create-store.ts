@@ -5,7 +5,9 @@
  *
  * Options that are not connection settings travel as query parameters and are removed before
  * the URI reaches the driver: `?table=&schema=&namespace=` (Postgres), `?prefix=&namespace=`
- * (Redis), `?table=&namespace=` (SQLite).
+ * (Redis), `?table=&namespace=` (SQLite). A malformed URI is a configuration error
+ * ({@link IdempotencyPolicyError}); a missing package is `IdempotencyStoreError` with code
+ * `STORE_UNAVAILABLE`.
  */
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -13,7 +15,7 @@ import { pathToFileURL } from "node:url";
 import type { AuditSink } from "./audit/entry.js";
 import { JsonlAuditLog } from "./audit/jsonl-audit-log.js";
 import { MemoryAuditLog } from "./audit/memory-audit-log.js";
-import { IdempotencyStoreError } from "./errors.js";
+import { IdempotencyPolicyError, IdempotencyStoreError } from "./errors.js";
 import { MemoryStore } from "./memory-store.js";
 import type { IdempotencyStore } from "./store.js";
 
@@ -68,13 +70,13 @@ function sqlitePath(uri: string): { path: string; params: Record<string, string>
   const q = rest.indexOf("?");
   const path = q === -1 ? rest : rest.slice(0, q);
   const params = Object.fromEntries(new URLSearchParams(q === -1 ? "" : rest.slice(q + 1)));
-  if (path === "") throw new IdempotencyStoreError(`"${uri}" names no file; write sqlite:./idempotency.db or sqlite::memory:`);
+  if (path === "") throw new IdempotencyPolicyError(`"${uri}" names no file; write sqlite:./idempotency.db or sqlite::memory:`);
   return { path, params };
 }
 
 function schemeOf(uri: string): string {
   const m = /^([a-z][a-z0-9+.-]*):/i.exec(uri);
-  if (!m) throw new IdempotencyStoreError(`"${uri}" is not a store URI; use memory:, sqlite:PATH, postgres://… or redis://…`);
+  if (!m) throw new IdempotencyPolicyError(`"${uri}" is not a store URI; use memory:, sqlite:PATH, postgres://… or redis://…`);
   return m[1]!.toLowerCase();
 }
 
@@ -112,7 +114,7 @@ export async function createStore(uri: string, options: { loader?: ModuleLoader 
       return new Store({ url, ...params });
     }
     default:
-      throw new IdempotencyStoreError(`unknown store scheme "${scheme}:"; use memory:, sqlite:PATH, postgres://… or redis://…`);
+      throw new IdempotencyPolicyError(`unknown store scheme "${scheme}:"; use memory:, sqlite:PATH, postgres://… or redis://…`);
   }
 }
 
@@ -128,7 +130,7 @@ export async function createAuditLog(uri: string, options: { loader?: ModuleLoad
       return new MemoryAuditLog();
     case "jsonl": {
       const path = uri.replace(/^jsonl:(\/\/)?/, "");
-      if (path === "") throw new IdempotencyStoreError(`"${uri}" names no file; write jsonl:./audit.jsonl`);
+      if (path === "") throw new IdempotencyPolicyError(`"${uri}" names no file; write jsonl:./audit.jsonl`);
       return new JsonlAuditLog(path);
     }
     case "sqlite": {
@@ -144,8 +146,8 @@ export async function createAuditLog(uri: string, options: { loader?: ModuleLoad
     }
     case "redis":
     case "rediss":
-      throw new IdempotencyStoreError("a Redis store keeps no audit log; pass an audit log URI such as jsonl:./audit.jsonl or postgres://…");
+      throw new IdempotencyPolicyError("a Redis store keeps no audit log; pass an audit log URI such as jsonl:./audit.jsonl or postgres://…");
     default:
-      throw new IdempotencyStoreError(`unknown audit log scheme "${scheme}:"; use memory:, jsonl:PATH, sqlite:PATH or postgres://…`);
+      throw new IdempotencyPolicyError(`unknown audit log scheme "${scheme}:"; use memory:, jsonl:PATH, sqlite:PATH or postgres://…`);
   }
 }

@@ -42,6 +42,8 @@ export { AuditOutcome, inRange } from "./audit/entry.js";
 export type { AuditEntry, AuditQuery, AuditSink } from "./audit/entry.js";
 export { MemoryAuditLog } from "./audit/memory-audit-log.js";
 export { JsonlAuditLog } from "./audit/jsonl-audit-log.js";
+export { flushOnSignals, SIGNAL_GRACE_MS } from "./audit/flush-on-signals.js";
+export type { Flushable } from "./audit/flush-on-signals.js";
 export { auditReport, emptyCounts } from "./audit/report.js";
 export type { ActionWithSeveralKeys, AuditFlag, AuditReport, AuditReportOptions, KeyWithSeveralResponses, OutcomeCounts } from "./audit/report.js";
 export { createAuditLog, createStore } from "./create-store.js";

@@ -63,6 +63,19 @@ describe("auditReport()", () => {
     expect(clean.entries).toBeLessThan(log.length);
   });
 
+  it("auditReport(): forgets keys older than keyHorizonMs, so a key reused after its record expired is not a flag", async () => {
+    const day = 86_400_000;
+    const log: AuditEntry[] = [];
+    log.push(entry({ ts: T, idempotency_key: "reused", response_id: "r-1" }));
+    for (let i = 0; i < 120_000; i++) log.push(entry({ ts: T + 1000 + i * 3000, idempotency_key: `filler-${i}`, response_id: `f-${i}`, fingerprint: `fp-${i}` }));
+    log.push(entry({ ts: T + 4 * day, idempotency_key: "reused", response_id: "r-2" }));
+    log.push(entry({ ts: T + 4 * day + 1, idempotency_key: "filler-119999", response_id: "f-other" }));
+    const report = await auditReport(log);
+    expect(report.flags.map((f) => (f.kind === "one_key_several_response_ids" ? f.idempotency_key : f.kind))).toEqual(["filler-119999"]);
+    const wide = await auditReport(log, { keyHorizonMs: 10 * day });
+    expect(wide.flags.map((f) => (f.kind === "one_key_several_response_ids" ? f.idempotency_key : f.kind)).sort()).toEqual(["filler-119999", "reused"]);
+  });
+
   it("auditReport(): reads a sink's stream", async () => {
     const sink = new MemoryAuditLog();
     for (const e of plantedLog()) sink.write(e);

@@ -10,7 +10,7 @@
  * memory stays at one page however large the table is.
  */
 import type { AuditEntry, AuditOutcome, AuditQuery, AuditSink } from "@agent-idempotency/core";
-import { IdempotencyStoreError } from "@agent-idempotency/core";
+import { flushOnSignals, IdempotencyStoreError } from "@agent-idempotency/core";
 import type { TableName } from "./identifiers.js";
 import { qualified, validateIdentifier } from "./identifiers.js";
 import { AUDIT_MIGRATIONS, migrate } from "./migrations.js";
@@ -94,6 +94,7 @@ export class PostgresAuditLog implements AuditSink {
   #tail: Promise<void> = Promise.resolve();
   #ready: Promise<void> | undefined;
   #closed = false;
+  #stopFlushingOnSignals: (() => void) | undefined;
 
   constructor(options: PostgresAuditLogOptions) {
     if (!options || (typeof options.uri !== "string" && !options.pool)) {
@@ -133,6 +134,8 @@ export class PostgresAuditLog implements AuditSink {
       throw new IdempotencyStoreError(`[store-postgres] audit buffer full (${this.#maxBuffered} entries): the database is not taking writes`);
     }
     this.#buffer.push(entry);
+    // SIGINT/SIGTERM would otherwise end the process with this buffer unwritten.
+    this.#stopFlushingOnSignals ??= flushOnSignals(this);
     if (this.#scheduled) return;
     this.#scheduled = true;
     setImmediate(() => {
@@ -183,6 +186,7 @@ export class PostgresAuditLog implements AuditSink {
     try {
       await this.flush();
     } finally {
+      this.#stopFlushingOnSignals?.();
       await this.#client.end();
     }
   }

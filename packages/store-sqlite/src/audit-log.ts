@@ -6,14 +6,14 @@
  *
  * Shutdown: a pending flush keeps the event loop alive, so a process that ends by running out of
  * work writes everything; on SIGINT/SIGTERM the buffer is flushed before the process ends (see
- * shutdown.ts). `process.exit()` does not wait for async I/O: call `close()` first.
+ * flushOnSignals in core). `process.exit()` does not wait for async I/O: call `close()` first.
  */
 import type { AuditEntry, AuditOutcome, AuditQuery, AuditSink } from "@agent-idempotency/core";
-import { IdempotencyStoreError } from "@agent-idempotency/core";
+import { flushOnSignals, IdempotencyStoreError } from "@agent-idempotency/core";
 import { SqliteConnection } from "./connection.js";
 import { applyMigrations, auditMigrations } from "./migrations.js";
 import { countOption, pathOption, tableOption } from "./options.js";
-import { flushOnSignals } from "./shutdown.js";
+
 
 /** Options of {@link SqliteAuditLog}. */
 export interface SqliteAuditLogOptions {

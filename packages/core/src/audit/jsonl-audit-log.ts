@@ -3,27 +3,34 @@
  * delayed by disk I/O; the buffer is appended on the next tick, on `flush()`/`close()`, and when
  * the process exits. Appends are synchronous on purpose: an async append still in flight when the
  * process exits would be lost or, written again by the exit hook, duplicated. One append of a
- * batch to the page cache costs microseconds.
+ * batch to the page cache costs microseconds. SIGINT/SIGTERM flush too (see flush-on-signals.ts).
+ * Opening a log only to read it creates nothing and registers no hook.
  */
 import { appendFileSync, createReadStream, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { createInterface } from "node:readline";
 import type { AuditEntry, AuditQuery, AuditSink } from "./entry.js";
 import { inRange } from "./entry.js";
+import { flushOnSignals } from "./flush-on-signals.js";
 
 export class JsonlAuditLog implements AuditSink {
   readonly path: string;
   #buffer: string[] = [];
   #scheduled = false;
   #onExit = () => this.#appendBuffered();
+  #stopSignals: (() => void) | undefined;
 
   constructor(path: string) {
     this.path = path;
-    mkdirSync(dirname(path), { recursive: true });
-    process.once("exit", this.#onExit);
   }
 
   write(entry: AuditEntry): void {
+    if (!this.#stopSignals) {
+      // First write: make the folder and hook process exit and stop signals (reading needs neither).
+      mkdirSync(dirname(this.path), { recursive: true });
+      process.once("exit", this.#onExit);
+      this.#stopSignals = flushOnSignals(this);
+    }
     this.#buffer.push(`${JSON.stringify(entry)}\n`);
     if (!this.#scheduled) {
       this.#scheduled = true;
@@ -61,6 +68,8 @@ export class JsonlAuditLog implements AuditSink {
   async close(): Promise<void> {
     await this.flush();
     process.removeListener("exit", this.#onExit);
+    this.#stopSignals?.();
+    this.#stopSignals = undefined;
   }
 
   #appendBuffered(): void {

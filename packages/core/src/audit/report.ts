@@ -62,6 +62,13 @@ export interface AuditReportOptions {
   until?: number;
   /** Two executions of one logical action this close together are suspicious. Default 60 s. */
   windowMs?: number;
+  /**
+   * How long a key's first response id is remembered (default 48 h). Records replay for `ttlMs`
+   * (24 h by default); after that a key is free again and a second execution under it is
+   * expected, not a broken key. Forgetting older keys keeps memory bounded by the keys of that
+   * horizon, not of the whole log. Entries must come in time order (every sink's `query()` does).
+   */
+  keyHorizonMs?: number;
 }
 
 /** Outcomes in which the tool's side effect actually ran. */
@@ -71,18 +78,98 @@ export function emptyCounts(): OutcomeCounts {
   return { executed: 0, replayed: 0, recovered: 0, failed: 0, in_progress: 0, mismatch: 0, lease_lost: 0, unguarded: 0, duplicate: 0 };
 }
 
-interface KeyState {
-  action: string;
-  first: string;
-  more?: { responses: Set<string>; sessions: Set<string>; first_ts: number; last_ts: number };
-  session: string;
-  first_ts: number;
+/**
+ * Per key, only what the first flag needs until a second response id shows up: the first response
+ * id and when it was seen, in parallel arrays indexed from one Map (about 150 bytes a key, instead
+ * of an object per key). Evidence objects are built only for keys that turn out to be flagged.
+ */
+class KeyTable {
+  readonly index = new Map<string, number>();
+  readonly firstResponse: string[] = [];
+  readonly firstTs: number[] = [];
+  readonly action: number[] = [];
+  readonly session: number[] = [];
+  readonly flagged = new Map<number, KeyWithSeveralResponses>();
+  /** Action and session names are few; keys refer to them by number. */
+  readonly names: string[] = [];
+  readonly nameIndex = new Map<string, number>();
+  #oldest = 0;
+
+  name(s: string): number {
+    let i = this.nameIndex.get(s);
+    if (i === undefined) {
+      i = this.names.push(s) - 1;
+      this.nameIndex.set(s, i);
+    }
+    return i;
+  }
+
+  see(e: AuditEntry, key: string, responseId: string): void {
+    const i = this.index.get(key);
+    if (i === undefined) {
+      this.index.set(key, this.firstResponse.push(responseId) - 1);
+      this.firstTs.push(e.ts);
+      this.action.push(this.name(e.action_type));
+      this.session.push(this.name(e.session_id));
+      return;
+    }
+    let flag = this.flagged.get(i);
+    if (!flag) {
+      if (this.firstResponse[i] === responseId) return;
+      flag = {
+        kind: "one_key_several_response_ids",
+        action_type: this.names[this.action[i]!]!,
+        idempotency_key: key,
+        response_ids: [this.firstResponse[i]!],
+        sessions: [this.names[this.session[i]!]!],
+        first_ts: this.firstTs[i]!,
+        last_ts: this.firstTs[i]!,
+      };
+      this.flagged.set(i, flag);
+    }
+    if (!flag.response_ids.includes(responseId)) flag.response_ids.push(responseId);
+    if (!flag.sessions.includes(e.session_id)) flag.sessions.push(e.session_id);
+    flag.first_ts = Math.min(flag.first_ts, e.ts);
+    flag.last_ts = Math.max(flag.last_ts, e.ts);
+  }
+
+  /** Forgets unflagged keys first seen before `horizon` (entries arrive in time order). */
+  forgetBefore(horizon: number): void {
+    if (this.firstTs[this.#oldest] === undefined || this.firstTs[this.#oldest]! >= horizon) return;
+    for (const [key, i] of this.index) {
+      if (this.firstTs[i]! < horizon && !this.flagged.has(i)) this.index.delete(key);
+    }
+    // Compact the arrays so that the memory is really given back.
+    const keep = [...this.index];
+    const old = { r: this.firstResponse.slice(), t: this.firstTs.slice(), a: this.action.slice(), s: this.session.slice() };
+    const flagged = new Map<number, KeyWithSeveralResponses>();
+    this.firstResponse.length = this.firstTs.length = this.action.length = this.session.length = 0;
+    this.index.clear();
+    for (const [key, i] of keep) {
+      const j = this.firstResponse.push(old.r[i]!) - 1;
+      this.firstTs.push(old.t[i]!);
+      this.action.push(old.a[i]!);
+      this.session.push(old.s[i]!);
+      this.index.set(key, j);
+      const f = this.flagged.get(i);
+      if (f) flagged.set(j, f);
+    }
+    this.flagged.clear();
+    for (const [j, f] of flagged) this.flagged.set(j, f);
+    this.#oldest = 0;
+    let min = Number.POSITIVE_INFINITY;
+    this.firstTs.forEach((t, j) => {
+      if (t < min) (min = t), (this.#oldest = j);
+    });
+  }
 }
 
 interface GroupState {
   recent: { ts: number; key: string }[];
   flag?: ActionWithSeveralKeys;
 }
+
+const DAY_MS = 86_400_000;
 
 /**
  * Aggregates audit entries (an array, or a sink's `query()` stream).
@@ -98,10 +185,11 @@ export async function auditReport(
   options: AuditReportOptions = {},
 ): Promise<AuditReport> {
   const windowMs = options.windowMs ?? 60_000;
+  const keyHorizonMs = options.keyHorizonMs ?? 2 * DAY_MS;
   const totals = emptyCounts();
   const perAction = new Map<string, OutcomeCounts>();
-  const perDay = new Map<string, { executed: number; replayed: number }>();
-  const keys = new Map<string, KeyState>();
+  const perDay = new Map<number, { executed: number; replayed: number }>();
+  const keys = new KeyTable();
   const groups = new Map<string, GroupState>();
   const flags: AuditFlag[] = [];
   let count = 0;
@@ -119,25 +207,14 @@ export async function auditReport(
     if (!counts) perAction.set(e.action_type, (counts = emptyCounts()));
     counts[e.outcome] = (counts[e.outcome] ?? 0) + 1;
     if (e.outcome === "replayed" || EXECUTIONS.has(e.outcome)) {
-      const day = new Date(e.ts).toISOString().slice(0, 10);
+      const day = Math.floor(e.ts / DAY_MS);
       let d = perDay.get(day);
       if (!d) perDay.set(day, (d = { executed: 0, replayed: 0 }));
       if (e.outcome === "replayed") d.replayed++;
       else d.executed++;
     }
 
-    if (e.idempotency_key && e.response_id) {
-      const k = keys.get(e.idempotency_key);
-      if (!k) {
-        keys.set(e.idempotency_key, { action: e.action_type, first: e.response_id, session: e.session_id, first_ts: e.ts });
-      } else if (k.first !== e.response_id || k.more) {
-        k.more ??= { responses: new Set([k.first]), sessions: new Set([k.session]), first_ts: k.first_ts, last_ts: k.first_ts };
-        k.more.responses.add(e.response_id);
-        k.more.sessions.add(e.session_id);
-        k.more.first_ts = Math.min(k.more.first_ts, e.ts);
-        k.more.last_ts = Math.max(k.more.last_ts, e.ts);
-      }
-    }
+    if (e.idempotency_key && e.response_id) keys.see(e, e.idempotency_key, e.response_id);
 
     if (e.idempotency_key && EXECUTIONS.has(e.outcome)) {
       const gk = `${e.action_type}\u0000${e.fingerprint}\u0000${e.session_id}`;
@@ -170,21 +247,11 @@ export async function auditReport(
       sinceSweep = 0;
       const horizon = last - windowMs;
       for (const [gk, g] of groups) if (!g.flag && g.recent.every((r) => r.ts < horizon)) groups.delete(gk);
+      keys.forgetBefore(last - keyHorizonMs);
     }
   }
 
-  for (const [key, k] of keys) {
-    if (!k.more || k.more.responses.size < 2) continue;
-    flags.push({
-      kind: "one_key_several_response_ids",
-      action_type: k.action,
-      idempotency_key: key,
-      response_ids: [...k.more.responses],
-      sessions: [...k.more.sessions],
-      first_ts: k.more.first_ts,
-      last_ts: k.more.last_ts,
-    });
-  }
+  flags.push(...keys.flagged.values());
 
   return {
     since: options.since,
@@ -197,7 +264,9 @@ export async function auditReport(
     actions: [...perAction]
       .map(([action_type, counts]) => ({ action_type, counts, total: Object.values(counts).reduce((a, b) => a + b, 0) }))
       .sort((a, b) => b.total - a.total || a.action_type.localeCompare(b.action_type)),
-    days: [...perDay].map(([day, d]) => ({ day, ...d })).sort((a, b) => a.day.localeCompare(b.day)),
+    days: [...perDay]
+      .sort((a, b) => a[0] - b[0])
+      .map(([day, d]) => ({ day: new Date(day * DAY_MS).toISOString().slice(0, 10), ...d })),
     flags,
   };
 }
