@@ -106,11 +106,24 @@ export interface Idempotency {
   readonly audit: readonly AuditSink[];
   readonly policies: PolicyTable;
   readonly clock: Clock;
+  /**
+   * A second engine on the same store, sinks, clock and settings, with more (or other) tool
+   * policies: for wrapping one more tool without repeating the configuration.
+   */
+  extend(overrides: Pick<IdempotencyOptions, "tools" | "defaults">): Idempotency;
   /** Flushes audit sinks and closes them and the store. */
   close(): Promise<void>;
 }
 
 type Settled = { ok: true; result: RunResult<unknown>; fingerprint: string } | { ok: false; error: unknown; final: boolean };
+
+/** A call running in this process under a key, for single flight. */
+interface Flight {
+  scope: string;
+  settled: Promise<Settled>;
+  /** What a waiter gets for the leader's executed value: the replay form, as from the store. */
+  replayForm?: { value: unknown } | undefined;
+}
 
 const MAX_POLL_MS = 250;
 
@@ -140,9 +153,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
   const policies = createPolicyTable(options.tools, options.defaults, warn);
   const failOpen = options.onStoreError === "open";
   const codec = createRecordCodec(options);
-  // What a single-flight waiter gets for a leader's result: the replay form, as from the store.
-  const replayForms = new WeakMap<RunResult<unknown>, unknown>();
-  const inflight = new Map<string, { scope: string; settled: Promise<Settled> }>();
+  const inflight = new Map<string, Flight>();
   // A failing heartbeat counts as alive: a store hiccup must not abort a tool that still holds its lease.
   const heartbeats = createHeartbeats((claim, leaseMs) => store.heartbeat(claim, { now: clock.now(), leaseMs }).catch(() => true));
 
@@ -196,12 +207,14 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
     policy: ResolvedPolicy,
     d: DerivedKey,
     fn: (ctx: RunContext) => Promise<T> | T,
+    flight: Flight,
   ): Promise<RunResult<T>> {
     const started = clock.now();
     let attempt = 1;
     let responseId: string | undefined;
-    const write = (outcome: AuditOutcome) =>
-      audit({
+    // Without sinks there is nothing to build or await (most of the calls a benchmark makes).
+    const write = (outcome: AuditOutcome): Promise<void> | undefined =>
+      sinks.length === 0 ? undefined : audit({
         ts: clock.now(),
         action_type: call.action,
         idempotency_key: d.key,
@@ -268,7 +281,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
 
       if (claimed.outcome === "claimed") {
         attempt = claimed.claim.attempt;
-        return execute(call, policy, d, fn, claimed.claim, claimed.previous, write, (id) => (responseId = id));
+        return execute(call, policy, d, fn, claimed.claim, claimed.previous, write, (id) => (responseId = id), flight);
       }
 
       const record: IdempotencyRecord = claimed.record;
@@ -307,17 +320,21 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
     fn: (ctx: RunContext) => Promise<T> | T,
     claim: Acquired,
     previous: IdempotencyRecord | undefined,
-    write: (outcome: AuditOutcome) => Promise<void>,
+    write: (outcome: AuditOutcome) => Promise<void> | undefined,
     setResponseId: (id: string | undefined) => void,
+    flight: Flight,
   ): Promise<RunResult<T>> {
     const attempt = claim.attempt;
-    const base = { key: d.key, replayed: false, attempt } as const;
     const ctx = { action: call.action, key: d.key };
     const record = (value: T, responseId: string | undefined) => {
       const { stored, replay } = codec.encodeValue(recordable(value, call.action, warn), ctx);
       return { stored, replay, complete: () => store.complete(claim, { value: stored, responseId, now: clock.now(), ttlMs: policy.ttlMs }) };
     };
-    const done = (result: RunResult<T>, replay: unknown) => (replayForms.set(result as RunResult<unknown>, replay), result);
+    // An object literal, not a spread of shared fields: V8 builds spread objects on a slow path.
+    const done = (value: T, outcome: RunOutcome, responseId: string | undefined, replay: unknown): RunResult<T> => {
+      flight.replayForm = { value: replay };
+      return { value, key: d.key, replayed: false, outcome, attempt, responseId };
+    };
 
     // A take-over: the previous holder died without an outcome. Ask upstream first if we can.
     if (previous?.status === "in_progress" && typeof policy.onUnknownOutcome === "function") {
@@ -337,7 +354,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
         const r = record(value, responseId);
         const ok = await finish(claim, r.complete);
         await write(ok ? "recovered" : "lease_lost");
-        return done({ ...base, value, outcome: ok ? "recovered" : "lease_lost", responseId }, r.replay);
+        return done(value, ok ? "recovered" : "lease_lost", responseId, r.replay);
       }
     }
 
@@ -398,7 +415,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       ok = true;
     }
     await write(ok ? "executed" : "lease_lost");
-    return done({ ...base, value, outcome: ok ? "executed" : "lease_lost", responseId }, r.replay);
+    return done(value, ok ? "executed" : "lease_lost", responseId, r.replay);
   }
 
   /** Completes with a few retries: a store hiccup right after the effect should not lose it. */
@@ -423,22 +440,38 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
 
   async function run<T>(call: GuardedCall, fn: (ctx: RunContext) => Promise<T> | T): Promise<RunResult<T>> {
     const policy = policies.get(call.action);
-    if (!policy) {
-      const started = clock.now();
-      const value = await fn({ key: undefined, attempt: 1, signal: call.signal ?? new AbortController().signal });
-      await audit({
+    const started = clock.now();
+    // An entry for calls that end before a key exists (unguarded tools, arguments that cannot be
+    // keyed): every call the engine sees is in the log once.
+    const keyless = (outcome: AuditOutcome) =>
+      audit({
         ts: clock.now(),
         action_type: call.action,
-        outcome: "unguarded",
+        outcome,
         session_id: call.sessionId ?? call.scope ?? "",
         tool_call_id: call.toolCallId,
         fingerprint: "",
         attempt: 1,
         duration_ms: Math.max(0, clock.now() - started),
       });
+    if (!policy) {
+      let value: T;
+      try {
+        value = await fn({ key: undefined, attempt: 1, signal: call.signal ?? new AbortController().signal });
+      } catch (error) {
+        await keyless("failed");
+        throw error;
+      }
+      await keyless("unguarded");
       return { value, key: undefined, replayed: false, outcome: "unguarded", attempt: 1 };
     }
-    const d = deriveKey(call, policy);
+    let d: DerivedKey;
+    try {
+      d = deriveKey(call, policy);
+    } catch (error) {
+      await keyless("failed");
+      throw error;
+    }
     try {
       codec.checkArgs(d.argsBytes, d.key);
     } catch (error) {
@@ -473,19 +506,20 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
         };
         await audit(entry);
         if (mismatch && policy.onPayloadMismatch === "error") throw new IdempotencyPayloadMismatchError(d.key, undefined);
-        const value = (replayForms.has(r) ? replayForms.get(r) : r.value) as T;
+        const value = (running.replayForm ? running.replayForm.value : r.value) as T;
         return { ...(r as RunResult<T>), value, replayed: true, outcome: entry.outcome, recordedAt: r.recordedAt ?? clock.now() };
       }
-      const promise = runGuarded(call, policy, d, fn);
-      const settled: Promise<Settled> = promise.then(
-        (result) => ({ ok: true as const, result, fingerprint: d.fingerprint }),
-        (error) => ({ ok: false as const, error, final: error instanceof IdempotencyRecordedError || (!isIdempotencyError(error) && isFinal(policy, call, error)) }),
+      const flight: Flight = { scope: d.scope, settled: undefined as unknown as Promise<Settled> };
+      const promise = runGuarded(call, policy, d, fn, flight);
+      // The flight leaves the map in the same reaction that settles it, before any waiter resumes.
+      const leave = () => {
+        if (inflight.get(d.key) === flight) inflight.delete(d.key);
+      };
+      flight.settled = promise.then(
+        (result): Settled => (leave(), { ok: true, result, fingerprint: d.fingerprint }),
+        (error): Settled => (leave(), { ok: false, error, final: error instanceof IdempotencyRecordedError || (!isIdempotencyError(error) && isFinal(policy, call, error)) }),
       );
-      const slot = { scope: d.scope, settled };
-      inflight.set(d.key, slot);
-      void settled.then(() => {
-        if (inflight.get(d.key) === slot) inflight.delete(d.key);
-      });
+      inflight.set(d.key, flight);
       return promise;
     }
   }
@@ -501,6 +535,13 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
     audit: sinks,
     policies,
     clock,
+    extend: (overrides) =>
+      createIdempotency({
+        ...options,
+        clock,
+        tools: { ...options.tools, ...overrides.tools },
+        defaults: overrides.defaults ?? options.defaults,
+      }),
     async close() {
       heartbeats.close();
       for (const sink of sinks) {

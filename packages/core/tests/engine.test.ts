@@ -92,6 +92,28 @@ describe("run(): single flight and replay", () => {
     expect(seen).toEqual([r.key, 1, true]);
   });
 
+  it("run(): calls that end before a key exists are audited too (a throwing unguarded tool, an unkeyable call)", async () => {
+    const { a, audit } = setup();
+    await expect(a.run({ action: "search", args: {}, sessionId: "s" }, () => { throw new Error("down"); })).rejects.toThrow("down");
+    await expect(a.run({ action: "book", args: {}, sessionId: "s" }, () => 1)).rejects.toThrow(/identity field "id" is missing/);
+    expect(audit.entries.map((e) => [e.action_type, e.outcome, e.idempotency_key])).toEqual([
+      ["search", "failed", undefined],
+      ["book", "failed", undefined],
+    ]);
+  });
+
+  it("extend(): a second engine with more tools shares the store and the sinks", async () => {
+    const { a, store, audit } = setup();
+    const b = a.extend({ tools: { charge: { identity: ["order"] } } });
+    expect(b.store).toBe(store);
+    expect(b.policy("book")).toBeDefined();
+    let effects = 0;
+    await b.run({ action: "charge", args: { order: 1 }, sessionId: "s" }, () => ++effects);
+    await b.run({ action: "charge", args: { order: 1 }, sessionId: "s" }, () => ++effects);
+    expect(effects).toBe(1);
+    expect(audit.entries.map((e) => e.outcome)).toEqual(["executed", "replayed"]);
+  });
+
   it("run(): an unguarded tool runs every time and is audited as unguarded", async () => {
     const { a, audit } = setup();
     let effects = 0;
