@@ -4,9 +4,9 @@
  * which tool calls were executed or replayed.
  *
  * Skips with a loud reason when Jupyter or the tslab kernel is missing (`.ci/install-extras`
- * installs both); under CI=true that is a failure instead. It also skips, loudly, on one known
- * gap: tslab type-checks with TypeScript 5.0 and node10 resolution, which ignores `exports`, so
- * our packages resolve there only once their package.json has a top-level `types`.
+ * installs both); under CI=true that is a failure instead. tslab type-checks with TypeScript 5.0
+ * and node10 resolution, which ignores `exports`: our packages resolve there through their
+ * top-level `types`, and a regression there fails the first cell, hence this test.
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -62,9 +62,13 @@ describe("examples/notebook", () => {
     expect(cells.every((c) => (c.outputs ?? []).length === 0)).toBe(true);
   });
 
+  it("every package resolves under node10 (top-level types), as tslab needs", () => {
+    expect(withoutNode10Types()).toEqual([]);
+  });
+
   it.skipIf(missing !== undefined && process.env.CI !== "true")(
     "jupyter nbconvert --execute: one booking for four book_calendar calls; the retry and both re-runs replay",
-    async (ctx) => {
+    async () => {
       if (missing) throw new Error(`CI=true but the notebook cannot run: ${missing}`);
       // The kernel runs a bare `tslab`: the workspace's first, then a global one.
       const path = [join(here, "node_modules", ".bin"), join(repo, "node_modules", ".bin"), process.env.PATH].join(delimiter);
@@ -76,15 +80,6 @@ describe("examples/notebook", () => {
       const text = (id: string) =>
         (cells.find((c) => c.id === id)?.outputs ?? []).map((o) => joined(o.text) || `${o.ename}: ${o.evalue}`).join("");
 
-      const unresolved = withoutNode10Types();
-      if (unresolved.length > 0 && /Cannot find module '@agent-idempotency\//.test(text("setup"))) {
-        banner([
-          "SKIPPING the notebook's outputs: tslab (TypeScript 5.0, moduleResolution node10) cannot",
-          `resolve @agent-idempotency/{${unresolved.join(",")}}: their package.json has no top-level "types".`,
-          'Fix: add "types": "./dist/index.d.ts" to each (see examples/notebook/README.md).',
-        ]);
-        ctx.skip();
-      }
       // Every code cell ran without a type error or an exception.
       for (const c of cells.filter((c) => c.cell_type === "code")) {
         expect((c.outputs ?? []).filter((o) => o.ename || o.name === "stderr").map((o) => joined(o.text) || o.evalue), c.id).toEqual([]);
