@@ -28,6 +28,11 @@ export interface AtomicOps {
   compareAndDelete(key: string, expected: string): Promise<boolean>;
   /** Reads the raw value without deleting anything. */
   get(key: string): Promise<string | undefined>;
+  /**
+   * Reads the raw value synchronously (optional): only for backends where that is free and exact
+   * (in-process). A claim that finds a record this way skips encoding a claim it would not write.
+   */
+  peek?(key: string): string | undefined;
   /** Lists raw values under the prefix (optional). */
   list?(prefix: string, options?: ListOptions): AsyncIterable<string>;
   /** Deletes records under the prefix whose physical expiry is at or before `before` (optional). */
@@ -50,7 +55,7 @@ interface ClaimState {
   /** How long the record outlives its lease, kept across heartbeats. */
   retentionMs: number;
   /** Operations on one claim run in order, so a heartbeat never races its own complete. */
-  tail: Promise<unknown>;
+  tail: Promise<unknown> | undefined;
 }
 
 const MAX_CLAIM_ROUNDS = 16;
@@ -96,18 +101,26 @@ export class KeyvBackedStore implements IdempotencyStore {
     return this.#op("claim", key, async () => {
       const k = this.keyvKey(key);
       for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
-        const fresh = newInProgressRecord(key, req, 1);
-        const freshRaw = this.#encodeNow(fresh, req.retentionMs) ?? (await this.encode(fresh, req.retentionMs));
-        const ins = await this.atomic.insertIfAbsent(k, freshRaw, physicalExpiry(fresh, req.retentionMs));
-        if (ins.inserted) return this.#acquired(fresh, freshRaw, req.retentionMs);
-        if (ins.existing === undefined) continue; // deleted between our insert and read: try again
-        const existing = this.#fastCodec ? this.#decodeNow(key, deserializeJson(ins.existing)) : await this.decode(key, ins.existing);
+        // A backend that reads for free (memory) answers a replay without first encoding a claim
+        // it would not write; what it read is only trusted through the compare-and-set below.
+        let raw = this.atomic.peek?.(k);
+        let fresh: InProgressRecord | undefined;
+        let freshRaw: string | undefined;
+        if (raw === undefined) {
+          fresh = newInProgressRecord(key, req, 1);
+          freshRaw = this.#encodeNow(fresh, req.retentionMs) ?? (await this.encode(fresh, req.retentionMs));
+          const ins = await this.atomic.insertIfAbsent(k, freshRaw, physicalExpiry(fresh, req.retentionMs));
+          if (ins.inserted) return this.#acquired(fresh, freshRaw, req.retentionMs, undefined);
+          if (ins.existing === undefined) continue; // deleted between our insert and read: try again
+          raw = ins.existing;
+        }
+        const existing = this.#fastCodec ? this.#decodeNow(key, deserializeJson(raw)) : await this.decode(key, raw);
         const decision = decideClaim(existing, req);
         if (decision === "existing") return { outcome: "existing", record: existing };
-        const next = decision === "takeover" ? newInProgressRecord(key, req, existing.attempt + 1) : fresh;
-        const nextRaw = next === fresh ? freshRaw : (this.#encodeNow(next, req.retentionMs) ?? (await this.encode(next, req.retentionMs)));
-        if (await this.atomic.compareAndSet(k, ins.existing, nextRaw, physicalExpiry(next, req.retentionMs))) {
-          return { ...this.#acquired(next, nextRaw, req.retentionMs), previous: existing };
+        const next = decision === "takeover" ? newInProgressRecord(key, req, existing.attempt + 1) : (fresh ?? newInProgressRecord(key, req, 1));
+        const nextRaw = next === fresh && freshRaw !== undefined ? freshRaw : (this.#encodeNow(next, req.retentionMs) ?? (await this.encode(next, req.retentionMs)));
+        if (await this.atomic.compareAndSet(k, raw, nextRaw, physicalExpiry(next, req.retentionMs))) {
+          return this.#acquired(next, nextRaw, req.retentionMs, existing);
         }
         // Another caller changed the record between our read and our write: look again.
       }
@@ -243,10 +256,10 @@ export class KeyvBackedStore implements IdempotencyStore {
     return data.value;
   }
 
-  #acquired(record: InProgressRecord, raw: string, retentionMs: number): ClaimResult {
+  #acquired(record: InProgressRecord, raw: string, retentionMs: number, previous: IdempotencyRecord | undefined): ClaimResult {
     const claim: Acquired = { key: record.key, token: record.token, attempt: record.attempt, record };
-    this.#claims.set(claim, { raw, retentionMs, tail: Promise.resolve() });
-    return { outcome: "claimed", claim };
+    this.#claims.set(claim, { raw, retentionMs, tail: undefined });
+    return previous === undefined ? { outcome: "claimed", claim } : { outcome: "claimed", claim, previous };
   }
 
   #replace(op: string, claim: Acquired, record: IdempotencyRecord, final: boolean): Promise<boolean> {
@@ -263,13 +276,16 @@ export class KeyvBackedStore implements IdempotencyStore {
   /** Runs operations on one claim in order, each a compare-and-set against the value it last wrote. */
   #serial(op: string, claim: Acquired, fn: (state: ClaimState) => Promise<boolean>): Promise<boolean> {
     const known = this.#claims.get(claim);
-    const run = known
-      ? known.tail.then(() => (this.#claims.get(claim) === known ? this.#op(op, claim.key, () => fn(known)) : false))
-      : this.#op(op, claim.key, async () => {
-          const state = await this.#adopt(claim);
-          return state ? fn(state) : false;
-        });
-    if (known) known.tail = run.catch(() => undefined);
+    if (!known) {
+      return this.#op(op, claim.key, async () => {
+        const state = await this.#adopt(claim);
+        return state ? fn(state) : false;
+      });
+    }
+    const go = () => (this.#claims.get(claim) === known ? this.#op(op, claim.key, () => fn(known)) : false);
+    // The first operation on a claim (usually its complete) starts at once; later ones queue.
+    const run = known.tail ? known.tail.then(go) : Promise.resolve(go());
+    known.tail = run.catch(() => undefined);
     return run;
   }
 

@@ -65,6 +65,9 @@ function mapOps(map: Map<string, string>, sweepEvery: number): AtomicOps {
     async get(key) {
       return map.get(key);
     },
+    peek(key) {
+      return map.get(key);
+    },
     async *list(prefix, options) {
       let n = 0;
       for (const [key, raw] of map) {
