@@ -1,0 +1,172 @@
+// Our four stores, each with the raw statements that are its floor: the claim statement and the
+// completing update of the store's atomic.ts, issued directly on the same server, table and value
+// encoding, without the engine, Keyv, or the store class. Each backend gets its own table / key
+// prefix with this run's id, and `close()` removes them.
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createIdempotency, MemoryStore } from "@agent-idempotency/core";
+import { PostgresStore } from "@agent-idempotency/store-postgres";
+import { COMPARE_AND_SET, RedisStore } from "@agent-idempotency/store-redis";
+import { SqliteStore } from "@agent-idempotency/store-sqlite";
+import { createClient } from "@keyv/redis";
+import pg from "pg";
+import sqlite3 from "sqlite3";
+import { deleteRedisPrefix, PG_URL, REDIS_URL, RUN_ID, TOOLS } from "./workload.mjs";
+
+const HOUR = 3_600_000;
+
+/** An engine on `store` with the suite's tools; exported for sections that build their own. */
+export const engineOf = (store) => createIdempotency({ store, tools: TOOLS, onWarning: () => undefined });
+
+/**
+ * What the store writes for key `k`, in Keyv's encoding: the in-progress record of the claim and
+ * the completed record that replaces it (same fields, same sizes as KeyvBackedStore writes).
+ */
+export function floorValues(k) {
+  const now = Date.now();
+  const base = `"v":1,"key":"${k}","scope":"s-bench","action":"book_calendar","fingerprint":"0123456789abcdef0123456789abcdef","token":"3f0c4b5e-6a1d-4c2b-9e8f-0a1b2c3d4e5f","attempt":1,"claimedAt":${now}`;
+  const inProgress = `{"value":{${base},"status":"in_progress","leaseUntil":${now + 60_000}},"expires":${now + 60_000 + 24 * HOUR}}`;
+  const completed = `{"value":{${base},"status":"completed","value":{"booking_id":"b_1","status":"confirmed","slot":{"start":"2026-12-01T10:00:00Z","end":"2026-12-01T10:30:00Z"}},"completedAt":${now},"expiresAt":${now + 24 * HOUR}},"expires":${now + 24 * HOUR}}`;
+  return { inProgress, completed, leaseEnd: now + 60_000 + 24 * HOUR, end: now + 24 * HOUR };
+}
+
+/** The in-process store: the floor is the two Map writes its AtomicOps make. */
+async function memory() {
+  const store = new MemoryStore();
+  const map = new Map();
+  const floor = {
+    async fresh(k) {
+      const v = floorValues(k);
+      if (map.get(k) === undefined) map.set(k, v.inProgress);
+      if (map.get(k) === v.inProgress) map.set(k, v.completed);
+    },
+    async replay(k) {
+      return map.get(k);
+    },
+  };
+  // One store per process: engines of the same process share it.
+  return { name: "memory", store, engine: engineOf(store), floor, sibling: () => store, close: async () => store.close() };
+}
+
+/** SQLite in a temp file (WAL). The floor runs the statements of store-sqlite's atomic.ts on a second handle. */
+async function sqlite() {
+  const path = join(tmpdir(), `aidem-bench-${RUN_ID}.db`);
+  const store = new SqliteStore({ path, table: "keyv" });
+  await store.setup();
+  const db = await new Promise((resolve, reject) => {
+    const d = new sqlite3.Database(path, (e) => (e ? reject(e) : resolve(d)));
+  });
+  db.configure("busyTimeout", 5000);
+  const prep = (sql) => new Promise((resolve, reject) => { const s = db.prepare(sql, (e) => (e ? reject(e) : resolve(s))); });
+  const insert = await prep(`INSERT INTO ${store.table}(key, value) VALUES(?, ?) ON CONFLICT(key) DO NOTHING RETURNING 1 AS inserted`);
+  const cas = await prep(`UPDATE ${store.table} SET value = ? WHERE key = ? AND value = ?`);
+  const get = await prep(`SELECT value FROM ${store.table} WHERE key = ?`);
+  const all = (stmt, params) => new Promise((resolve, reject) => stmt.all(params, (e, rows) => (e ? reject(e) : resolve(rows))));
+  const run = (stmt, params) => new Promise((resolve, reject) => stmt.run(params, function (e) { e ? reject(e) : resolve(this.changes); }));
+  const floor = {
+    async fresh(k) {
+      const v = floorValues(k);
+      await all(insert, [`floor:${k}`, v.inProgress]);
+      await run(cas, [v.completed, `floor:${k}`, v.inProgress]);
+    },
+    // What a replay costs store-sqlite: the insert finds the row, a select reads it.
+    async replay(k) {
+      const v = floorValues(k);
+      if ((await all(insert, [`floor:${k}`, v.inProgress])).length === 0) await all(get, [`floor:${k}`]);
+    },
+  };
+  const close = async () => {
+    for (const s of [insert, cas, get]) await new Promise((r) => s.finalize(r));
+    await new Promise((r) => db.close(r));
+    await store.close();
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
+  };
+  return { name: "sqlite", store, engine: engineOf(store), floor, sibling: () => new SqliteStore({ path, table: "keyv" }), close };
+}
+
+/** PostgreSQL: the floor is store-postgres's claim statement and compare-and-set, on a pool of its own. */
+async function postgres() {
+  const table = `aidem_bench_${RUN_ID}`;
+  const store = new PostgresStore({ uri: PG_URL, table, purgeEvery: 0 });
+  await store.setup();
+  const pool = new pg.Pool({ connectionString: PG_URL, max: 10 });
+  const t = `"public"."${table}"`;
+  const claimSql =
+    `WITH ins AS (INSERT INTO ${t} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING 1) ` +
+    `SELECT EXISTS (SELECT 1 FROM ins) AS inserted, (SELECT value FROM ${t} WHERE key = $1) AS existing`;
+  const casSql = `UPDATE ${t} SET value = $3 WHERE key = $1 AND value = $2`;
+  const floor = {
+    async fresh(k) {
+      const v = floorValues(k);
+      await pool.query(claimSql, [`floor:${k}`, v.inProgress]);
+      await pool.query(casSql, [`floor:${k}`, v.inProgress, v.completed]);
+    },
+    async replay(k) {
+      await pool.query(claimSql, [`floor:${k}`, floorValues(k).inProgress]);
+    },
+  };
+  // A second store on a counting pool: how many statements a fresh call and a replay send.
+  const counted = new pg.Pool({ connectionString: PG_URL, max: 2 });
+  const countingPool = { statements: 0, query: (...a) => (countingPool.statements++, counted.query(...a)), connect: () => counted.connect(), on: (...a) => counted.on(...a), removeListener: (...a) => counted.removeListener(...a) };
+  const countingStore = new PostgresStore({ pool: countingPool, table, purgeEvery: 0 });
+  const close = async () => {
+    await store.close();
+    await countingStore.close();
+    await pool.query(`DROP TABLE IF EXISTS ${t}, "public"."${table}_migrations"`);
+    await pool.end();
+    await counted.end();
+  };
+  const sibling = () => new PostgresStore({ uri: PG_URL, table, purgeEvery: 0, poolSize: 2 });
+  return { name: "postgres", store, engine: engineOf(store), floor, sibling, close, counting: { engine: engineOf(countingStore), count: () => countingPool.statements } };
+}
+
+/** Redis: the floor is `SET … NX PXAT … GET` and the compare-and-set script, on a client of its own. */
+async function redis() {
+  const prefix = `aidem-bench-${RUN_ID}`;
+  const store = new RedisStore({ url: REDIS_URL, prefix });
+  await store.setup();
+  const client = createClient({ url: REDIS_URL });
+  await client.connect();
+  await client.sendCommand(["SCRIPT", "LOAD", COMPARE_AND_SET.source]);
+  const floor = {
+    async fresh(k) {
+      const v = floorValues(k);
+      const key = `${prefix}-floor:${k}`;
+      await client.sendCommand(["SET", key, v.inProgress, "NX", "PXAT", String(v.leaseEnd), "GET"]);
+      await client.sendCommand(["EVALSHA", COMPARE_AND_SET.sha, "1", key, v.inProgress, v.completed, String(v.end)]);
+    },
+    async replay(k) {
+      const v = floorValues(k);
+      await client.sendCommand(["SET", `${prefix}-floor:${k}`, v.inProgress, "NX", "PXAT", String(v.leaseEnd), "GET"]);
+    },
+  };
+  // A second store on a counting client: how many commands a fresh call and a replay send.
+  const countedClient = createClient({ url: REDIS_URL });
+  let commands = 0;
+  const send = countedClient.sendCommand.bind(countedClient);
+  countedClient.sendCommand = (...a) => (commands++, send(...a));
+  const countingStore = new RedisStore({ client: countedClient, prefix: `${prefix}-counted` });
+  const close = async () => {
+    await store.close();
+    await countingStore.close();
+    await deleteRedisPrefix(client, prefix);
+    await client.close();
+    if (countedClient.isOpen) await countedClient.close();
+  };
+  return { name: "redis", store, engine: engineOf(store), floor, sibling: () => new RedisStore({ url: REDIS_URL, prefix }), close, counting: { engine: engineOf(countingStore), count: () => commands } };
+}
+
+/** Opens the backends by name; a server that does not answer is reported and skipped, not faked. */
+export async function openBackends(names, log) {
+  const makers = { memory, sqlite, postgres, redis };
+  const out = [];
+  for (const name of names) {
+    try {
+      out.push(await makers[name]());
+    } catch (error) {
+      log(`  ${name}: skipped (${error?.message ?? error})`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+// The benchmark suite of issue 8: `pnpm bench` at the root (builds first, then runs this file).
+// Not part of `pnpm test`: it asserts nothing about wall-clock time, it measures and reports.
+//
+//   node test/bench/run.mjs [--quick] [--sections=keys,overhead,peers,duplicates,scale]
+//                           [--backends=memory,sqlite,postgres,redis] [--rounds=N] [--records=N]
+//
+// Prints tables, writes test/bench/results.json. Servers: IDEMPOTENCY_PG_URL and
+// IDEMPOTENCY_REDIS_URL (defaults: the local ones); a server that does not answer is skipped and
+// reported. Every table, key prefix and temp file this run creates carries its run id and is
+// removed at the end.
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import { openBackends } from "./lib/backends.mjs";
+import { judgeTargets, render } from "./lib/report.mjs";
+import { RUN_ID } from "./lib/workload.mjs";
+import { duplicates } from "./sections/duplicates.mjs";
+import { keys } from "./sections/keys.mjs";
+import { overhead } from "./sections/overhead.mjs";
+import { peers } from "./sections/peers.mjs";
+import { scaleSection } from "./sections/scale.mjs";
+
+const argv = Object.fromEntries(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, "").split("=");
+    return [k, v ?? "true"];
+  }),
+);
+const quick = argv.quick === "true";
+const opts = {
+  rounds: Number(argv.rounds ?? (quick ? 3 : 7)),
+  scale: Number(argv.scale ?? (quick ? 0.25 : 1)),
+  trials: quick ? 2 : 5,
+  records: Number(argv.records ?? (quick ? 100_000 : 1_000_000)),
+};
+const sections = (argv.sections ?? "keys,overhead,peers,duplicates,scale").split(",");
+const backendNames = (argv.backends ?? "memory,sqlite,postgres,redis").split(",");
+const log = (m) => process.stderr.write(`${m}\n`);
+
+function gitCommit() {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+const meta = {
+  startedAt: new Date().toISOString(),
+  command: `node test/bench/run.mjs ${process.argv.slice(2).join(" ")}`.trim(),
+  commit: gitCommit(),
+  node: process.version,
+  cpu: os.cpus()[0]?.model,
+  cores: os.cpus().length,
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  loadAverageAtStart: os.loadavg(),
+  runId: RUN_ID,
+  options: opts,
+};
+log(`agent-idempotency bench ${RUN_ID}: ${meta.cores} cores (${meta.cpu}), load average ${meta.loadAverageAtStart.map((x) => x.toFixed(1)).join(" ")}`);
+
+const results = {};
+const rows = {};
+if (sections.includes("keys")) ({ results: results.keys, rows: rows.keys } = await keys(opts, log));
+const needBackends = sections.some((s) => ["overhead", "peers", "duplicates"].includes(s));
+const backends = needBackends ? await openBackends(backendNames, log) : [];
+try {
+  if (sections.includes("overhead")) ({ results: results.overhead, rows: rows.overhead } = await overhead(backends, opts, log));
+  if (sections.includes("peers")) ({ results: results.peers, rows: rows.peers } = await peers(backends, opts, log));
+  if (sections.includes("duplicates")) ({ rows: rows.duplicates } = await duplicates(backends, opts, log));
+  results.duplicates = rows.duplicates;
+} finally {
+  for (const b of backends) await b.close().catch((e) => log(`  cleanup of ${b.name} failed: ${e?.message}`));
+}
+if (sections.includes("scale")) ({ results: results.scale, rows: rows.scale } = await scaleSection(opts, log));
+
+meta.finishedAt = new Date().toISOString();
+meta.loadAverageAtEnd = os.loadavg();
+const targets = judgeTargets(results);
+console.log(render(results, rows));
+console.log(`\nload average at start ${meta.loadAverageAtStart.map((x) => x.toFixed(1)).join(" ")}, at end ${meta.loadAverageAtEnd.map((x) => x.toFixed(1)).join(" ")} (${meta.cores} cores)`);
+const file = fileURLToPath(new URL("./results.json", import.meta.url));
+writeFileSync(file, `${JSON.stringify({ meta, targets, results }, null, 1)}\n`);
+log(`wrote ${file}`);

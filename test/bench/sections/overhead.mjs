@@ -1,0 +1,74 @@
+// Guarded-call overhead per backend: a fresh call (claim + run + complete) and a replay, next to
+// the bare tool call and next to the raw statements that are the store's floor. Sequential, then
+// 16 concurrent callers. All five series of a backend are interleaved round by round.
+import { interleave, roundRatio } from "../lib/measure.mjs";
+import { args200, bookCalendar, runOurs } from "../lib/workload.mjs";
+
+/** A 32-character key for the floor's statements, as long as an idempotency key. */
+const floorKey = (tag, i) => `${tag}${String(i).padStart(31 - tag.length, "0")}x`;
+
+/** Calls per round, per backend: enough samples for a stable p50, short enough to interleave often. */
+const SIZES = { memory: 4000, sqlite: 800, postgres: 400, redis: 600 };
+
+async function measure(backend, { rounds, callers, scale }) {
+  const n = Math.max(50, Math.round(SIZES[backend.name] * scale));
+  const tag = callers > 1 ? "c" : "s";
+  // Replays read a fixed set of records written once up front, so the order of the series in a
+  // round does not matter.
+  const replayBase = callers > 1 ? 9_100_000 : 9_000_000;
+  for (let i = 0; i < n; i++) {
+    await runOurs(backend.engine, args200(replayBase + i));
+    await backend.floor.fresh(floorKey(`${tag}r`, i));
+  }
+  const freshBase = (r) => (callers > 1 ? 5_000_000 : 1_000_000) + (r + 1) * n;
+  const variants = {
+    bare: () => (i) => bookCalendar(args200(i)),
+    "floor fresh": (r) => (i) => backend.floor.fresh(floorKey(`${tag}${r + 1}_`, i)),
+    "ours fresh": (r) => (i) => runOurs(backend.engine, args200(freshBase(r) + i)),
+    "floor replay": () => (i) => backend.floor.replay(floorKey(`${tag}r`, i % n)),
+    "ours replay": () => (i) => runOurs(backend.engine, args200(replayBase + (i % n))),
+  };
+  return interleave(variants, { rounds, n, callers });
+}
+
+/** Store statements (Postgres) or commands (Redis) per fresh call and per replay, counted at the client. */
+async function roundTrips(backend) {
+  if (!backend.counting) return undefined;
+  const { engine, count } = backend.counting;
+  await runOurs(engine, args200(8_000_000)); // setup's statements are not counted
+  const N = 20;
+  let before = count();
+  for (let i = 1; i <= N; i++) await runOurs(engine, args200(8_000_000 + i));
+  const fresh = (count() - before) / N;
+  before = count();
+  for (let i = 1; i <= N; i++) await runOurs(engine, args200(8_000_000 + i));
+  return { fresh, replay: (count() - before) / N };
+}
+
+/** Runs the section; returns results keyed by backend, and table rows. */
+export async function overhead(backends, opts, log) {
+  const results = {};
+  const rows = [];
+  for (const backend of backends) {
+    log(`  overhead: ${backend.name}`);
+    const seq = await measure(backend, { ...opts, callers: 1 });
+    const conc = await measure(backend, { ...opts, callers: 16, scale: opts.scale * 0.5 });
+    const trips = await roundTrips(backend);
+    const derived = {
+      freshOverheadUs: seq["ours fresh"].p50 - seq.bare.p50,
+      replayOverheadUs: seq["ours replay"].p50 - seq.bare.p50,
+      freshOverFloor: roundRatio(seq["ours fresh"], seq["floor fresh"]),
+      replayOverFloor: roundRatio(seq["ours replay"], seq["floor replay"]),
+      concurrentFreshOverFloor: roundRatio(conc["ours fresh"], conc["floor fresh"]),
+      concurrentReplayOverFloor: roundRatio(conc["ours replay"], conc["floor replay"]),
+      roundTrips: trips,
+    };
+    results[backend.name] = { sequential: seq, concurrent16: conc, ...derived };
+    for (const [mode, series] of [["seq", seq], ["x16", conc]]) {
+      for (const [name, s] of Object.entries(series)) {
+        rows.push({ backend: backend.name, mode, series: name, p50: s.p50, p99: s.p99, perSecond: s.perSecond });
+      }
+    }
+  }
+  return { results, rows };
+}
