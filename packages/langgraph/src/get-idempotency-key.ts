@@ -6,10 +6,16 @@
  */
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 
-/** The `configurable` entry the node writes. @internal */
+/**
+ * The `configurable` entry the node (and the langchain middleware) writes the key to.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
 export const CONFIG_KEY = "__agent_idempotency";
 
-/** What the node tells a guarded tool. @internal */
+/**
+ * What the node tells a guarded tool: its key and attempt.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
 export interface ToolIdempotency {
   key: string;
   attempt: number;
@@ -59,7 +65,11 @@ export function idempotencyHeaders(config?: unknown): Record<string, string> {
   return key === undefined ? {} : { "Idempotency-Key": key };
 }
 
-/** A copy of `config` that carries `entry` (or explicitly none, for unguarded tools). @internal */
+/**
+ * A copy of `config` whose `configurable` carries `entry`, so `getIdempotencyKey(config)` finds
+ * it; with no entry, explicitly none, for unguarded tools.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
 export function withToolIdempotency<C extends ConfigLike>(config: C, entry: ToolIdempotency | undefined): C {
   // An unguarded tool nested inside a guarded one's run must not see the outer key.
   if (entry === undefined && config.configurable?.[CONFIG_KEY] === undefined) return config;

@@ -14,15 +14,22 @@ export type IdempotentToolNodeOptions = ToolNodeOptions & {
   scope?: ScopeOption | undefined;
 };
 
-/** True when `x` is an engine rather than the options for one. */
-function isEngine(x: Idempotency | IdempotencyOptions): x is Idempotency {
+/**
+ * True when `x` is an engine rather than the options for one.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
+export function isEngine(x: Idempotency | IdempotencyOptions): x is Idempotency {
   return typeof (x as Idempotency).run === "function" && typeof (x as Idempotency).policy === "function";
 }
 
-/** The engine an options object names, creating it when given its options. @internal */
-export function resolveEngine(idempotency: Idempotency | IdempotencyOptions | undefined): Idempotency {
+/**
+ * The engine `idempotency` names, created from its options when it is not one already; throws
+ * {@link IdempotencyPolicyError} naming the caller (`who`, in package `pkg`) when it is missing.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
+export function resolveEngine(idempotency: Idempotency | IdempotencyOptions | undefined, who = "IdempotentToolNode", pkg = "langgraph"): Idempotency {
   if (idempotency === undefined || idempotency === null || typeof idempotency !== "object") {
-    throw new IdempotencyPolicyError("[agent-idempotency] [langgraph] IdempotentToolNode needs { idempotency }: an engine from createIdempotency, or its options");
+    throw new IdempotencyPolicyError(`[agent-idempotency] [${pkg}] ${who} needs { idempotency }: an engine from createIdempotency, or its options`);
   }
   return isEngine(idempotency) ? idempotency : createIdempotency(idempotency);
 }

@@ -6,10 +6,16 @@
  */
 import { interopParseAsync, isInteropZodSchema } from "@langchain/core/utils/types";
 
-/** The parsed arguments, or `ok: false` when the tool's own schema rejects them. */
+/**
+ * The parsed arguments, or `ok: false` when the tool's own schema rejects them.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
 export type ParsedArgs = { ok: true; args: unknown } | { ok: false };
 
-/** Parses `args` with the tool's schema, as the tool itself will. */
+/**
+ * Parses `args` with the tool's schema, as the tool itself will.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
 export async function parseToolArgs(tool: unknown, args: unknown): Promise<ParsedArgs> {
   const schema = (tool as { schema?: unknown } | undefined)?.schema;
   if (schema === undefined || !isInteropZodSchema(schema)) return { ok: true, args };

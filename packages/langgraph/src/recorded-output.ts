@@ -23,7 +23,10 @@ export interface IdempotencyMetadata {
   recordedAt?: number | undefined;
 }
 
-/** The recorded form of a ToolMessage. @internal */
+/**
+ * The recorded form of a ToolMessage.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
 export interface RecordedToolMessage {
   kind: "tool_message";
   content: unknown;
@@ -31,7 +34,10 @@ export interface RecordedToolMessage {
   status: "success" | "error";
 }
 
-/** The recorded form of a Command. @internal */
+/**
+ * The recorded form of a Command.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
 export interface RecordedCommand {
   kind: "command";
   /** The call whose ToolMessages a replay rewrites to the current id. */
@@ -41,13 +47,19 @@ export interface RecordedCommand {
   graph?: string | undefined;
 }
 
-/** What the store keeps of a guarded call's output. @internal */
+/**
+ * What the store keeps of a guarded call's output.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
 export type RecordedOutput = RecordedToolMessage | RecordedCommand;
 
 const MESSAGES = "__agent_idempotency_messages";
 const SEND = "__agent_idempotency_send";
 
-/** True for a ToolMessage whose status is `"error"`: a failure, never recorded as done. */
+/**
+ * True for a ToolMessage whose status is `"error"`: a failure, never recorded as done.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
 export function isErrorToolMessage(out: unknown): out is ToolMessage {
   return ToolMessage.isInstance(out) && out.status === "error";
 }
@@ -69,25 +81,33 @@ function recordValue(v: unknown): unknown {
   return v;
 }
 
-/** The recorded form of a tool's output (a ToolMessage or a Command). */
+/** Applies `fn` to each value of a Command update: `[key, value]` tuples or an object's values. */
+function mapUpdate(update: unknown, fn: (v: unknown) => unknown): unknown {
+  if (Array.isArray(update)) return update.map((t) => (Array.isArray(t) && t.length === 2 ? [t[0], fn(t[1])] : t));
+  if (typeof update === "object" && update !== null) return Object.fromEntries(Object.entries(update).map(([k, v]) => [k, fn(v)]));
+  return update;
+}
+
+/**
+ * The recorded form of a tool's output (a ToolMessage or a Command); a Command keeps the id of the
+ * call that made it.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
 export function recordOutput(out: ToolMessage | Command, toolCallId: string): RecordedOutput {
   if (!isCommand(out)) return recordToolMessage(out);
   const cmd = out as Command;
   const rec: RecordedCommand = { kind: "command", toolCallId };
-  if (cmd.update !== undefined) {
-    rec.update = Array.isArray(cmd.update)
-      ? cmd.update.map((t) => (Array.isArray(t) && t.length === 2 ? [t[0], recordValue(t[1])] : t))
-      : typeof cmd.update === "object" && cmd.update !== null
-        ? Object.fromEntries(Object.entries(cmd.update).map(([k, v]) => [k, recordValue(v)]))
-        : cmd.update;
-  }
+  if (cmd.update !== undefined) rec.update = mapUpdate(cmd.update, recordValue);
   const goto = Array.isArray(cmd.goto) ? cmd.goto : cmd.goto === undefined ? [] : [cmd.goto];
   if (goto.length > 0) rec.goto = goto.map((g) => (g instanceof Send ? { [SEND]: { node: g.node, args: g.args } } : g));
   if (cmd.graph !== undefined) rec.graph = cmd.graph;
   return rec;
 }
 
-/** Sets `response_metadata.idempotency` on every ToolMessage of `out` that answers `toolCallId`. */
+/**
+ * Sets `response_metadata.idempotency` on every ToolMessage of `out` that answers `toolCallId`.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
 export function annotate<T extends ToolMessage | Command>(out: T, toolCallId: string, meta: IdempotencyMetadata): T {
   const mark = (m: unknown) => {
     if (ToolMessage.isInstance(m) && m.tool_call_id === toolCallId) {
@@ -103,7 +123,11 @@ export function annotate<T extends ToolMessage | Command>(out: T, toolCallId: st
   return out;
 }
 
-interface ReplayTarget {
+/**
+ * The call a replay answers, and the metadata its ToolMessages carry.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
+export interface ReplayTarget {
   toolCallId: string;
   name: string;
   meta: IdempotencyMetadata;
@@ -126,7 +150,10 @@ function replayValue(v: unknown, from: string, to: ReplayTarget): unknown {
   return single ? messages[0] : messages;
 }
 
-/** Rebuilds a replayed output for the current call; its ToolMessages answer `to.toolCallId`. */
+/**
+ * Rebuilds a replayed output for the current call; its ToolMessages answer `to.toolCallId`.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
 export function replayOutput(rec: RecordedOutput, to: ReplayTarget): ToolMessage | Command {
   if (rec.kind === "tool_message") {
     return new ToolMessage({
@@ -139,11 +166,7 @@ export function replayOutput(rec: RecordedOutput, to: ReplayTarget): ToolMessage
     });
   }
   const from = rec.toolCallId;
-  const update = Array.isArray(rec.update)
-    ? rec.update.map((t) => (Array.isArray(t) && t.length === 2 ? [t[0], replayValue(t[1], from, to)] : t))
-    : typeof rec.update === "object" && rec.update !== null
-      ? Object.fromEntries(Object.entries(rec.update).map(([k, v]) => [k, replayValue(v, from, to)]))
-      : rec.update;
+  const update = mapUpdate(rec.update, (v) => replayValue(v, from, to));
   const goto = rec.goto?.map((g) => {
     const send = (g as { [SEND]?: { node: string; args: unknown } } | null)?.[SEND];
     return send ? new Send(send.node, send.args) : (g as string);
@@ -156,8 +179,21 @@ export function replayOutput(rec: RecordedOutput, to: ReplayTarget): ToolMessage
   return annotate(cmd, to.toolCallId, to.meta);
 }
 
-/** True when `value` is a recorded output this package wrote. */
+/**
+ * True when `value` is a recorded output this package (or the langchain middleware) wrote.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
 export function isRecordedOutput(value: unknown): value is RecordedOutput {
   const kind = (value as { kind?: unknown } | null | undefined)?.kind;
   return kind === "tool_message" || kind === "command";
+}
+
+/**
+ * A recorded value as an output: a value recorded by something else (`withIdempotency` records a
+ * tool's raw result) replays as plain content.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
+export function asRecordedOutput(value: unknown): RecordedOutput {
+  if (isRecordedOutput(value)) return value;
+  return { kind: "tool_message", content: typeof value === "string" ? value : JSON.stringify(value ?? null), status: "success" };
 }

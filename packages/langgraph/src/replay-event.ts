@@ -23,18 +23,25 @@ export interface IdempotencyReplayEvent {
   recordedAt?: number | undefined;
 }
 
-type WriterConfig = RunnableConfig & { writer?: (chunk: unknown) => void; configurable?: { writer?: (chunk: unknown) => void } };
+/** A custom stream writer (`config.writer`, a tool runtime's `writer`). */
+type Writer = (chunk: unknown) => void;
 
-/** Emits `idempotency_replay` on both channels. */
-export async function emitReplay(config: RunnableConfig, payload: IdempotencyReplayEvent): Promise<void> {
+type WriterConfig = RunnableConfig & { writer?: Writer; configurable?: { writer?: Writer } };
+
+/**
+ * Emits `idempotency_replay` on both channels: on `config`'s run (without one, the run of the
+ * async context), and to `writer` (default: the config's own writer).
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
+export async function emitReplay(config: RunnableConfig | undefined, payload: IdempotencyReplayEvent, writer?: Writer | null): Promise<void> {
   try {
     await dispatchCustomEvent(IDEMPOTENCY_REPLAY_EVENT, payload, config);
   } catch {
     // No parent run (the node invoked outside a runnable): nobody is listening.
   }
   try {
-    const c = config as WriterConfig;
-    (c.writer ?? c.configurable?.writer)?.({ name: IDEMPOTENCY_REPLAY_EVENT, payload });
+    const c = config as WriterConfig | undefined;
+    (writer ?? c?.writer ?? c?.configurable?.writer)?.({ name: IDEMPOTENCY_REPLAY_EVENT, payload });
   } catch {
     // A consumer's writer that throws must not turn a replay into a failure.
   }

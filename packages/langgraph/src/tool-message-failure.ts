@@ -17,7 +17,10 @@ import { isRecordedOutput, recordToolMessage } from "./recorded-output.js";
 /** The `name` of the error that carries an error-status ToolMessage through the engine. */
 export const TOOL_MESSAGE_ERROR = "ToolMessageError";
 
-/** An error carrying an error-status ToolMessage. */
+/**
+ * An error carrying an error-status ToolMessage, with the key and attempt of the call.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
 export type ToolMessageFailure = Error & {
   name: typeof TOOL_MESSAGE_ERROR;
   data: RecordedToolMessage;
@@ -26,7 +29,11 @@ export type ToolMessageFailure = Error & {
   attempt: number;
 };
 
-/** Wraps an error-status ToolMessage of `action`; the message says what failed, not with what. */
+/**
+ * Wraps an error-status ToolMessage of `action` so the engine releases the claim (or records the
+ * failure with `cacheErrors`) instead of recording it done; the message says what failed, not with what.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
 export function toolMessageFailure(msg: ToolMessage, action: string, key: string, attempt: number): ToolMessageFailure {
   const error = new Error(`${action} returned an error ToolMessage`) as ToolMessageFailure;
   error.name = TOOL_MESSAGE_ERROR;
@@ -36,12 +43,18 @@ export function toolMessageFailure(msg: ToolMessage, action: string, key: string
   return error;
 }
 
-/** True for an error made by {@link toolMessageFailure}. */
+/**
+ * True for an error made by {@link toolMessageFailure}.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
 export function isToolMessageFailure(error: unknown): error is ToolMessageFailure {
   return error instanceof Error && error.name === TOOL_MESSAGE_ERROR && isRecordedOutput((error as { data?: unknown }).data);
 }
 
-/** The recorded ToolMessage of a failure recorded with `cacheErrors`, if it is one. */
+/**
+ * The recorded ToolMessage of a failure recorded with `cacheErrors`, if it is one.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
 export function recordedToolMessage(recorded: RecordedError | undefined): RecordedToolMessage | undefined {
   if (recorded?.name !== TOOL_MESSAGE_ERROR) return undefined;
   const data = recorded.data as RecordedToolMessage | undefined;

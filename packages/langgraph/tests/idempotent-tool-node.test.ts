@@ -4,8 +4,9 @@
  */
 import { isIdempotencyError, MemoryAuditLog, MemoryStore } from "@agent-idempotency/core";
 import type { IdempotencyOptions } from "@agent-idempotency/core";
-import { getIdempotencyKey, idempotencyHeaders, IdempotentToolNode } from "@agent-idempotency/langgraph";
+import { ENGINE_RUN_METADATA, getIdempotencyKey, idempotencyHeaders, IdempotentToolNode } from "@agent-idempotency/langgraph";
 import type { IdempotentToolNodeOptions } from "@agent-idempotency/langgraph";
+import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { AIMessage, ToolMessage } from "@langchain/core/messages";
 import { StructuredTool, tool } from "@langchain/core/tools";
 import { Command, MessagesAnnotation, Send, START, StateGraph } from "@langchain/langgraph";
@@ -193,6 +194,23 @@ describe("IdempotentToolNode", () => {
     const entries = audit.entries.map((e) => [e.action_type, e.outcome, e.session_id, e.tool_call_id]).sort();
     expect(entries).toEqual([["book", "executed", "p14", "c1"], ["lookup", "unguarded", "p14", "c2"]]);
     expect(lookup.calls).toHaveLength(1);
+  });
+
+  it("runTool(): tool runs go through the engine marked with ENGINE_RUN_METADATA, so callbacks leave their entries to it", async () => {
+    const book = counted("book");
+    const lookup = counted("lookup", z.object({ q: z.string() }));
+    const marks: Record<string, unknown> = {};
+    const watcher = BaseCallbackHandler.fromMethods({
+      handleToolStart(_tool, _input, _runId, _parent, _tags, metadata, _runName, toolCallId) {
+        marks[toolCallId ?? "?"] = metadata?.[ENGINE_RUN_METADATA] ?? "none";
+      },
+    });
+    const model = scriptedModel([
+      { name: "book", args: { slot: "9" }, id: "c1" },
+      { name: "lookup", args: { q: "x" }, id: "c2" },
+    ]);
+    await agentGraph(model, node([book.tool, lookup.tool], { idempotency: engine({ book: {} }) })).invoke({ messages: [human("x", "h1")] }, { ...thread("p15"), callbacks: [watcher] });
+    expect(marks).toEqual({ c1: { guarded: true, key: book.calls[0]!.key }, c2: { guarded: false } });
   });
 
   it("runTool(): a replay is visible as idempotency_replay in streamEvents and in streamMode custom", async () => {

@@ -1,0 +1,52 @@
+/**
+ * How a tool run tells observers that the engine runs it, and so writes its audit entry.
+ * `IdempotentToolNode`, `idempotencyMiddleware` and `withIdempotency` start every tool run they
+ * pass through the engine with one metadata entry, so `IdempotencyCallbackHandler` knows at
+ * `handleToolStart` (callbacks see a run's metadata, never its `configurable`) that it must not
+ * write a second entry for the call. The value holds the key, a hash, never the arguments, so it
+ * is safe in traces.
+ */
+import type { ToolIdempotency } from "./get-idempotency-key.js";
+import { withToolIdempotency } from "./get-idempotency-key.js";
+
+/** The run metadata entry that marks a tool run the engine runs (and logs). */
+export const ENGINE_RUN_METADATA = "agent_idempotency";
+
+/** Its value: whether a policy guards the call, and the call's key when it does. */
+export interface EngineRunMark {
+  guarded: boolean;
+  key?: string | undefined;
+}
+
+interface ConfigLike {
+  configurable?: Record<string, unknown> | undefined;
+  metadata?: Record<string, unknown> | undefined;
+}
+
+/**
+ * A copy of `config` whose `metadata` carries `mark`, where callback handlers see it.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
+export function markEngineRun<C extends ConfigLike>(config: C, mark: EngineRunMark): C {
+  return { ...config, metadata: { ...config.metadata, [ENGINE_RUN_METADATA]: mark } };
+}
+
+/**
+ * A copy of a tool's run config for a call the engine runs: the key in `configurable`, where
+ * `getIdempotencyKey(config)` reads it (none for an unguarded call, even inside a guarded one), and
+ * the mark in `metadata`, where callback handlers see it.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
+export function engineRunConfig<C extends ConfigLike>(config: C, entry: ToolIdempotency | undefined): C {
+  return markEngineRun(withToolIdempotency(config, entry), entry === undefined ? { guarded: false } : { guarded: true, key: entry.key });
+}
+
+/**
+ * The mark a run was started with, or undefined for a run the engine does not run.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
+export function engineRunOf(metadata: Record<string, unknown> | undefined): EngineRunMark | undefined {
+  const mark = metadata?.[ENGINE_RUN_METADATA] as Partial<EngineRunMark> | undefined;
+  if (typeof mark !== "object" || mark === null || typeof mark.guarded !== "boolean") return undefined;
+  return { guarded: mark.guarded, key: typeof mark.key === "string" ? mark.key : undefined };
+}

@@ -1,0 +1,74 @@
+/**
+ * What a guarded call that failed answers the model with, where `IdempotentToolNode` and langchain's
+ * `idempotencyMiddleware` agree. What they do not share is how a thrown tool error is worded
+ * (ToolNode writes `Error: <message>`, createAgent `String(error)`) and which errors stay
+ * exceptions; each passes its own wording in and rethrows the rest.
+ */
+import type { IdempotencyRecordedError, RecordedError } from "@agent-idempotency/core";
+import { isIdempotencyError } from "@agent-idempotency/core";
+import { ToolMessage } from "@langchain/core/messages";
+import type { ToolCall } from "@langchain/core/messages/tool";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import type { IdempotencyMetadata, RecordedToolMessage } from "./recorded-output.js";
+import { annotate, replayOutput } from "./recorded-output.js";
+import { emitReplay } from "./replay-event.js";
+import type { ToolMessageFailure } from "./tool-message-failure.js";
+import { recordedToolMessage } from "./tool-message-failure.js";
+
+/**
+ * The answer to a call whose tool gave an error ToolMessage: that message, annotated; or, for a
+ * duplicate the single-flight leader handed its failure to, the same message for the current id.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
+export function answerToolMessageFailure(error: ToolMessageFailure, call: ToolCall): ToolMessage {
+  const toolCallId = call.id ?? "";
+  const own = error.toolMessage.tool_call_id === toolCallId;
+  const meta: IdempotencyMetadata = { key: error.key, replayed: !own, outcome: "failed", attempt: error.attempt };
+  if (own) return annotate(error.toolMessage, toolCallId, meta);
+  return replayOutput(error.data, { toolCallId, name: call.name, meta }) as ToolMessage;
+}
+
+/** Where a replay's event goes (see `emitReplay`). */
+interface ReplayChannels {
+  config: RunnableConfig | undefined;
+  writer?: ((chunk: unknown) => void) | null | undefined;
+}
+
+/**
+ * The replay of a failure recorded with `cacheErrors`, with the `idempotency_replay` event: the
+ * recorded error ToolMessage, or for an error recorded from a thrown error, an error ToolMessage
+ * whose content `words(recorded)` gives (as the framework worded the first answer).
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
+export async function answerRecordedFailure(error: IdempotencyRecordedError, call: ToolCall, channels: ReplayChannels, words: (recorded: RecordedError) => string): Promise<ToolMessage> {
+  const toolCallId = call.id ?? "";
+  const record = error.record;
+  const meta: IdempotencyMetadata = {
+    key: error.key,
+    replayed: true,
+    outcome: "failed",
+    attempt: record?.attempt ?? 1,
+    recordedAt: record?.status === "failed" ? record.completedAt : undefined,
+  };
+  await emitReplay(channels.config, { tool: call.name, key: error.key, tool_call_id: toolCallId, outcome: "failed", attempt: meta.attempt, recordedAt: meta.recordedAt }, channels.writer);
+  const rec: RecordedToolMessage = recordedToolMessage(error.recorded) ?? { kind: "tool_message", content: words(error.recorded), status: "error" };
+  return replayOutput(rec, { toolCallId, name: call.name, meta }) as ToolMessage;
+}
+
+/**
+ * For an error caused by what the model sent (a missing identity field, arguments too large, a
+ * key reused with other arguments), the error ToolMessage that sends it back to the model to fix,
+ * like a schema error; undefined for any other error (the store, the configuration).
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
+export function answerModelInputError(error: unknown, call: ToolCall): ToolMessage | undefined {
+  if (!isIdempotencyError(error, "KEY_INVALID") && !isIdempotencyError(error, "RECORD_TOO_LARGE") && !isIdempotencyError(error, "PAYLOAD_MISMATCH")) return undefined;
+  const meta: IdempotencyMetadata = { key: (error as { key?: string }).key ?? "", replayed: false, outcome: "failed", attempt: 1 };
+  return new ToolMessage({
+    status: "error",
+    content: `Error: ${(error as Error).message}\n Please fix your mistakes.`,
+    name: call.name,
+    tool_call_id: call.id ?? "",
+    response_metadata: { idempotency: meta },
+  });
+}
