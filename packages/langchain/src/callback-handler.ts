@@ -6,12 +6,13 @@
  * One entry per tool call, one writer per call. The engine writes the entry of every call it runs
  * (`executed`, `replayed`, `failed`, ... and `unguarded` for tools without a policy), so this
  * handler writes entries only for the calls no engine runs, and lets the engine's entry stand for
- * the others. It recognizes them by the run itself, at `handleToolStart`: `idempotencyMiddleware`
- * and `withIdempotency` start the run with the `ENGINE_RUN_METADATA` entry; `IdempotentToolNode`
- * marks nothing a callback can see, so give the handler the node's engine (`idempotency`): every
- * tool run is then the engine's to log. A replay under the node or the middleware does not run the
- * tool at all (no tool run to observe); `withIdempotency` reports its replays with the
- * `idempotency_replay` event on the run. Give the engine the handler's sink to get one log.
+ * the others. It recognizes them by the run itself, at `handleToolStart`: `IdempotentToolNode`,
+ * `idempotencyMiddleware` and `withIdempotency` start every tool run they pass through the engine
+ * with the `ENGINE_RUN_METADATA` entry (the langgraph package's), so the handler needs no engine to
+ * tell them apart, and a tool run without the mark (a stock ToolNode, a tool invoked directly) is
+ * its own to log. A replay under the node or the middleware does not run the tool at all (no
+ * tool run to observe); `withIdempotency` reports its replays with the `idempotency_replay` event on
+ * the run. Give the engine the handler's sink to get one log.
  *
  * Duplicates are reported for every execution the handler sees, logged by it or by the engine.
  *
@@ -21,15 +22,14 @@
  */
 import type { AuditEntry, AuditSink, Clock, Idempotency, ResolvedPolicy, ToolPolicies } from "@agent-idempotency/core";
 import { createPolicyTable, systemClock } from "@agent-idempotency/core";
-import { IDEMPOTENCY_REPLAY_EVENT } from "@agent-idempotency/langgraph";
+import type { EngineRunMark } from "@agent-idempotency/langgraph";
+import { engineRunOf, IDEMPOTENCY_REPLAY_EVENT } from "@agent-idempotency/langgraph";
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { Serialized } from "@langchain/core/load/serializable";
 import { ToolMessage } from "@langchain/core/messages";
 import type { LLMResult } from "@langchain/core/outputs";
 import type { DuplicateToolCall } from "./duplicate-window.js";
 import { DuplicateWindow } from "./duplicate-window.js";
-import type { EngineRunMark } from "./engine-run-metadata.js";
-import { engineRunOf } from "./engine-run-metadata.js";
 import type { ObservedCall } from "./observed-call.js";
 import { keyOf, parseInput, responseIdOf } from "./observed-call.js";
 
@@ -40,9 +40,8 @@ export interface IdempotencyCallbackHandlerOptions {
   /** Per-tool policies, as the engine takes them: the keys and response ids of unguarded calls are derived with them. */
   policies?: ToolPolicies | undefined;
   /**
-   * The engine that runs the observed agent's tools (`IdempotentToolNode`'s, or the middleware's):
-   * it logs every tool call, so the handler only reports duplicates; its policies apply when
-   * `policies` is absent. For observe-only use on an unguarded agent, pass `policies` instead.
+   * The engine that runs the observed agent's tools: its policies apply when `policies` is absent.
+   * Not needed to leave the engine's calls to it: their runs carry `ENGINE_RUN_METADATA`.
    */
   idempotency?: Idempotency | undefined;
   /** Two executions of one action this close together are a duplicate. Default 60 000. */
@@ -144,10 +143,8 @@ export class IdempotencyCallbackHandler extends BaseCallbackHandler {
       if (toolCallId !== undefined) this.#toolNames.delete(toolCallId);
       const thread = metadata?.["thread_id"];
       const fromThread = (typeof thread === "string" && thread !== "") || typeof thread === "number";
-      // The engine runs it: marked by the middleware or withIdempotency, or under the engine we were
-      // given (IdempotentToolNode runs every tool through its engine and marks nothing).
-      const idempotency = this.#options.idempotency;
-      const engine = engineRunOf(metadata) ?? (idempotency ? { guarded: idempotency.policy(name) !== undefined } : undefined);
+      // The engine runs it (and logs it) when the node, the middleware or withIdempotency marked it.
+      const engine = engineRunOf(metadata);
       this.#runs.set(runId, {
         name,
         args: parseInput(input),

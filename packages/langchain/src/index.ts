@@ -1,7 +1,8 @@
 export { idempotencyMiddleware, IDEMPOTENCY_MIDDLEWARE_NAME } from "./middleware.js";
 export type { IdempotencyMiddlewareOptions } from "./middleware.js";
-export { ENGINE_RUN_METADATA } from "./engine-run-metadata.js";
-export type { EngineRunMark } from "./engine-run-metadata.js";
+// Re-exported: the mark lives in the langgraph package, whose IdempotentToolNode sets it too.
+export { ENGINE_RUN_METADATA } from "@agent-idempotency/langgraph";
+export type { EngineRunMark } from "@agent-idempotency/langgraph";
 export { withIdempotency } from "./with-idempotency.js";
 export type { WithIdempotencyOptions } from "./with-idempotency.js";
 export { IdempotencyCallbackHandler } from "./callback-handler.js";

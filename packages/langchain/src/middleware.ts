@@ -17,35 +17,32 @@
  * 5. a replay answers the CURRENT `tool_call_id` with the recorded content, artifact and status,
  *    carries `response_metadata.idempotency`, and emits the `idempotency_replay` custom event.
  *
- * Records use the node's format, so a store shared with `IdempotentToolNode` replays across both.
+ * Steps 3 to 5 are the langgraph package's `runGuardedToolCall`, which `IdempotentToolNode` runs too:
+ * one record format, so a store shared with the node replays across both.
  */
-import type { Idempotency, IdempotencyOptions, IdempotencyRecordedError, RecordedError, RunResult } from "@agent-idempotency/core";
+import type { Idempotency, IdempotencyOptions, IdempotencyRecordedError, RecordedError } from "@agent-idempotency/core";
 import { isIdempotencyError } from "@agent-idempotency/core";
-import type { IdempotencyMetadata, ScopeOption } from "@agent-idempotency/langgraph";
-import { resolveScope, threadIdOf, validateScopeOption } from "@agent-idempotency/langgraph";
-import { ToolMessage } from "@langchain/core/messages";
+import type { ScopeOption, ToolIdempotency } from "@agent-idempotency/langgraph";
+import {
+  answerModelInputError,
+  answerRecordedFailure,
+  answerToolMessageFailure,
+  engineRunConfig,
+  isToolMessageFailure,
+  parseToolArgs,
+  resolveEngine,
+  resolveScope,
+  runGuardedToolCall,
+  threadIdOf,
+  validateScopeOption,
+} from "@agent-idempotency/langgraph";
+import type { ToolMessage } from "@langchain/core/messages";
 import type { ToolCall } from "@langchain/core/messages/tool";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import type { Command } from "@langchain/langgraph";
-import { isGraphBubbleUp } from "@langchain/langgraph";
 import { createMiddleware } from "langchain";
 import type { ToolCallHandler, ToolCallRequest } from "langchain";
-import { engineRunConfig } from "./engine-run-metadata.js";
-import type { RecordedOutput, ToolKey } from "./langgraph-bridge.js";
-import {
-  annotate,
-  emitReplay,
-  isErrorToolMessage,
-  isRecordedOutput,
-  isToolMessageFailure,
-  parseToolArgs,
-  recordedToolMessage,
-  recordOutput,
-  replayOutput,
-  resolveEngine,
-  toolMessageFailure,
-} from "./langgraph-bridge.js";
 import { toolErrorMessage } from "./tool-error-message.js";
 
 /** Options of {@link idempotencyMiddleware}. */
@@ -94,7 +91,7 @@ type Tool = NonNullable<ToolCallRequest["tool"]>;
  * ```
  */
 export function idempotencyMiddleware(options: IdempotencyMiddlewareOptions) {
-  const engine = resolveEngine(options?.idempotency, "idempotencyMiddleware");
+  const engine = resolveEngine(options?.idempotency, "idempotencyMiddleware", "langchain");
   const scope: ScopeOption = options.scope ?? "turn";
   validateScopeOption(scope);
   return createMiddleware({
@@ -122,72 +119,27 @@ async function guardToolCall(engine: Idempotency, scopeOption: ScopeOption, requ
   }
   const parsed = await parseToolArgs(tool, call.args);
   if (!parsed.ok) return untouched(request); // the tool rejects them without running: ToolNode answers as usual
-  const { scope, sessionId } = resolveScope(scopeOption, { configurable: runtime.configurable as Record<string, unknown> | undefined }, request.state, call.name);
-  const toolCallId = call.id ?? "";
-
-  let executed: ToolMessage | Command | undefined;
-  let result: RunResult<unknown>;
-  try {
-    result = await engine.run(
-      { action: call.name, args: parsed.args, scope, sessionId, toolCallId: call.id, signal, passthrough: isGraphBubbleUp },
-      async ({ key, attempt, signal: leaseSignal }) => {
-        const out = await handler({ ...request, tool: keyedTool(tool, { key: key ?? "", attempt }, leaseSignal) });
-        if (isErrorToolMessage(out)) throw toolMessageFailure(out, call.name);
-        executed = out;
-        return recordOutput(out, toolCallId);
-      },
-    );
-  } catch (error) {
-    return failed(error, call, runtime);
-  }
-
-  const meta: IdempotencyMetadata = { key: result.key ?? "", replayed: result.replayed, outcome: result.outcome, attempt: result.attempt };
-  if (!result.replayed && executed !== undefined) return annotate(executed, toolCallId, meta);
-  meta.recordedAt = result.recordedAt;
-  const value = result.value;
-  const recorded: RecordedOutput = isRecordedOutput(value)
-    ? value
-    : { kind: "tool_message", content: typeof value === "string" ? value : JSON.stringify(value ?? null), status: "success" };
-  const out = replayOutput(recorded, { toolCallId, name: call.name, meta });
-  await emitReplay(currentConfig(), runtime.writer, { tool: call.name, key: meta.key, tool_call_id: toolCallId, outcome: meta.outcome, attempt: meta.attempt, recordedAt: meta.recordedAt });
-  return out;
+  const scope = resolveScope(scopeOption, { configurable: runtime.configurable as Record<string, unknown> | undefined }, request.state, call.name);
+  return runGuardedToolCall(
+    engine,
+    // The ToolNode's run config (async context), so the replay event reaches its callbacks.
+    { call, args: parsed.args, scope, signal, config: currentConfig(), writer: runtime.writer },
+    (entry, leaseSignal) => handler({ ...request, tool: keyedTool(tool, entry, leaseSignal) }),
+    (error) => failed(error, call, runtime),
+  );
 }
 
 /** What a call that threw becomes: the ToolMessage createAgent would give, or the error rethrown. */
 async function failed(error: unknown, call: ToolCall, runtime: ToolCallRequest["runtime"]): Promise<ToolMessage> {
-  const toolCallId = call.id ?? "";
-  if (isToolMessageFailure(error)) {
-    // A single-flight leader may hand its failure to a duplicate: answer the current id.
-    if (error.toolMessage.tool_call_id === toolCallId) return error.toolMessage;
-    return replayOutput(error.data, { toolCallId, name: call.name, meta: { key: "", replayed: false, outcome: "failed", attempt: 1 } }) as ToolMessage;
-  }
+  if (isToolMessageFailure(error)) return answerToolMessageFailure(error, call);
   if (isIdempotencyError(error, "RECORDED_ERROR")) {
     // A failure recorded with `cacheErrors`: replayed as the error ToolMessage it first was.
-    const e = error as IdempotencyRecordedError;
-    const record = e.record;
-    const meta: IdempotencyMetadata = {
-      key: e.key,
-      replayed: true,
-      outcome: "failed",
-      attempt: record?.attempt ?? 1,
-      recordedAt: record?.status === "failed" ? record.completedAt : undefined,
-    };
-    await emitReplay(currentConfig(), runtime.writer, { tool: call.name, key: e.key, tool_call_id: toolCallId, outcome: "failed", attempt: meta.attempt, recordedAt: meta.recordedAt });
-    const rec = recordedToolMessage(e.recorded) ?? { kind: "tool_message" as const, content: `${errorString(e.recorded)}\n Please fix your mistakes.`, status: "error" as const };
-    return replayOutput(rec, { toolCallId, name: call.name, meta }) as ToolMessage;
+    const words = (recorded: RecordedError) => `${errorString(recorded)}\n Please fix your mistakes.`;
+    return answerRecordedFailure(error as IdempotencyRecordedError, call, { config: currentConfig(), writer: runtime.writer }, words);
   }
-  if (isModelInputError(error)) {
-    // The model's arguments cannot be keyed (a missing identity field, too large) or reuse a key
-    // with other arguments: like a schema error it goes back to the model, as IdempotentToolNode does.
-    const meta: IdempotencyMetadata = { key: (error as { key?: string }).key ?? "", replayed: false, outcome: "failed", attempt: 1 };
-    return new ToolMessage({ status: "error", content: `Error: ${(error as Error).message}\n Please fix your mistakes.`, name: call.name, tool_call_id: toolCallId, response_metadata: { idempotency: meta } });
-  }
-  return toolErrorMessage(error, call, runtime.signal);
-}
-
-/** Errors caused by what the model sent, not by the store or the configuration. */
-function isModelInputError(error: unknown): boolean {
-  return isIdempotencyError(error, "KEY_INVALID") || isIdempotencyError(error, "RECORD_TOO_LARGE") || isIdempotencyError(error, "PAYLOAD_MISMATCH");
+  // Arguments that cannot be keyed go back to the model, as IdempotentToolNode does; the rest is
+  // answered (or rethrown) exactly as createAgent does without middleware.
+  return answerModelInputError(error, call) ?? toolErrorMessage(error, call, runtime.signal);
 }
 
 /** `String(error)` of the error that was recorded: "Name: message", as the first answer read. */
@@ -195,7 +147,7 @@ function errorString(recorded: RecordedError): string {
   return recorded.message ? `${recorded.name}: ${recorded.message}` : recorded.name;
 }
 
-/** The ToolNode's run config (AsyncLocalStorage), so the replay event reaches its callbacks. */
+/** The ToolNode's run config (AsyncLocalStorage), so a replay's event reaches its callbacks. */
 function currentConfig(): RunnableConfig | undefined {
   return AsyncLocalStorageProviderSingleton.getRunnableConfig() as RunnableConfig | undefined;
 }
@@ -207,7 +159,7 @@ function currentConfig(): RunnableConfig | undefined {
  * `configurable` object is shared by the calls of one AI message running in parallel, so the key
  * goes into a copy, never into that object.
  */
-function keyedTool(tool: Tool, entry: ToolKey | undefined, leaseSignal?: AbortSignal): Tool {
+function keyedTool(tool: Tool, entry: ToolIdempotency | undefined, leaseSignal?: AbortSignal): Tool {
   const invoke = (input: unknown, config?: RunnableConfig) => {
     const base = (config ?? {}) as RunnableConfig;
     const signal = leaseSignal === undefined ? base.signal : base.signal ? AbortSignal.any([base.signal, leaseSignal]) : leaseSignal;

@@ -10,18 +10,15 @@
  * `responseId: (r) => r.booking_id` reads the tool's own return value.
  */
 import type { Idempotency, IdempotencyOptions, RunResult, ToolPolicy } from "@agent-idempotency/core";
-import { createIdempotency, IdempotencyKeyError, IdempotencyPolicyError } from "@agent-idempotency/core";
-import type { IdempotencyMetadata } from "@agent-idempotency/langgraph";
-import { IDEMPOTENCY_REPLAY_EVENT, resolveScope, threadIdOf } from "@agent-idempotency/langgraph";
+import { IdempotencyKeyError, IdempotencyPolicyError } from "@agent-idempotency/core";
+import type { EngineRunMark, IdempotencyMetadata } from "@agent-idempotency/langgraph";
+import { annotate, IDEMPOTENCY_REPLAY_EVENT, isEngine, markEngineRun, parseToolArgs, resolveEngine, resolveScope, threadIdOf, withToolIdempotency } from "@agent-idempotency/langgraph";
 import type { CallbackManagerForToolRun } from "@langchain/core/callbacks/manager";
 import { parseCallbackConfigArg } from "@langchain/core/callbacks/manager";
 import { ToolMessage } from "@langchain/core/messages";
 import type { ToolRunnableConfig } from "@langchain/core/tools";
 import { isStructuredTool, StructuredTool } from "@langchain/core/tools";
 import { isGraphBubbleUp } from "@langchain/langgraph";
-import type { EngineRunMark } from "./engine-run-metadata.js";
-import { ENGINE_RUN_METADATA } from "./engine-run-metadata.js";
-import { annotate, parseToolArgs, withToolKey } from "./langgraph-bridge.js";
 
 /** Options of {@link withIdempotency}. */
 export interface WithIdempotencyOptions {
@@ -81,11 +78,11 @@ class IdempotentTool extends StructuredTool {
   override async call(arg: any, configArg?: any, tags?: string[]): Promise<any> {
     const config = { ...parseCallbackConfigArg(configArg) } as SlotConfig;
     config.runName ??= this.name; // as DynamicStructuredTool does, so traces show the tool's name
-    const key = await this.#keyAtStart(arg, config);
-    if (key !== undefined) config.metadata = { ...config.metadata, [ENGINE_RUN_METADATA]: { guarded: true, key } satisfies EngineRunMark };
+    const mark = await this.#markAtStart(arg, config);
+    const marked: SlotConfig = mark === undefined ? config : markEngineRun(config, mark);
     const slot: { meta?: IdempotencyMetadata } = {};
-    config[META_SLOT] = slot;
-    const out = await super.call(arg, config, tags);
+    marked[META_SLOT] = slot;
+    const out = await super.call(arg, marked, tags);
     if (slot.meta !== undefined && ToolMessage.isInstance(out)) annotate(out, out.tool_call_id, slot.meta);
     return out;
   }
@@ -96,7 +93,7 @@ class IdempotentTool extends StructuredTool {
     const result: RunResult<unknown> = await this.idempotency.run(
       { action: this.name, args, ...this.#scope(cfg), toolCallId, signal: cfg.signal, passthrough: isGraphBubbleUp },
       async ({ key, attempt, signal }) => {
-        const runConfig = key === undefined ? cfg : withToolKey({ ...cfg, signal }, { key, attempt });
+        const runConfig = key === undefined ? cfg : withToolIdempotency({ ...cfg, signal }, { key, attempt });
         const raw = await this.#inner._call(args, runManager, runConfig);
         return isAsyncGenerator(raw) ? drain(raw, runManager) : raw;
       },
@@ -128,15 +125,24 @@ class IdempotentTool extends StructuredTool {
     return resolveScope("thread", config, undefined, this.name);
   }
 
-  /** The key, if it can be derived before the run starts (else the run fails in `_call` and says why). */
-  async #keyAtStart(arg: unknown, config: ToolRunnableConfig): Promise<string | undefined> {
+  /**
+   * The mark for the run's callbacks (`ENGINE_RUN_METADATA`) when the engine will see the call, and
+   * so log it; undefined when the call fails before (arguments the schema refuses, no session).
+   */
+  async #markAtStart(arg: unknown, config: ToolRunnableConfig): Promise<EngineRunMark | undefined> {
     const input = isToolCallLike(arg) ? arg.args : arg;
     const parsed = await parseToolArgs(this, input);
     if (!parsed.ok) return undefined;
+    let scope: { scope?: string; sessionId: string };
     try {
-      return this.idempotency.deriveKey({ action: this.name, args: parsed.args, ...this.#scope(config) })?.key;
+      scope = this.#scope(config);
     } catch {
       return undefined;
+    }
+    try {
+      return { guarded: true, key: this.idempotency.deriveKey({ action: this.name, args: parsed.args, ...scope })?.key };
+    } catch {
+      return { guarded: true }; // no key (a missing identity field): the engine logs the call as failed
     }
   }
 }
@@ -178,25 +184,16 @@ export function withIdempotency<T extends StructuredTool>(tool: T, options: With
 /** An engine that guards `name` with the given policy. */
 function engineFor(name: string, options: WithIdempotencyOptions): Idempotency {
   const given = options?.idempotency;
-  if (given === undefined || given === null || typeof given !== "object") {
-    throw new IdempotencyPolicyError("[agent-idempotency] [langchain] withIdempotency needs { idempotency }: an engine from createIdempotency, or its options");
+  if (typeof given === "object" && given !== null && !isEngine(given)) {
+    // Options: the engine is created with this tool's policy in its table.
+    return resolveEngine({ ...given, tools: { ...given.tools, [name]: options.policy ?? given.tools?.[name] ?? true } });
   }
-  const engine = given as Idempotency;
-  if (typeof engine.run !== "function") {
-    const opts = given as IdempotencyOptions;
-    return createIdempotency({ ...opts, tools: { ...opts.tools, [name]: options.policy ?? opts.tools?.[name] ?? true } });
-  }
+  const engine = resolveEngine(given, "withIdempotency", "langchain");
   if (options.policy === undefined && engine.policy(name) !== undefined) return engine;
-  // An engine's policy table is fixed when it is created: guard this tool with an engine on the
-  // same store, audit sinks, clock and defaults (single flight then holds per engine, the store's
-  // claim across all of them).
-  return createIdempotency({
-    store: engine.store,
-    audit: [...engine.audit],
-    clock: engine.clock,
-    defaults: { ...engine.policies.defaults, guard: "listed" },
-    tools: { [name]: options.policy ?? true },
-  });
+  // An engine's policy table is fixed when it is created: `extend` gives one with this policy that
+  // keeps everything else (store, sinks, clock, defaults, onStoreError, onWarning, protect, ...).
+  // Single flight then holds per engine, the store's claim across all of them.
+  return engine.extend({ tools: { [name]: options.policy ?? true } });
 }
 
 /** LangChain's own test (`_isToolCall`): only `type: "tool_call"` makes an input a tool call. */

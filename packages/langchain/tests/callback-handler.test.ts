@@ -4,14 +4,13 @@ import { IdempotentToolNode } from "@agent-idempotency/langgraph";
 import { AIMessage } from "@langchain/core/messages";
 import { fakeModel } from "@langchain/core/testing";
 import { StructuredTool } from "@langchain/core/tools";
-import { END, MemorySaver, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
-import { toolsCondition } from "@langchain/langgraph/prebuilt";
+import { MemorySaver } from "@langchain/langgraph";
 import { createAgent } from "langchain";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { DuplicateToolCall } from "../src/index.js";
 import { IdempotencyCallbackHandler, idempotencyMiddleware, withIdempotency } from "../src/index.js";
-import { book, bookingTool, flakyTool, human, scriptedModel, thread } from "./helpers.js";
+import { book, bookingTool, flakyTool, human, nodeGraph, scriptedModel, thread } from "./helpers.js";
 
 const policies = { book_calendar: { identity: ["slot"], responseId: (r: { content: string }) => JSON.parse(r.content).booking_id } };
 const summary = (entries: AuditEntry[]) => entries.map((e) => `${e.tool_call_id ?? "-"}:${e.outcome}`);
@@ -60,18 +59,29 @@ describe("IdempotencyCallbackHandler", () => {
     const duplicates: DuplicateToolCall[] = [];
     const idempotency = createIdempotency({ store: new MemoryStore(), tools: policies, audit: log });
     const model = scriptedModel([book("10:00", "c1")], [book("10:00", "c2")]);
-    const graph = new StateGraph(MessagesAnnotation)
-      .addNode("agent", async (state) => ({ messages: [await model.invoke(state.messages)] }))
-      .addNode("tools", new IdempotentToolNode([bookTool], { idempotency }))
-      .addEdge(START, "agent")
-      .addConditionalEdges("agent", toolsCondition, ["tools", END])
-      .addEdge("tools", "agent")
-      .compile();
+    const graph = nodeGraph(model, new IdempotentToolNode([bookTool], { idempotency }));
     const handler = new IdempotencyCallbackHandler({ audit: log, idempotency, onDuplicate: (d) => void duplicates.push(d) });
     await graph.invoke({ messages: [human("book 10:00")] }, { ...thread("t-node"), callbacks: [handler] });
 
     expect(effects).toHaveLength(1);
     expect(summary(log.entries)).toEqual(["c1:executed", "c2:replayed"]);
+    expect(duplicates).toEqual([]);
+  });
+
+  it("handleToolStart(): on a graph with IdempotentToolNode, without the node's engine: its marked runs get no second entry", async () => {
+    const { tool: bookTool, effects: bookings } = bookingTool();
+    const { tool: charge, effects: charges } = flakyTool(1);
+    const { log, duplicates, handler } = observer(); // the handler is not given the engine
+    const idempotency = createIdempotency({ store: new MemoryStore(), tools: { ...policies, charge_card: { identity: ["order_id"] } }, audit: log });
+    const chargeCall = (id: string) => ({ name: "charge_card", args: { order_id: "o-1" }, id });
+    const model = scriptedModel([book("10:00", "c1"), chargeCall("c3")], [book("10:00", "c2"), chargeCall("c4")]);
+    const graph = nodeGraph(model, new IdempotentToolNode([bookTool, charge], { idempotency }));
+    await graph.invoke({ messages: [human("book 10:00 and charge o-1")] }, { ...thread("t-node-mark"), callbacks: [handler] });
+
+    expect(bookings).toHaveLength(1);
+    expect(charges).toHaveLength(2); // failed once (released), then ran again under the same key
+    // Only the engine's entries: one per call, none written by the handler.
+    expect(summary(log.entries).sort()).toEqual(["c1:executed", "c2:replayed", "c3:failed", "c4:executed"]);
     expect(duplicates).toEqual([]);
   });
 
@@ -86,13 +96,7 @@ describe("IdempotencyCallbackHandler", () => {
         const agent = createAgent({ model, tools: [bookTool], middleware: [idempotencyMiddleware({ idempotency })] });
         await agent.invoke(input, { ...thread(`t-${kind}`), callbacks: [observeOnly] });
       } else {
-        const graph = new StateGraph(MessagesAnnotation)
-          .addNode("agent", async (state) => ({ messages: [await model.invoke(state.messages)] }))
-          .addNode("tools", new IdempotentToolNode([bookTool], { idempotency }))
-          .addEdge(START, "agent")
-          .addConditionalEdges("agent", toolsCondition, ["tools", END])
-          .addEdge("tools", "agent")
-          .compile();
+        const graph = nodeGraph(model, new IdempotentToolNode([bookTool], { idempotency }));
         const handler = new IdempotencyCallbackHandler({ audit: log, idempotency, onDuplicate: (d) => void duplicates.push(d) });
         await graph.invoke(input, { ...thread(`t-${kind}`), callbacks: [handler] });
       }
@@ -182,6 +186,15 @@ describe("IdempotencyCallbackHandler", () => {
     expect(effects).toHaveLength(1);
     expect(log.entries.map((e) => e.outcome)).toEqual(["executed", "replayed"]);
     expect(duplicates).toEqual([]);
+  });
+
+  it("handleToolError(): a withIdempotency call whose key cannot be derived is the engine's to log: one failed entry", async () => {
+    const { tool: bookTool, effects } = bookingTool();
+    const { log, handler } = observer();
+    const guardedTool = withIdempotency(bookTool, { idempotency: { store: new MemoryStore(), audit: log }, policy: { identity: ["user_id"] }, sessionId: "s-k" });
+    await expect(guardedTool.invoke({ slot: "07:00" }, { callbacks: [handler] })).rejects.toThrow(/user_id/);
+    expect(effects).toEqual([]);
+    expect(log.entries.map((e) => e.outcome)).toEqual(["failed"]);
   });
 
   it("handleToolStart(): a class-based tool is logged under the name the model called it by", async () => {

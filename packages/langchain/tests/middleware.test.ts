@@ -3,13 +3,12 @@ import { createIdempotency, isIdempotencyError, MemoryAuditLog, MemoryStore } fr
 import { IdempotentToolNode } from "@agent-idempotency/langgraph";
 import { AIMessage, ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
-import { Command, END, interrupt, MemorySaver, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
-import { toolsCondition } from "@langchain/langgraph/prebuilt";
+import { Command, interrupt, MemorySaver } from "@langchain/langgraph";
 import { createAgent } from "langchain";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { idempotencyMiddleware } from "../src/index.js";
-import { book, bookingTool, flakyTool, human, scriptedModel, seenByModel, thread, toolMessages } from "./helpers.js";
+import { book, bookingTool, flakyTool, human, nodeGraph, scriptedModel, seenByModel, thread, toolMessages } from "./helpers.js";
 
 function guarded(tools: Record<string, object | true>, extra: { cacheErrors?: boolean } = {}) {
   const audit = new MemoryAuditLog();
@@ -153,7 +152,7 @@ describe("idempotencyMiddleware() with createAgent", () => {
     expect(first).toMatchObject({ id: "c1", status: "error", outcome: "failed" });
     expect(String(first!.content)).toMatch(/^Error: .*user_id.*\n Please fix your mistakes\.$/s);
     expect(second).toMatchObject({ id: "c2", status: "success", outcome: "executed" });
-    expect(audit.entries.map((e) => e.outcome)).toEqual(["executed"]); // deriveKey failed before the engine logged anything
+    expect(audit.entries.map((e) => e.outcome)).toEqual(["failed", "executed"]); // the engine logs the call it could not key, keyless
   });
 
   it("wrapToolCall(): the same call twice in one AI message: one booking, both calls answered", async () => {
@@ -166,6 +165,40 @@ describe("idempotencyMiddleware() with createAgent", () => {
     expect(answers.map((a) => a.id).sort()).toEqual(["c1", "c2"]);
     expect(answers.filter((a) => a.replayed)).toHaveLength(1);
     expect(audit.entries.map((e) => e.outcome).sort()).toEqual(["executed", "replayed"]);
+  });
+
+  it("wrapToolCall(): a tool that returns an error ToolMessage is a failure: released, answered with its key, and the repeat runs again", async () => {
+    let attempts = 0;
+    const decline = tool(async (_args, config) => new ToolMessage({ content: `declined ${++attempts}`, status: "error", tool_call_id: config.toolCall!.id! }), {
+      name: "charge_card",
+      description: "Charge the card",
+      schema: z.object({ order_id: z.string() }),
+    });
+    const { middleware, audit } = guarded({ charge_card: { identity: ["order_id"] } });
+    const model = scriptedModel([{ name: "charge_card", args: { order_id: "o-3" }, id: "c1" }], [{ name: "charge_card", args: { order_id: "o-3" }, id: "c2" }]);
+    const agent = createAgent({ model, tools: [decline], middleware: [middleware] });
+    const out = await agent.invoke({ messages: [human("charge o-3")] }, thread("t-declined"));
+    expect(attempts).toBe(2);
+    const [first, second] = toolMessages(out.messages);
+    expect(first).toMatchObject({ id: "c1", status: "error", content: "declined 1", replayed: false, outcome: "failed" });
+    expect(second).toMatchObject({ id: "c2", status: "error", content: "declined 2", replayed: false, outcome: "failed", key: first!.key });
+    expect(first!.key).toMatch(/^[0-9a-f]{32}$/);
+    expect(outcomes(audit.entries)).toEqual(["c1:failed", "c2:failed"]);
+  });
+
+  it("wrapToolCall(): a replay is visible as idempotency_replay in streamEvents and in streamMode custom", async () => {
+    const { tool: bookTool, effects } = bookingTool();
+    const { middleware } = guarded({ book_calendar: { identity: ["slot"] } });
+    const agent = () => createAgent({ model: scriptedModel([book("16:00", "c1")], [book("16:00", "c2")]), tools: [bookTool], middleware: [middleware] });
+    const events: unknown[] = [];
+    for await (const e of agent().streamEvents({ messages: [human("book 16:00")] }, { ...thread("t-events"), version: "v2" })) {
+      if (e.event === "on_custom_event") events.push({ name: e.name, data: e.data });
+    }
+    expect(events).toEqual([{ name: "idempotency_replay", data: expect.objectContaining({ tool: "book_calendar", tool_call_id: "c2", outcome: "replayed" }) }]);
+    const custom: unknown[] = [];
+    for await (const chunk of await agent().stream({ messages: [human("book 16:00")] }, { ...thread("t-custom"), streamMode: "custom" })) custom.push(chunk);
+    expect(custom).toEqual([{ name: "idempotency_replay", payload: expect.objectContaining({ tool_call_id: "c2", key: expect.any(String) }) }]);
+    expect(effects).toHaveLength(2); // one per thread
   });
 
   it("wrapToolCall(): with cacheErrors a recorded failure replays as the same error ToolMessage; the tool runs once", async () => {
@@ -207,13 +240,7 @@ describe("idempotencyMiddleware() with createAgent", () => {
     const policies = { book_calendar: { identity: ["slot"] } };
     const node = new IdempotentToolNode([bookTool], { idempotency: { store, tools: policies } });
     const model = scriptedModel([book("15:00", "n1")]);
-    const graph = new StateGraph(MessagesAnnotation)
-      .addNode("agent", async (state) => ({ messages: [await model.invoke(state.messages)] }))
-      .addNode("tools", node)
-      .addEdge(START, "agent")
-      .addConditionalEdges("agent", toolsCondition, ["tools", END])
-      .addEdge("tools", "agent")
-      .compile();
+    const graph = nodeGraph(model, node);
     await graph.invoke({ messages: [human("book 15:00", "h-1")] }, thread("t-shared"));
 
     const agent = createAgent({ model: scriptedModel([book("15:00", "m1")]), tools: [bookTool], middleware: [idempotencyMiddleware({ idempotency: { store, tools: policies } })] });

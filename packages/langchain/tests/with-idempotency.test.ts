@@ -129,6 +129,18 @@ describe("withIdempotency()", () => {
     expect(charges).toHaveLength(1);
   });
 
+  it("withIdempotency(): a policy given for an existing engine keeps that engine's settings (onStoreError, onWarning)", async () => {
+    const { tool: charge, charges } = chargeTool();
+    const warnings: string[] = [];
+    const down = new MemoryStore();
+    down.claim = () => Promise.reject(new Error("connection refused"));
+    const idempotency = createIdempotency({ store: down, onStoreError: "open", onWarning: (m) => void warnings.push(m) });
+    const guarded = withIdempotency(charge, { idempotency, policy: { identity: ["order_id"] }, sessionId: "s-open" });
+    await guarded.invoke({ order_id: "o-9", amount: 1 });
+    expect(charges).toHaveLength(1); // fail-open, as the engine was configured: run unguarded rather than refuse
+    expect(warnings).toEqual([expect.stringContaining("store unavailable for charge_card")]);
+  });
+
   it("withIdempotency(): refuses what is not a StructuredTool", () => {
     expect(() => withIdempotency({ name: "x" } as never, { idempotency: { store: new MemoryStore() } })).toThrow(/StructuredTool/);
   });
