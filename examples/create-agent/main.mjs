@@ -64,12 +64,14 @@ export async function runDemo(print = () => {}) {
     print(`  handler: ${d.action_type} ran again within ${d.windowMs / 1000} s (${d.first.tool_call_id} then ${d.again.tool_call_id})`);
   }
 
-  // 2. Guarded agent: the middleware, with the handler still attached (it lets the engine's entries stand).
+  // 2. Guarded agent: the middleware, with the handler still attached. It needs no engine: the
+  //    middleware marks the tool runs it passes through the engine, and the handler lets the
+  //    engine's entries stand for them.
   const calendar = calendarApi();
   const log = new MemoryAuditLog();
   const idempotency = createIdempotency({ store: new MemoryStore(), tools: policies, audit: log });
   const agent = createAgent({ model: repeatingModel(), tools: [bookTool(calendar)], middleware: [idempotencyMiddleware({ idempotency })] });
-  const handler = new IdempotencyCallbackHandler({ audit: log, idempotency });
+  const handler = new IdempotencyCallbackHandler({ audit: log });
   const out = await agent.invoke(question(), { configurable: { thread_id: "demo-guarded" }, callbacks: [handler] });
   const answers = out.messages.filter((m) => m.getType() === "tool");
   print(`guarded agent: ${calendar.bookings.length} booking (${calendar.bookings[0]?.booking_id}, key ${calendar.bookings[0]?.key?.slice(0, 12)}…)`);
