@@ -5,12 +5,13 @@ import { AIMessage } from "@langchain/core/messages";
 import { fakeModel } from "@langchain/core/testing";
 import { StructuredTool } from "@langchain/core/tools";
 import { MemorySaver } from "@langchain/langgraph";
+import { createReactAgent } from "@langchain/langgraph/prebuilt";
 import { createAgent } from "langchain";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { DuplicateToolCall } from "../src/index.js";
 import { IdempotencyCallbackHandler, idempotencyMiddleware, withIdempotency } from "../src/index.js";
-import { book, bookingTool, flakyTool, human, nodeGraph, scriptedModel, thread } from "./helpers.js";
+import { book, bookingTool, flakyTool, human, scriptedModel, thread } from "./helpers.js";
 
 const policies = { book_calendar: { identity: ["slot"], responseId: (r: { content: string }) => JSON.parse(r.content).booking_id } };
 const summary = (entries: AuditEntry[]) => entries.map((e) => `${e.tool_call_id ?? "-"}:${e.outcome}`);
@@ -59,7 +60,7 @@ describe("IdempotencyCallbackHandler", () => {
     const duplicates: DuplicateToolCall[] = [];
     const idempotency = createIdempotency({ store: new MemoryStore(), tools: policies, audit: log });
     const model = scriptedModel([book("10:00", "c1")], [book("10:00", "c2")]);
-    const graph = nodeGraph(model, new IdempotentToolNode([bookTool], { idempotency }));
+    const graph = createReactAgent({ llm: model, tools: new IdempotentToolNode([bookTool], { idempotency }) });
     const handler = new IdempotencyCallbackHandler({ audit: log, idempotency, onDuplicate: (d) => void duplicates.push(d) });
     await graph.invoke({ messages: [human("book 10:00")] }, { ...thread("t-node"), callbacks: [handler] });
 
@@ -75,7 +76,7 @@ describe("IdempotencyCallbackHandler", () => {
     const idempotency = createIdempotency({ store: new MemoryStore(), tools: { ...policies, charge_card: { identity: ["order_id"] } }, audit: log });
     const chargeCall = (id: string) => ({ name: "charge_card", args: { order_id: "o-1" }, id });
     const model = scriptedModel([book("10:00", "c1"), chargeCall("c3")], [book("10:00", "c2"), chargeCall("c4")]);
-    const graph = nodeGraph(model, new IdempotentToolNode([bookTool, charge], { idempotency }));
+    const graph = createReactAgent({ llm: model, tools: new IdempotentToolNode([bookTool, charge], { idempotency }) });
     await graph.invoke({ messages: [human("book 10:00 and charge o-1")] }, { ...thread("t-node-mark"), callbacks: [handler] });
 
     expect(bookings).toHaveLength(1);
@@ -96,7 +97,7 @@ describe("IdempotencyCallbackHandler", () => {
         const agent = createAgent({ model, tools: [bookTool], middleware: [idempotencyMiddleware({ idempotency })] });
         await agent.invoke(input, { ...thread(`t-${kind}`), callbacks: [observeOnly] });
       } else {
-        const graph = nodeGraph(model, new IdempotentToolNode([bookTool], { idempotency }));
+        const graph = createReactAgent({ llm: model, tools: new IdempotentToolNode([bookTool], { idempotency }) });
         const handler = new IdempotencyCallbackHandler({ audit: log, idempotency, onDuplicate: (d) => void duplicates.push(d) });
         await graph.invoke(input, { ...thread(`t-${kind}`), callbacks: [handler] });
       }

@@ -1,15 +1,12 @@
 /**
- * Real agents for the tests: `createAgent` (or a LangGraph loop) with a scripted model (`fakeModel()`),
- * and tools whose side effects are counted in a plain array, so the tests count effects, not return values.
+ * Real agents for the tests: `createAgent` with a scripted model (`fakeModel()`), and tools whose
+ * side effects are counted in a plain array, so the tests count effects, not return values.
  */
 import type { BaseMessage } from "@langchain/core/messages";
 import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import type { FakeBuiltModel } from "@langchain/core/testing";
 import { fakeModel } from "@langchain/core/testing";
 import { tool } from "@langchain/core/tools";
-import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
-import type { ToolNode } from "@langchain/langgraph/prebuilt";
-import { toolsCondition } from "@langchain/langgraph/prebuilt";
 import { getIdempotencyKey } from "@agent-idempotency/langgraph";
 import { z } from "zod";
 
@@ -21,17 +18,6 @@ export function scriptedModel(...batches: ScriptedCall[][]): FakeBuiltModel {
   for (const batch of batches) model.respondWithTools(batch);
   model.respond(new AIMessage("done"));
   return model;
-}
-
-/** A LangGraph agent ⇄ tools loop around `tools` (an `IdempotentToolNode`), compiled. */
-export function nodeGraph(model: FakeBuiltModel, tools: ToolNode) {
-  return new StateGraph(MessagesAnnotation)
-    .addNode("agent", async (state) => ({ messages: [await model.invoke(state.messages)] }))
-    .addNode("tools", tools)
-    .addEdge(START, "agent")
-    .addConditionalEdges("agent", toolsCondition, ["tools", END])
-    .addEdge("tools", "agent")
-    .compile();
 }
 
 export const book = (slot: string, id: string): ScriptedCall => ({ name: "book_calendar", args: { slot }, id });

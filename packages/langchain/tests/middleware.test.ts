@@ -4,11 +4,12 @@ import { IdempotentToolNode } from "@agent-idempotency/langgraph";
 import { AIMessage, ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { Command, interrupt, MemorySaver } from "@langchain/langgraph";
+import { createReactAgent } from "@langchain/langgraph/prebuilt";
 import { createAgent } from "langchain";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { idempotencyMiddleware } from "../src/index.js";
-import { book, bookingTool, flakyTool, human, nodeGraph, scriptedModel, seenByModel, thread, toolMessages } from "./helpers.js";
+import { book, bookingTool, flakyTool, human, scriptedModel, seenByModel, thread, toolMessages } from "./helpers.js";
 
 function guarded(tools: Record<string, object | true>, extra: { cacheErrors?: boolean } = {}) {
   const audit = new MemoryAuditLog();
@@ -240,7 +241,7 @@ describe("idempotencyMiddleware() with createAgent", () => {
     const policies = { book_calendar: { identity: ["slot"] } };
     const node = new IdempotentToolNode([bookTool], { idempotency: { store, tools: policies } });
     const model = scriptedModel([book("15:00", "n1")]);
-    const graph = nodeGraph(model, node);
+    const graph = createReactAgent({ llm: model, tools: node });
     await graph.invoke({ messages: [human("book 15:00", "h-1")] }, thread("t-shared"));
 
     const agent = createAgent({ model: scriptedModel([book("15:00", "m1")]), tools: [bookTool], middleware: [idempotencyMiddleware({ idempotency: { store, tools: policies } })] });
