@@ -43,6 +43,55 @@ function checkString(s: string, path: readonly (string | number)[], role: string
  * as `__proto__` stay ordinary data.
  */
 export function toStrictJson(value: unknown): JsonValue {
+  return fastStrictCopy(value, 0) ?? strictWalk(value);
+}
+
+/**
+ * {@link toStrictJson} for plain JSON data, without the path bookkeeping: the same copy (null
+ * prototypes, `-0` as `0`, undefined properties dropped), or undefined for anything the strict
+ * walk must judge (then it runs from the start, so the result or the error is exactly its own).
+ */
+function fastStrictCopy(v: unknown, depth: number): JsonValue | undefined {
+  switch (typeof v) {
+    case "string":
+      return (v as WellFormed).isWellFormed() ? v : undefined;
+    case "number":
+      return Number.isFinite(v) ? (v === 0 ? 0 : v) : undefined;
+    case "boolean":
+      return v;
+    case "object":
+      break;
+    default:
+      return undefined;
+  }
+  if (v === null) return null;
+  if (depth > FAST_MAX_DEPTH || (v as { toJSON?: unknown }).toJSON !== undefined) return undefined;
+  if (Array.isArray(v)) {
+    const out: JsonValue[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      // Holes and undefined elements are left to the walk (it keeps holes and refuses undefined).
+      if (!(i in v)) return undefined;
+      const item = fastStrictCopy(v[i], depth + 1);
+      if (item === undefined) return undefined;
+      out[i] = item;
+    }
+    return out;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  const out: Record<string, JsonValue> = Object.create(null);
+  for (const key of Object.keys(v)) {
+    if (!(key as WellFormed).isWellFormed()) return undefined;
+    const item = (v as Record<string, unknown>)[key];
+    if (item === undefined) continue;
+    const copy = fastStrictCopy(item, depth + 1);
+    if (copy === undefined) return undefined;
+    out[key] = copy;
+  }
+  return out;
+}
+
+function strictWalk(value: unknown): JsonValue {
   const seen = new Set<object>();
   const walk = (v: unknown, path: (string | number)[], inArray: boolean): JsonValue | undefined => {
     switch (typeof v) {
@@ -101,6 +150,24 @@ export function toStrictJson(value: unknown): JsonValue {
 // Past this depth the fast path hands over to the strict walk, which finds cycles (and names them).
 const FAST_MAX_DEPTH = 128;
 
+/**
+ * `keys.sort()` (UTF-16 code unit order, as RFC 8785 wants), in place: an insertion sort for the
+ * few keys a tool's arguments have, which allocates nothing where `sort()` copies the array.
+ */
+function sortKeys(keys: string[]): string[] {
+  if (keys.length > 24) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
+}
+
 type WellFormed = string & { isWellFormed(): boolean };
 
 /**
@@ -147,7 +214,7 @@ function fastCanonical(v: unknown, depth: number): string | undefined {
   const proto = Object.getPrototypeOf(v);
   // An own or inherited `toJSON` of any kind changes how the serializer treats the object.
   if ((proto !== Object.prototype && proto !== null) || (v as { toJSON?: unknown }).toJSON != null) return undefined;
-  const keys = Object.keys(v).sort();
+  const keys = sortKeys(Object.keys(v));
   let out = "{";
   let first = true;
   for (const key of keys) {
