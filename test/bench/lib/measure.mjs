@@ -4,6 +4,25 @@
 // p50 is the median of the per-round p50s; its ratio to a baseline is the median of per-round
 // ratios; p99 pools every sample.
 
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+
+// A full GC between sections, so no section pays for the garbage of the one before (the 10 KB
+// key inputs, the records of another backend). `--expose-gc` set at run time, then taken from a
+// fresh context: the command line stays `node test/bench/run.mjs`.
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc");
+
+/** Collects garbage until the heap stops shrinking (at most 4 full GCs). */
+export function settle() {
+  for (let i = 0, last = Number.POSITIVE_INFINITY; i < 4; i++) {
+    gc();
+    const used = process.memoryUsage().heapUsed;
+    if (used >= last * 0.99) return;
+    last = used;
+  }
+}
+
 /** Percentile `q` (0..1) of a sorted Float64Array. */
 export function percentile(sorted, q) {
   if (sorted.length === 0) return Number.NaN;
@@ -60,6 +79,7 @@ export async function concurrent(total, callers, fn) {
  */
 export async function interleave(variants, { rounds, n, callers = 1, block = 32, warmup = Math.min(200, n) }) {
   const names = Object.keys(variants);
+  settle();
   const perRound = Object.fromEntries(names.map((k) => [k, { p50: [], pooled: [], perSecond: [] }]));
   for (const name of names) {
     const fn = variants[name](-1);

@@ -53,6 +53,7 @@ export function render(results, rows) {
         ["replay - bare (us)", "replayOverheadUs"],
         ["fresh / floor", "freshOverFloor", 2],
         ["replay / floor", "replayOverFloor", 2],
+        ["fresh - floor (us)", "freshMinusFloorUs"],
         ["x16 fresh / floor", "concurrentFreshOverFloor", 2],
         ["x16 replay / floor", "concurrentReplayOverFloor", 2],
         ["round trips fresh/replay", (r) => (r.roundTrips ? `${r.roundTrips.fresh} / ${r.roundTrips.replay}` : "")],

@@ -1,6 +1,8 @@
 // Guarded-call overhead per backend: a fresh call (claim + run + complete) and a replay, next to
 // the bare tool call and next to the raw statements that are the store's floor. Sequential, then
 // 16 concurrent callers. All five series of a backend are interleaved round by round.
+import { MemoryStore } from "@agent-idempotency/core";
+import { engineOf } from "../lib/backends.mjs";
 import { interleave, roundRatio } from "../lib/measure.mjs";
 import { args200, bookCalendar, runOurs } from "../lib/workload.mjs";
 
@@ -8,27 +10,39 @@ import { args200, bookCalendar, runOurs } from "../lib/workload.mjs";
 const floorKey = (tag, i) => `${tag}${String(i).padStart(31 - tag.length, "0")}x`;
 
 /** Calls per round, per backend: enough samples for a stable p50, short enough to interleave often. */
-const SIZES = { memory: 4000, sqlite: 800, postgres: 400, redis: 600 };
+const SIZES = { memory: 4000, sqlite: 400, postgres: 400, redis: 600 };
+
+/**
+ * Calls per turn when the series take turns: short turns where a call waits on an fsync (ms, and
+ * the load changes within a second), longer ones in memory so the code under test stays warm.
+ */
+const BLOCKS = { memory: 32, sqlite: 4, postgres: 4, redis: 8 };
 
 async function measure(backend, { rounds, callers, scale }) {
   const n = Math.max(50, Math.round(SIZES[backend.name] * scale));
+  // In memory every table starts from an empty store (as the peers' do): the records of the
+  // previous table would only make the heap, and so each GC, larger.
+  const engine = backend.name === "memory" ? engineOf(new MemoryStore()) : backend.engine;
+  backend.floor.reset?.();
   const tag = callers > 1 ? "c" : "s";
   // Replays read a fixed set of records written once up front, so the order of the series in a
   // round does not matter.
   const replayBase = callers > 1 ? 9_100_000 : 9_000_000;
   for (let i = 0; i < n; i++) {
-    await runOurs(backend.engine, args200(replayBase + i));
+    await runOurs(engine, args200(replayBase + i));
     await backend.floor.fresh(floorKey(`${tag}r`, i));
   }
   const freshBase = (r) => (callers > 1 ? 5_000_000 : 1_000_000) + (r + 1) * n;
   const variants = {
     bare: () => (i) => bookCalendar(args200(i)),
     "floor fresh": (r) => (i) => backend.floor.fresh(floorKey(`${tag}${r + 1}_`, i)),
-    "ours fresh": (r) => (i) => runOurs(backend.engine, args200(freshBase(r) + i)),
+    "ours fresh": (r) => (i) => runOurs(engine, args200(freshBase(r) + i)),
     "floor replay": () => (i) => backend.floor.replay(floorKey(`${tag}r`, i % n)),
-    "ours replay": () => (i) => runOurs(backend.engine, args200(replayBase + (i % n))),
+    "ours replay": () => (i) => runOurs(engine, args200(replayBase + (i % n))),
   };
-  return interleave(variants, { rounds, n, callers });
+  // A cheaper order of the same statements, where a backend has one to show (see backends.mjs).
+  if (backend.floor.replaySelectFirst) variants["floor replay, select first"] = () => (i) => backend.floor.replaySelectFirst(floorKey(`${tag}r`, i % n));
+  return interleave(variants, { rounds, n, callers, block: BLOCKS[backend.name] });
 }
 
 /** Store statements (Postgres) or commands (Redis) per fresh call and per replay, counted at the client. */
@@ -59,6 +73,8 @@ export async function overhead(backends, opts, log) {
       replayOverheadUs: seq["ours replay"].p50 - seq.bare.p50,
       freshOverFloor: roundRatio(seq["ours fresh"], seq["floor fresh"]),
       replayOverFloor: roundRatio(seq["ours replay"], seq["floor replay"]),
+      freshMinusFloorUs: seq["ours fresh"].p50 - seq["floor fresh"].p50,
+      replayMinusFloorUs: seq["ours replay"].p50 - seq["floor replay"].p50,
       concurrentFreshOverFloor: roundRatio(conc["ours fresh"], conc["floor fresh"]),
       concurrentReplayOverFloor: roundRatio(conc["ours replay"], conc["floor replay"]),
       roundTrips: trips,
