@@ -98,7 +98,9 @@ export class KeyvBackedStore implements IdempotencyStore {
   }
 
   async claim(key: string, req: ClaimRequest): Promise<ClaimResult> {
-    return this.#op("claim", key, async () => {
+    // The body of #op inlined: one async frame and one closure less on every guarded call.
+    if (this.#closed || !this.#isReady) await this.#ensureReady("claim", key);
+    try {
       const k = this.keyvKey(key);
       for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
         // A backend that reads for free (memory) answers a replay without first encoding a claim
@@ -125,7 +127,9 @@ export class KeyvBackedStore implements IdempotencyStore {
         // Another caller changed the record between our read and our write: look again.
       }
       throw new IdempotencyStoreError(`[${this.storeName}] claim gave up for key ${key}: the record kept changing`);
-    });
+    } catch (cause) {
+      throw this.#wrap("claim", key, cause);
+    }
   }
 
   complete(claim: Acquired, outcome: Completion): Promise<boolean> {
@@ -263,14 +267,29 @@ export class KeyvBackedStore implements IdempotencyStore {
   }
 
   #replace(op: string, claim: Acquired, record: IdempotencyRecord, final: boolean): Promise<boolean> {
-    return this.#serial(op, claim, async (state) => {
+    const known = this.#claims.get(claim);
+    if (known && known.tail === undefined) {
+      // Nothing queued on this claim (a complete right after its claim): run it at once.
+      const run = this.#compareAndSet(op, claim, known, record, final);
+      known.tail = run;
+      return run;
+    }
+    return this.#serial(op, claim, (state) => this.#compareAndSet(op, claim, state, record, final));
+  }
+
+  /** Writes `record` over the value this claim last wrote, as one compare-and-set. */
+  async #compareAndSet(op: string, claim: Acquired, state: ClaimState, record: IdempotencyRecord, final: boolean): Promise<boolean> {
+    if (this.#closed || !this.#isReady) await this.#ensureReady(op, claim.key);
+    try {
       const raw = this.#encodeNow(record, state.retentionMs) ?? (await this.encode(record, state.retentionMs));
       const expiresAt = physicalExpiry(record, state.retentionMs);
       const ok = await this.atomic.compareAndSet(this.keyvKey(claim.key), state.raw, raw, expiresAt);
       if (ok && final) this.#claims.delete(claim);
       else if (ok) state.raw = raw;
       return ok;
-    });
+    } catch (cause) {
+      throw this.#wrap(op, claim.key, cause);
+    }
   }
 
   /** Runs operations on one claim in order, each a compare-and-set against the value it last wrote. */
@@ -283,9 +302,10 @@ export class KeyvBackedStore implements IdempotencyStore {
       });
     }
     const go = () => (this.#claims.get(claim) === known ? this.#op(op, claim.key, () => fn(known)) : false);
-    // The first operation on a claim (usually its complete) starts at once; later ones queue.
-    const run = known.tail ? known.tail.then(go) : Promise.resolve(go());
-    known.tail = run.catch(() => undefined);
+    // The first operation on a claim starts at once; later ones queue behind the previous one,
+    // whatever its outcome (the caller of each sees its own rejection).
+    const run = known.tail ? known.tail.then(go, go) : Promise.resolve(go());
+    known.tail = run;
     return run;
   }
 
@@ -304,18 +324,23 @@ export class KeyvBackedStore implements IdempotencyStore {
   }
 
   async #op<T>(op: string, key: string | undefined, fn: () => Promise<T>): Promise<T> {
-    if (this.#closed) throw new IdempotencyStoreError(`[${this.storeName}] ${op} after close()`);
-    try {
-      if (!this.#isReady) await this.setup();
-    } catch (error) {
-      // Name the operation the caller asked for, with the driver's error (not setup's wrapper) as cause.
-      const cause = isIdempotencyError(error, "STORE_FAILED") && error.cause !== undefined ? error.cause : error;
-      throw new IdempotencyStoreError(`[${this.storeName}] ${op} failed${key === undefined ? "" : ` for key ${key}`}: the store could not be set up`, { cause });
-    }
+    if (this.#closed || !this.#isReady) await this.#ensureReady(op, key);
     try {
       return await fn();
     } catch (cause) {
       throw this.#wrap(op, key, cause);
+    }
+  }
+
+  /** Refuses operations after close(), and runs setup() once before the first one. */
+  async #ensureReady(op: string, key: string | undefined): Promise<void> {
+    if (this.#closed) throw new IdempotencyStoreError(`[${this.storeName}] ${op} after close()`);
+    try {
+      await this.setup();
+    } catch (error) {
+      // Name the operation the caller asked for, with the driver's error (not setup's wrapper) as cause.
+      const cause = isIdempotencyError(error, "STORE_FAILED") && error.cause !== undefined ? error.cause : error;
+      throw new IdempotencyStoreError(`[${this.storeName}] ${op} failed${key === undefined ? "" : ` for key ${key}`}: the store could not be set up`, { cause });
     }
   }
 
