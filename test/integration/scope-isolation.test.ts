@@ -37,9 +37,9 @@ async function play(store: IdempotencyStore, calls: Call[], checkAction: boolean
       .run({ action: c.action, args: { slot: c.slot }, sessionId: c.session, key: c.key }, () => ((ran = true), { session: c.session, action: c.action, slot: c.slot, run: ++runs }))
       .then((r) => ({ ok: r }), (e: unknown) => ({ error: e }));
     if ("error" in outcome) {
-      // The only refusal here: an explicit key that another scope wrote first.
+      // The only refusal here: an explicit key that another scope, or another action, wrote first.
       expect(isIdempotencyError(outcome.error, "SCOPE_MISMATCH")).toBe(true);
-      expect(known && known.call.session !== c.session).toBe(true);
+      expect(known && (known.call.session !== c.session || known.call.action !== c.action)).toBe(true);
       expect(ran).toBe(false);
       continue;
     }
@@ -86,11 +86,9 @@ describe("scopes: a replay never crosses into another scope", () => {
     for (const leak of ["4111", "alice", "secret"]) expect(e.message).not.toContain(leak);
   });
 
-  // FAILS TODAY (core change requested, RELIABILITY.md "Known gaps"): the engine checks the scope
-  // of a record on read, not its action. An explicit key reused for another tool in the same
-  // scope, with the same arguments (so the same fingerprint), replays the other tool's result as
-  // `replayed`; with other arguments it is at least audited as `mismatch`.
-  it.fails("run(): a replay never returns another action's result either (explicit keys reused across tools)", async () => {
+  // The engine checks a record's action on read as well as its scope: an explicit key reused for
+  // another tool in the same scope is refused (SCOPE_MISMATCH), never replayed.
+  it("run(): a replay never returns another action's result either (explicit keys reused across tools)", async () => {
     await fc.assert(fc.asyncProperty(fc.array(call, { maxLength: 40 }), (calls) => play(new MemoryStore(), calls, true)), { numRuns: 500 });
   });
 });

@@ -120,6 +120,7 @@ type Settled = { ok: true; result: RunResult<unknown>; fingerprint: string } | {
 /** A call running in this process under a key, for single flight. */
 interface Flight {
   scope: string;
+  action: string;
   settled: Promise<Settled>;
   /** What a waiter gets for the leader's executed value: the replay form, as from the store. */
   replayForm?: { value: unknown } | undefined;
@@ -286,7 +287,9 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
 
       const record: IdempotencyRecord = claimed.record;
       attempt = record.attempt;
-      if (record.scope !== d.scope) return refuse("failed", new IdempotencyScopeError(d.key, record));
+      // Scope and action are both checked on read: an explicit key reused by another session or
+      // another tool must never replay that one's result here.
+      if (record.scope !== d.scope || record.action !== call.action) return refuse("failed", new IdempotencyScopeError(d.key, record));
       if (record.status === "completed") return replay(record);
       if (record.status === "failed") {
         let recorded;
@@ -483,7 +486,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       // Single flight: a call already running under this key in this process is awaited, not
       // raced through the store. Registered synchronously, before the first await.
       const running = inflight.get(d.key);
-      if (running && running.scope === d.scope) {
+      if (running && running.scope === d.scope && running.action === call.action) {
         const started = clock.now();
         const settled = await running.settled;
         if (!settled.ok) {
@@ -509,7 +512,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
         const value = (running.replayForm ? running.replayForm.value : r.value) as T;
         return { ...(r as RunResult<T>), value, replayed: true, outcome: entry.outcome, recordedAt: r.recordedAt ?? clock.now() };
       }
-      const flight: Flight = { scope: d.scope, settled: undefined as unknown as Promise<Settled> };
+      const flight: Flight = { scope: d.scope, action: call.action, settled: undefined as unknown as Promise<Settled> };
       const promise = runGuarded(call, policy, d, fn, flight);
       // The flight leaves the map in the same reaction that settles it, before any waiter resumes.
       const leave = () => {

@@ -104,14 +104,14 @@ export class IdempotencyOutcomeUnknownError extends RecordError {
   }
 }
 
-/** A record exists under this key but was written in another scope; it is never replayed here. */
+/** A record exists under this key but was written in another scope or by another action; it is never replayed here. */
 export class IdempotencyScopeError extends RecordError {
   constructor(key: string, record: IdempotencyRecord | undefined, options?: ErrorOptions) {
     super(
       "SCOPE_MISMATCH",
       key,
       record,
-      `key ${key} belongs to another scope; an explicit key must be unique per session`,
+      `key ${key} belongs to another scope or action; an explicit key must be unique per session and tool`,
       options,
     );
     this.name = "IdempotencyScopeError";
