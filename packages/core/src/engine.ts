@@ -339,7 +339,21 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       return { value, key: d.key, replayed: false, outcome, attempt, responseId };
     };
 
-    // A take-over: the previous holder died without an outcome. Ask upstream first if we can.
+    // A take-over: the previous holder died without an outcome, and without its audit entry. Write
+    // that entry now (lease_lost, its attempt), so a duplicate effect it may have caused is never
+    // silent in the log, whatever happens next. Then ask upstream first if we can.
+    if (previous?.status === "in_progress") {
+      await audit({
+        ts: clock.now(),
+        action_type: call.action,
+        idempotency_key: d.key,
+        outcome: "lease_lost",
+        session_id: d.sessionId,
+        fingerprint: previous.fingerprint,
+        attempt: previous.attempt,
+        duration_ms: Math.max(0, clock.now() - previous.claimedAt),
+      });
+    }
     if (previous?.status === "in_progress" && typeof policy.onUnknownOutcome === "function") {
       let found: { result: unknown } | undefined;
       try {
