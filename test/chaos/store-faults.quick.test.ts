@@ -5,13 +5,13 @@
  * file locked by another process, which may also die holding the lock. The shared servers are
  * never restarted: faults are aimed at this run's own sessions, client names and TCP proxies.
  */
-import { fork } from "node:child_process";
+import { execSync, fork } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { IdempotencyStore } from "@agent-idempotency/core";
 import { postgresBackend, redisBackend, sqliteBackend, type ChaosBackend } from "./support/backends.js";
 import { killRedisClients, openRedis, sqlite3Path, withPg, type RedisAdmin } from "./support/drivers.js";
 import { runFaults, type FaultStats } from "./support/fault-run.js";
-import { FAULTS, report, TIMEOUT_MS } from "./support/settings.js";
+import { FAULTS, FULL, report, TIMEOUT_MS } from "./support/settings.js";
 import { TcpProxy } from "./support/tcp-proxy.js";
 
 const pgUrl = inject("pgUrl");
@@ -19,10 +19,10 @@ const redisUrl = inject("redisUrl");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const between = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo));
 
-function check(name: string, s: FaultStats): void {
+function check(name: string, s: FaultStats, faults = FAULTS): void {
   const { untypedFailures, ...numbers } = s;
   report(`faults/${name}`, { ...numbers, untypedFailures: untypedFailures.length, firstUntyped: untypedFailures.slice(0, 3) });
-  expect(s.faults).toBe(FAULTS);
+  expect(s.faults).toBe(faults);
   expect(s.effectsWithoutClaim).toBe(0);
   expect(s.untypedFailures).toEqual([]);
   expect(s.lostRecords).toBe(0);
@@ -31,11 +31,11 @@ function check(name: string, s: FaultStats): void {
 }
 
 /** Runs the agent on `agent` while `inject` strikes; closes both stores. */
-async function scenario(name: string, agent: IdempotencyStore, verifier: IdempotencyStore, inject: (i: number) => Promise<void>) {
+async function scenario(name: string, agent: IdempotencyStore, verifier: IdempotencyStore, inject: (i: number) => Promise<void>, faults = FAULTS) {
   try {
     await verifier.setup?.(); // the verifier's own connection (and the schema) exist before the first fault
     await agent.setup?.();
-    check(name, await runFaults({ store: agent, verifier, inject, faults: FAULTS }));
+    check(name, await runFaults({ store: agent, verifier, inject, faults }), faults);
   } finally {
     await agent.close().catch(() => undefined);
     await verifier.close().catch(() => undefined);
@@ -114,6 +114,26 @@ describe.skipIf(!pgUrl)("store faults on postgres", () => {
     await scenario("postgres/cut", b.open("agent", { uri: u.href }), b.open("verifier"), async () => {
       proxy.cut();
     });
+  });
+});
+
+/**
+ * A real restart of the PostgreSQL server, once. It disturbs every other client of the server,
+ * so it runs only in the full chaos run and only when asked for: CHAOS_PG_RESTART=1 (the command
+ * can be replaced with CHAOS_PG_RESTART_CMD). The simulated restart above runs always.
+ */
+describe.skipIf(!pgUrl || !FULL || process.env.CHAOS_PG_RESTART !== "1")("a real postgres restart", () => {
+  let b: ChaosBackend;
+  beforeAll(async () => {
+    b = await postgresBackend(pgUrl!);
+  });
+  afterAll(() => b?.cleanup());
+
+  it("run(): the server restarted under load: fail-closed while it is down, nothing lost, the same store carries on", { timeout: TIMEOUT_MS }, async () => {
+    const cmd = process.env.CHAOS_PG_RESTART_CMD ?? 'pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main restart';
+    await scenario("postgres/real-restart", b.open("agent"), b.open("verifier"), async () => {
+      execSync(cmd, { stdio: "inherit", shell: "/bin/sh" });
+    }, 1);
   });
 });
 

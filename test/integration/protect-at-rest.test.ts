@@ -74,7 +74,7 @@ describe("protect: results and errors encrypted at rest", () => {
     await b.idempotency.close();
   });
 
-  it("control: without protect the same result is plainly in the file (so the check above can fail)", async () => {
+  it("run(): without protect the same result is plainly in the file (the control: the check above can fail)", async () => {
     const path = join(dir, `p${++n}.db`);
     const a = engine(path, {});
     await a.lookup("c-1");

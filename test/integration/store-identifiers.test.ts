@@ -56,7 +56,7 @@ const dangerous = fc
   .map(([a, b, c]) => `${a}${b}${c}`);
 
 describe("store options: identifiers", () => {
-  it.each(targets)("$name: a value with a quote, a semicolon or whitespace is refused before any I/O", ({ make }) => {
+  it.each(targets)("constructor(): the $name option with a quote, a semicolon or whitespace is refused before any I/O", ({ make }) => {
     fc.assert(
       fc.property(dangerous, (v) => {
         const e = refusal(() => make(v));
@@ -68,7 +68,7 @@ describe("store options: identifiers", () => {
     expect(existsSync(dbPath)).toBe(false);
   });
 
-  it.each(targets)("$name: the documented plain spelling is accepted (the check is not a blanket refusal)", ({ make }) => {
+  it.each(targets)("constructor(): the $name option accepts the documented plain spelling (the check is not a blanket refusal)", ({ make }) => {
     expect(refusal(() => make("tenant_a1"))).toBeUndefined();
   });
 

@@ -109,11 +109,3 @@ export function redisBackend(url: string): ChaosBackend {
     },
   };
 }
-
-/** The backends whose servers answer (SQLite always), for `describe.each`. */
-export function availableBackends(pgUrl: string | undefined, redisUrl: string | undefined): { name: BackendName; make: () => Promise<ChaosBackend> }[] {
-  const out: { name: BackendName; make: () => Promise<ChaosBackend> }[] = [{ name: "sqlite", make: async () => sqliteBackend() }];
-  if (pgUrl) out.push({ name: "postgres", make: () => postgresBackend(pgUrl) });
-  if (redisUrl) out.push({ name: "redis", make: async () => redisBackend(redisUrl) });
-  return out;
-}

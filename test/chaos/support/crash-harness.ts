@@ -69,6 +69,8 @@ export interface CrashStats {
   /** Duplicates that `auditReport` flags. */
   duplicatesFlaggedByReport: number;
   workerErrors: string[];
+  /** Workers that failed to start and were started again (a build racing the run; not a library fault). */
+  spawnRetries: number;
   /** The audit entries the workers wrote. */
   audit: AuditEntry[];
 }
@@ -88,7 +90,7 @@ export async function runCrashChaos(options: CrashOptions): Promise<CrashStats> 
   const stats: CrashStats = {
     backend: backend.name, mode, trials: 0, kills: 0, killsAt: Object.fromEntries(KILL_POINTS.map((p) => [p, 0])) as Record<KillPoint, number>,
     effects: 0, duplicates: 0, lostRecords: 0, keyChanges: 0, claimViolations: 0, dedupedByKey: 0, outcomes: {},
-    duplicatesInAudit: 0, duplicatesAsRecoveredOrLeaseLost: 0, duplicatesFlaggedByReport: 0, workerErrors: [], audit: [],
+    duplicatesInAudit: 0, duplicatesAsRecoveredOrLeaseLost: 0, duplicatesFlaggedByReport: 0, workerErrors: [], spawnRetries: 0, audit: [],
   };
   // Who to kill when the upstream applies an effect of a trial planned to die "during-effect".
   const duringEffect = new Map<string, WorkerProcess>();
@@ -133,8 +135,24 @@ export async function runCrashChaos(options: CrashOptions): Promise<CrashStats> 
     return { ...r, killed: w.killed && !r.done };
   }
 
+  /** A started worker; a start that fails (say, dist/ being rebuilt right now) is retried a few times. */
+  async function fresh(): Promise<WorkerProcess> {
+    for (let i = 0; ; i++) {
+      const w = new WorkerProcess(init);
+      try {
+        await w.ready;
+        return w;
+      } catch (e) {
+        if (i >= 4) throw e;
+        stats.spawnRetries++;
+        await sleep(2000);
+      }
+    }
+  }
+
   async function lane() {
-    let spare = new WorkerProcess(init);
+    let spare = fresh();
+    spare.catch(() => undefined);
     try {
       while (options.fixedPlan ? stats.trials === 0 : stats.kills < options.kills) {
         const orderId = `o${++trialSeq}-${tag}`;
@@ -144,9 +162,9 @@ export async function runCrashChaos(options: CrashOptions): Promise<CrashStats> 
         let killsLeft = fixed ? fixed.length : 1 + Math.floor(Math.random() * (options.maxKillsPerTrial ?? 3));
         let finished: { value: { effect_id: string }; outcome: string } | undefined;
         for (let round = 0; round < 30 && !finished; round++) {
-          const w = spare;
-          await w.ready;
-          spare = new WorkerProcess(init); // warm the next one while this one runs
+          const w = await spare;
+          spare = fresh(); // warm the next one while this one runs
+          spare.catch(() => undefined);
           const plan = killsLeft > 0 ? (fixed ? fixed[fixed.length - killsLeft] : pick(KILL_POINTS)) : undefined;
           const r = await runWorker(w, orderId, plan);
           if (r.killed) {
@@ -175,7 +193,7 @@ export async function runCrashChaos(options: CrashOptions): Promise<CrashStats> 
         if (!intact) stats.lostRecords++;
       }
     } finally {
-      await spare.dispose();
+      await (await spare.catch(() => undefined))?.dispose();
     }
   }
 

@@ -61,7 +61,7 @@ async function read(verifier: IdempotencyStore, key: string) {
     try {
       return await verifier.get(key);
     } catch (e) {
-      if (i >= 50) throw e;
+      if (i >= 300) throw e; // up to ~30 s: a real server restart takes a while
       await sleep(100);
     }
   }

@@ -22,7 +22,7 @@ export const CRASH_KILLS_PER_TRIAL = FULL ? 3 : 2;
 export const CRASH_LEASE_MS = 300;
 
 /** Fault injections per backend and fault kind. */
-export const FAULTS = Number(process.env.CHAOS_FAULTS ?? (FULL ? 40 : 3));
+export const FAULTS = Number(process.env.CHAOS_FAULTS ?? (FULL ? 40 : 2));
 
 /** Slow-tool trials per backend (each one tool run of several leases with a concurrent retry). */
 export const SLOW_TRIALS = Number(process.env.CHAOS_SLOW_TRIALS ?? (FULL ? 10 : 1));
