@@ -1,5 +1,5 @@
 /**
- * Canonical JSON (RFC 8785, via `json-canonicalize`) after a strict walk.
+ * Canonical JSON (RFC 8785) after a strict walk.
  *
  * `JSON.stringify` is lossy in ways that silently merge different calls onto one key: `NaN`
  * and `Infinity` become `null`, `[undefined]` becomes `[null]`, a `Map` becomes `{}`, a BigInt
@@ -9,10 +9,16 @@
  * carry faithfully, naming the path, with an {@link IdempotencyKeyError}.
  *
  * Accepted as JSON would: `undefined` object properties are dropped (an absent optional field),
- * values with a `toJSON()` method (Date, Buffer) are replaced by its result, `-0` is `0`.
+ * values with a `toJSON()` method (Date, Buffer) are replaced by its result (called once, as
+ * JSON.stringify does), `-0` is `0`. Refused besides: holes in sparse arrays, an invalid Date,
+ * nesting deeper than {@link MAX_DEPTH}, and getters, `toJSON`s or proxies that throw.
+ *
+ * The serializer is our own, not `json-canonicalize`: that library prints any object with a
+ * `toJSON` property as a leaf, in insertion order, even when the property is plain data sent by
+ * the model (`{"toJSON":"x","b":1}`), so key order changed the key. For every other input the
+ * output is byte-identical to json-canonicalize's (a property test pins it).
  */
-import { canonicalize as jcs } from "json-canonicalize";
-import { IdempotencyKeyError } from "./errors.js";
+import { IdempotencyKeyError, isIdempotencyError } from "./errors.js";
 
 /** A JSON value as the canonical walk produces it. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -43,7 +49,23 @@ function checkString(s: string, path: readonly (string | number)[], role: string
  * as `__proto__` stay ordinary data.
  */
 export function toStrictJson(value: unknown): JsonValue {
-  return fastStrictCopy(value, 0) ?? strictWalk(value);
+  return guarded(() => fastStrictCopy(value, 0) ?? strictWalk(value));
+}
+
+/** Nesting deeper than this is refused: no tool takes it, and recursion would overflow the stack. */
+export const MAX_DEPTH = 2000;
+
+/** A getter, `toJSON` or proxy trap that throws is the caller's input: a typed error, with cause. */
+function guarded<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (cause) {
+    if (isIdempotencyError(cause)) throw cause;
+    if (cause instanceof RangeError && /call stack/i.test(cause.message)) {
+      throw new IdempotencyKeyError(`the arguments are nested too deeply to key (over ${MAX_DEPTH} levels)`, { cause });
+    }
+    throw new IdempotencyKeyError(`the arguments could not be read to derive a key (a getter, toJSON or proxy threw): ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
 }
 
 /**
@@ -93,7 +115,8 @@ function fastStrictCopy(v: unknown, depth: number): JsonValue | undefined {
 
 function strictWalk(value: unknown): JsonValue {
   const seen = new Set<object>();
-  const walk = (v: unknown, path: (string | number)[], inArray: boolean): JsonValue | undefined => {
+  const walk = (v: unknown, path: (string | number)[], inArray: boolean, viaToJSON = false): JsonValue | undefined => {
+    if (path.length > MAX_DEPTH) refuse(`nesting deeper than ${MAX_DEPTH} levels`, path.slice(0, 8), "flatten the arguments");
     switch (typeof v) {
       case "string":
         checkString(v, path, "string");
@@ -117,15 +140,24 @@ function strictWalk(value: unknown): JsonValue {
     }
     if (v === null) return null;
     const obj = v as object;
-    if (typeof (obj as { toJSON?: unknown }).toJSON === "function") {
-      // Date, Buffer, and user classes that say how they serialize: trust them, then walk the result.
-      return walk((obj as { toJSON(key: string): unknown }).toJSON(String(path.at(-1) ?? "")), path, inArray);
+    if (obj instanceof Date && Number.isNaN(obj.getTime())) {
+      refuse("an invalid Date", path, "JSON would write it as null; send a valid date or null");
+    }
+    if (!viaToJSON && typeof (obj as { toJSON?: unknown }).toJSON === "function") {
+      // Date, Buffer, and user classes that say how they serialize: trust them, then walk the
+      // result, whose own toJSON is not called again (JSON.stringify calls it once per value).
+      return walk((obj as { toJSON(key: string): unknown }).toJSON(String(path.at(-1) ?? "")), path, inArray, true);
     }
     if (seen.has(obj)) refuse("a circular reference", path, "break the cycle before calling the tool");
     seen.add(obj);
     try {
       if (Array.isArray(obj)) {
-        return obj.map((item, i) => walk(item, [...path, i], true) as JsonValue);
+        const out: JsonValue[] = new Array(obj.length);
+        for (let i = 0; i < obj.length; i++) {
+          if (!(i in obj)) refuse("a hole in a sparse array", [...path, i], "JSON would write it as null; use null or drop the element");
+          out[i] = walk(obj[i], [...path, i], true) as JsonValue;
+        }
+        return out;
       }
       const proto = Object.getPrototypeOf(obj);
       if (proto !== Object.prototype && proto !== null) {
@@ -199,11 +231,8 @@ function fastCanonical(v: unknown, depth: number): string | undefined {
     let first = true;
     for (let i = 0; i < v.length; i++) {
       const item: unknown = v[i];
-      // A hole is skipped (as the walk's map() and the serializer's forEach() do); undefined is refused.
-      if (item === undefined) {
-        if (i in v) return undefined;
-        continue;
-      }
+      // A hole or an undefined element: the strict walk refuses either, with its path.
+      if (item === undefined) return undefined;
       const s = fastCanonical(item, depth + 1);
       if (s === undefined) return undefined;
       out += first ? s : `,${s}`;
@@ -229,10 +258,25 @@ function fastCanonical(v: unknown, depth: number): string | undefined {
   return `${out}}`;
 }
 
+/** RFC 8785 for what the strict walk returns (null-prototype objects, finite numbers, well-formed strings). */
+function serializeStrict(v: JsonValue): string {
+  if (v === null) return "null";
+  switch (typeof v) {
+    case "string":
+    case "number":
+      return JSON.stringify(v); // ECMAScript number and string serialization is RFC 8785's
+    case "boolean":
+      return v ? "true" : "false";
+  }
+  if (Array.isArray(v)) return `[${v.map(serializeStrict).join(",")}]`;
+  const obj = v as Record<string, JsonValue>;
+  return `{${sortKeys(Object.keys(obj)).map((k) => `${JSON.stringify(k)}:${serializeStrict(obj[k]!)}`).join(",")}}`;
+}
+
 /**
  * RFC 8785 canonical JSON of `value` after {@link toStrictJson}: key order, whitespace and
  * number spelling never change the output.
  */
 export function canonicalJson(value: unknown): string {
-  return fastCanonical(value, 0) ?? jcs(toStrictJson(value));
+  return guarded(() => fastCanonical(value, 0) ?? serializeStrict(strictWalk(value)));
 }

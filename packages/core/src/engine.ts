@@ -20,7 +20,6 @@
  * Every guarded call writes exactly one audit entry with its outcome.
  */
 import type { AuditEntry, AuditOutcome, AuditSink } from "./audit/entry.js";
-import type { Clock } from "./clock.js";
 import { realSleep, systemClock } from "./clock.js";
 import type { DerivedKey, GuardedCall } from "./derive.js";
 import { deriveKey } from "./derive.js";
@@ -36,84 +35,15 @@ import {
   toRecordedError,
 } from "./errors.js";
 import type { RecordedError } from "./errors.js";
-import type { PolicyDefaults, PolicyTable, ResolvedPolicy, ToolPolicies } from "./policy.js";
+import type { ResolvedPolicy } from "./policy.js";
 import { createPolicyTable } from "./policy.js";
 import type { CompletedRecord, IdempotencyRecord } from "./record.js";
-import type { Acquired, IdempotencyStore } from "./store.js";
-import type { ProtectOptions, RedactContext } from "./protect.js";
+import type { Acquired } from "./store.js";
 import { createRecordCodec } from "./protect.js";
 import { recordable } from "./recordable.js";
 import { createHeartbeats } from "./lease.js";
-
-/** Options of {@link createIdempotency}. */
-export interface IdempotencyOptions {
-  store: IdempotencyStore;
-  /** Tool name → policy. Tools not listed run unguarded unless `defaults.guard` is `"all"`. */
-  tools?: ToolPolicies;
-  /** Policy fields every tool inherits, and `guard: "listed" | "all"`. */
-  defaults?: PolicyDefaults;
-  /** Where audit entries go (one sink or several). */
-  audit?: AuditSink | readonly AuditSink[];
-  clock?: Clock;
-  /** `"closed"` (default): no claim, no run. `"open"`: run the tool unguarded and audit it so. */
-  onStoreError?: "closed" | "open";
-  /** A sink failed; the call's outcome is unchanged. Default: `console.warn`. */
-  onAuditError?: (error: unknown, entry: AuditEntry) => void;
-  /** Configuration lint and degraded paths. Default: `console.warn`. */
-  onWarning?: (message: string) => void;
-  /** Encrypt recorded results and errors at rest (AES-256-GCM). */
-  protect?: ProtectOptions;
-  /** Drop fields from a result before it is recorded; replays return the redacted form. */
-  redact?: (value: unknown, ctx: RedactContext) => unknown;
-  /** Largest arguments accepted and largest result stored, in bytes of JSON. Default 1 MiB. */
-  maxRecordBytes?: number;
-}
-
-/** What `fn` receives. */
-export interface RunContext {
-  /** The idempotency key: forward it upstream (`Idempotency-Key`). Undefined for unguarded tools. */
-  key: string | undefined;
-  /** 1, or more after take-overs of dead claims. */
-  attempt: number;
-  /** Aborted when the caller aborts or this call's lease is lost. */
-  signal: AbortSignal;
-}
-
-/** What a call ended as (the audit entry's outcome for successful calls). */
-export type RunOutcome = Extract<AuditOutcome, "executed" | "replayed" | "recovered" | "mismatch" | "lease_lost" | "unguarded">;
-
-/** What `run` resolves to. */
-export interface RunResult<T> {
-  value: T;
-  key: string | undefined;
-  /** True when `fn` did not run for this call and a recorded value came back. */
-  replayed: boolean;
-  outcome: RunOutcome;
-  attempt: number;
-  /** When the replayed value was recorded (epoch ms). */
-  recordedAt?: number | undefined;
-  responseId?: string | undefined;
-}
-
-/** The engine. */
-export interface Idempotency {
-  run<T>(call: GuardedCall, fn: (ctx: RunContext) => Promise<T> | T): Promise<RunResult<T>>;
-  /** The resolved policy of a tool, or undefined when the tool is unguarded. */
-  policy(action: string): ResolvedPolicy | undefined;
-  /** The key a call would get (throws {@link IdempotencyKeyError} like `run` would). */
-  deriveKey(call: GuardedCall): DerivedKey | undefined;
-  readonly store: IdempotencyStore;
-  readonly audit: readonly AuditSink[];
-  readonly policies: PolicyTable;
-  readonly clock: Clock;
-  /**
-   * A second engine on the same store, sinks, clock and settings, with more (or other) tool
-   * policies: for wrapping one more tool without repeating the configuration.
-   */
-  extend(overrides: Pick<IdempotencyOptions, "tools" | "defaults">): Idempotency;
-  /** Flushes audit sinks and closes them and the store. */
-  close(): Promise<void>;
-}
+import { createRunContext } from "./run-context.js";
+import type { Idempotency, IdempotencyOptions, RunContext, RunOutcome, RunResult } from "./engine-types.js";
 
 type Settled = { ok: true; result: RunResult<unknown>; fingerprint: string } | { ok: false; error: unknown; final: boolean };
 
@@ -375,39 +305,17 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       }
     }
 
-    // The AbortSignal is made only if fn reads it: most tools never do, and one per call shows in
-    // the profile. Aborts that come earlier are replayed onto it when it is made.
-    let controller: AbortController | undefined;
-    let abortedWith: { reason: unknown } | undefined;
-    const abort = (reason: unknown) => {
-      if (abortedWith) return;
-      abortedWith = { reason };
-      controller?.abort(reason);
-    };
-    const onCallerAbort = () => abort(call.signal?.reason);
-    if (call.signal?.aborted) onCallerAbort();
-    call.signal?.addEventListener("abort", onCallerAbort, { once: true });
-    const runContext: RunContext = {
-      key: d.key,
-      attempt,
-      get signal() {
-        if (!controller) {
-          controller = new AbortController();
-          if (abortedWith) controller.abort(abortedWith.reason);
-        }
-        return controller.signal;
-      },
-    };
-    const heartbeat = heartbeats.start(claim, policy.leaseMs, () => abort(new IdempotencyLeaseLostError(d.key)));
+    const run = createRunContext(d.key, attempt, call.signal);
+    const heartbeat = heartbeats.start(claim, policy.leaseMs, () => run.abort(new IdempotencyLeaseLostError(d.key)));
     const stopBeating = async () => {
       const inFlight = heartbeat.stop();
-      call.signal?.removeEventListener("abort", onCallerAbort);
+      run.dispose();
       if (inFlight) await inFlight;
     };
 
     let value: T;
     try {
-      value = await fn(runContext);
+      value = await fn(run.context);
     } catch (error) {
       await stopBeating();
       const final = isFinal(policy, call, error);

@@ -16,7 +16,7 @@ export { isIdempotencyRecord, isRetentionExpired, physicalExpiry, RECORD_VERSION
 export type { CompletedRecord, FailedRecord, IdempotencyRecord, InProgressRecord } from "./record.js";
 export type { Acquired, ClaimRequest, ClaimResult, Completion, Failure, IdempotencyStore, ListOptions } from "./store.js";
 export { createIdempotency } from "./engine.js";
-export type { Idempotency, IdempotencyOptions, RunContext, RunOutcome, RunResult } from "./engine.js";
+export type { Idempotency, IdempotencyOptions, RunContext, RunOutcome, RunResult } from "./engine-types.js";
 export {
   IdempotencyError,
   IdempotencyInProgressError,

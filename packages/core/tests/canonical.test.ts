@@ -55,3 +55,38 @@ describe("toStrictJson(): refuses what JSON cannot carry faithfully", () => {
     expect(canonicalJson({ s: "\uD83C\uDF89" })).toBe('{"s":"🎉"}');
   });
 });
+
+describe("canonicalJson(): agrees with json-canonicalize, except where that library is wrong", () => {
+  it("canonicalJson(): byte-identical to json-canonicalize for JSON without a toJSON key (property)", async () => {
+    const { canonicalize } = await import("json-canonicalize");
+    const fc = (await import("fast-check")).default;
+    const noToJSON = (v: unknown): boolean =>
+      Array.isArray(v) ? v.every(noToJSON) : v !== null && typeof v === "object" ? Object.entries(v).every(([k, x]) => k !== "toJSON" && noToJSON(x)) : true;
+    fc.assert(
+      fc.property(fc.jsonValue().filter(noToJSON), (v) => {
+        expect(canonicalJson(v)).toBe(canonicalize(v));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("canonicalJson(): a data property named toJSON is sorted like any other key (json-canonicalize prints it as a leaf)", () => {
+    expect(canonicalJson({ toJSON: "x", b: 1 })).toBe('{"b":1,"toJSON":"x"}');
+    expect(canonicalJson({ b: 1, toJSON: "x" })).toBe('{"b":1,"toJSON":"x"}');
+  });
+
+  it("toStrictJson(): refuses sparse arrays, invalid Dates, deep nesting and throwing getters with IdempotencyKeyError", () => {
+    // eslint-disable-next-line no-sparse-arrays
+    expect(() => canonicalJson({ seats: [1, , 3] })).toThrow(/hole in a sparse array at seats\[1\]/);
+    expect(() => canonicalJson({ at: new Date(Number.NaN) })).toThrow(/invalid Date at at/);
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(() => canonicalJson(deep)).toThrow(IdempotencyKeyError);
+    const self = { toJSON() { return self; } };
+    expect(() => canonicalJson({ x: self })).toThrow(IdempotencyKeyError);
+    const getter = Object.defineProperty({}, "card", { enumerable: true, get() { throw new Error("no"); } });
+    expect(() => canonicalJson(getter)).toThrow(IdempotencyKeyError);
+    const proxy = new Proxy({}, { ownKeys() { throw new Error("trap"); } });
+    expect(() => canonicalJson({ p: proxy })).toThrow(IdempotencyKeyError);
+  });
+});
