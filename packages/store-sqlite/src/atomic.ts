@@ -13,6 +13,7 @@
 import type { AtomicOps, ListOptions } from "@agent-idempotency/core";
 import type { SqliteConnection } from "./connection.js";
 import { applyMigrations, EXPIRES_EXPR, storeMigrations } from "./migrations.js";
+import { retryOnBusy } from "./retry-busy.js";
 
 /** Rows one purge batch deletes: short write transactions, so claims interleave with a purge. */
 export const PURGE_BATCH = 500;
@@ -67,11 +68,18 @@ export function sqliteAtomicOps(conn: SqliteConnection, table: string, options: 
 
   return {
     async setup() {
-      await conn.open();
-      await applyMigrations(conn, `store:${table}`, storeMigrations(table));
+      await retryOnBusy(async () => {
+        await conn.open();
+        await applyMigrations(conn, `store:${table}`, storeMigrations(table));
+      });
     },
 
     async insertIfAbsent(key, raw) {
+      // A record that exists is read without the write lock (WAL readers never wait): a replay
+      // then costs one SELECT instead of an INSERT that queues behind writers and writes nothing.
+      // The INSERT below stays the atomic step for a key that is absent.
+      const found = await conn.all<{ value: string }>(sql.get, [key]);
+      if (found.length > 0) return { inserted: false, existing: found[0]!.value };
       const rows = await conn.all<{ inserted: number }>(sql.insert, [key, raw]);
       if (rows.length === 1) {
         wrote();

@@ -13,6 +13,7 @@ import { flushOnSignals, IdempotencyStoreError } from "@agent-idempotency/core";
 import { SqliteConnection } from "./connection.js";
 import { applyMigrations, auditMigrations } from "./migrations.js";
 import { countOption, pathOption, tableOption } from "./options.js";
+import { retryOnBusy } from "./retry-busy.js";
 
 
 /** Options of {@link SqliteAuditLog}. */
@@ -89,7 +90,7 @@ export class SqliteAuditLog implements AuditSink {
 
   /** Creates the table and its index if missing. Idempotent; runs on first use. */
   setup(): Promise<void> {
-    this.#ready ??= applyMigrations(this.#conn, `audit:${this.table}`, auditMigrations(this.table)).catch((cause: unknown) => {
+    this.#ready ??= retryOnBusy(() => applyMigrations(this.#conn, `audit:${this.table}`, auditMigrations(this.table))).catch((cause: unknown) => {
       this.#ready = undefined;
       throw this.#error("setup", cause);
     });
