@@ -40,7 +40,9 @@ export class WorkerProcess {
   constructor(init: WorkerInit) {
     // The worker runs plain Node on the built packages; test/ resolves them to their dist/.
     this.child = fork(WORKER, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], cwd: new URL("../../", import.meta.url).pathname });
-    this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
+    // "close", not "exit": messages still in the IPC pipe (a "done" sent just before exiting) are
+    // delivered after "exit" but before "close", and must not be taken for a silent death.
+    this.exited = new Promise((resolve) => this.child.once("close", (code) => resolve(code)));
     this.child.on("message", (m) => {
       for (const l of [...this.#listeners]) l(m as WorkerMessage);
     });
