@@ -11,7 +11,9 @@ import { IdempotencyStoreError } from "@agent-idempotency/core";
 /** Room for the suffixes we append (`_migrations`, `_expires_idx`) within Postgres' 63 bytes. */
 const MAX_IDENTIFIER_LENGTH = 48;
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
-const NAMESPACE = /^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/;
+// No ":": Keyv joins namespace and key with ":", so namespaces "t" and "t:x" would share rows
+// (tenant t's key "x:k1" is tenant t:x's "k1") and one's list() would cover the other's.
+const NAMESPACE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 /**
  * Postgres' reserved and type/function-name keywords (`pg_get_keywords()` with catcode R or T,
@@ -49,14 +51,14 @@ export function validateIdentifier(option: string, value: unknown): string {
 }
 
 /**
- * Checks the Keyv namespace (the key prefix): letters, digits, `_`, `-`, `:` and `.`, at most 64
+ * Checks the Keyv namespace (the key prefix): letters, digits, `_`, `-` and `.`, at most 64
  * characters. It must not be empty: without it `list()` and `purge()` would cover every row of a
  * table that other Keyv users may share.
  */
 export function validateNamespace(value: unknown): string {
   if (typeof value !== "string" || !NAMESPACE.test(value) || value.length > 64) {
     throw new IdempotencyStoreError(
-      `[store-postgres] invalid option namespace: ${JSON.stringify(value)}; use 1 to 64 letters, digits, "_", "-", ":" or ".", ` +
+      `[store-postgres] invalid option namespace: ${JSON.stringify(value)}; use 1 to 64 letters, digits, "_", "-" or "." (no ":", which would let namespaces nest), ` +
         "starting with a letter, digit or underscore",
     );
   }

@@ -39,9 +39,11 @@ describe("PostgresStore options", () => {
   });
 
   it("constructor: accepts plain identifiers and prefixes", () => {
-    const store = new PostgresStore({ uri, table: "idem_2", schema: "agents", namespace: "team-a:prod.v1" });
+    const store = new PostgresStore({ uri, table: "idem_2", schema: "agents", namespace: "team-a_prod.v1" });
     expect(store.tableName).toEqual({ schema: "agents", table: "idem_2" });
-    expect(store.keyv.namespace).toBe("team-a:prod.v1");
+    expect(store.keyv.namespace).toBe("team-a_prod.v1");
+    // ":" would let namespaces nest ("t" and "t:x" sharing rows)
+    expect(() => new PostgresStore({ uri, namespace: "team-a:prod" })).toThrow(/no ":"/);
     expect(JSON.stringify(store)).not.toContain("postgres://");
   });
 

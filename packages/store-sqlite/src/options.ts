@@ -6,7 +6,8 @@
 import { IdempotencyStoreError } from "@agent-idempotency/core";
 
 const TABLE = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-const NAMESPACE = /^[A-Za-z0-9_.:-]{1,100}$/;
+// No ":": Keyv joins namespace and key with ":", so namespaces "t" and "t:x" would share rows.
+const NAMESPACE = /^[A-Za-z0-9_.-]{1,100}$/;
 
 function fail(message: string): never {
   throw new IdempotencyStoreError(`[store-sqlite] ${message}`);
@@ -21,11 +22,11 @@ export function tableOption(name: string, value: unknown, fallback: string): str
   return value;
 }
 
-/** A key prefix: letters, digits and `_ - : .` (at most 100). */
+/** A key prefix: letters, digits and `_ - .` (at most 100; no ":", so namespaces cannot nest). */
 export function namespaceOption(value: unknown, fallback: string): string {
   if (value === undefined) return fallback;
   if (typeof value !== "string" || !NAMESPACE.test(value)) {
-    fail(`option "namespace" may hold only letters, digits, "_", "-", ":" and "." (1 to 100), got ${JSON.stringify(value)}`);
+    fail(`option "namespace" may hold only letters, digits, "_", "-" and "." (1 to 100; no ":", which would let namespaces nest), got ${JSON.stringify(value)}`);
   }
   return value;
 }

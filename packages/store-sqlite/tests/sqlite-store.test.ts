@@ -46,9 +46,11 @@ describe("SqliteStore options", () => {
     expect(() => new SqliteStore({ path: ":memory:", namespace })).toThrow(/option "namespace" may hold only letters, digits/);
   });
 
-  it("constructor: accepts a prefix with - : . and numbers given as strings (from a URI)", () => {
-    const store = new SqliteStore({ path: ":memory:", namespace: "app-1:idem.v2", busyTimeoutMs: "2500" as unknown as number });
-    expect(store.keyvKey("k")).toBe("app-1:idem.v2:k");
+  it("constructor: accepts a prefix with - _ . and numbers given as strings (from a URI); refuses ':'", () => {
+    const store = new SqliteStore({ path: ":memory:", namespace: "app-1_idem.v2", busyTimeoutMs: "2500" as unknown as number });
+    expect(store.keyvKey("k")).toBe("app-1_idem.v2:k");
+    // ":" would let namespaces nest ("t" and "t:x" sharing rows)
+    expect(() => new SqliteStore({ path: ":memory:", namespace: "app-1:idem" })).toThrow(/no ":"/);
   });
 
   it("constructor: requires a path unless a db is given, and rejects a negative busy timeout", () => {
