@@ -108,13 +108,10 @@ for (const b of backends) {
     // column, so tenant `t` with the explicit key `x:k1` and tenant `t:x` with `k1` would be one
     // row. Found here; the SQL stores now refuse ':' in a namespace. Redis keys are
     // `<ns>::<ns>:<key>` and it refuses "::", so nested namespaces stay apart there.
-    if (b.name !== "redis") {
-      it("constructor: a namespace containing ':' is refused, so SQL namespaces can never nest", () => {
-        expect(() => b.open(`t${randomUUID().slice(0, 6)}:x`)).toThrow(/no ":"/);
-      });
-    }
-    const nested = (b.name === "redis" ? it : () => undefined) as typeof it;
-    nested("get()/list(): tenants whose namespaces nest at ':' stay apart, also with explicit keys containing ':'", async () => {
+    it.skipIf(b.name === "redis")("constructor(): a namespace containing ':' is refused, so SQL namespaces can never nest", () => {
+      expect(() => b.open(`t${randomUUID().slice(0, 6)}:x`)).toThrow(/no ":"/);
+    });
+    it.runIf(b.name === "redis")("get()/list(): tenants whose namespaces nest at ':' stay apart, also with explicit keys containing ':'", async () => {
       const tag = randomUUID().slice(0, 6);
       const [outer, inner] = [b.open(`t${tag}`), b.open(`t${tag}:x`)];
       try {
