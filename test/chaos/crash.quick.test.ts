@@ -13,6 +13,17 @@ import { runCrashChaos, type CrashStats } from "./support/crash-harness.js";
 import { assertBuilt } from "./support/dist-check.js";
 import { CRASH_KILLS, CRASH_KILLS_PER_TRIAL, CRASH_LANES, CRASH_LEASE_MS, report, TIMEOUT_MS } from "./support/settings.js";
 
+/** Every kill survived: one effect per trial, no record lost, one key throughout, no claim broken. */
+function expectNoDuplicate(s: CrashStats): void {
+  expect(s.kills).toBeGreaterThanOrEqual(CRASH_KILLS);
+  expect(s.duplicates).toBe(0);
+  expect(s.effects).toBe(s.trials);
+  expect(s.lostRecords).toBe(0);
+  expect(s.keyChanges).toBe(0);
+  expect(s.claimViolations).toBe(0);
+  expect(s.workerErrors).toEqual([]);
+}
+
 const pgUrl = inject("pgUrl");
 const redisUrl = inject("redisUrl");
 const workDir = mkdtempSync(join(tmpdir(), "aidem-chaos-crash-"));
@@ -42,25 +53,13 @@ for (const b of backends) {
     it("run(): upstream honours the forwarded key: SIGKILL anywhere, restart, retry: 0 duplicate effects, 0 lost records", { timeout: TIMEOUT_MS }, async () => {
       const s = await run("honour");
       summary(s);
-      expect(s.kills).toBeGreaterThanOrEqual(CRASH_KILLS);
-      expect(s.duplicates).toBe(0);
-      expect(s.effects).toBe(s.trials);
-      expect(s.lostRecords).toBe(0);
-      expect(s.keyChanges).toBe(0);
-      expect(s.claimViolations).toBe(0);
-      expect(s.workerErrors).toEqual([]);
+      expectNoDuplicate(s);
     });
 
     it("run(): upstream ignores keys, reconcile looks the effect up: 0 duplicate effects, 0 lost records", { timeout: TIMEOUT_MS }, async () => {
       const s = await run("reconcile");
       summary(s);
-      expect(s.kills).toBeGreaterThanOrEqual(CRASH_KILLS);
-      expect(s.duplicates).toBe(0);
-      expect(s.effects).toBe(s.trials);
-      expect(s.lostRecords).toBe(0);
-      expect(s.keyChanges).toBe(0);
-      expect(s.claimViolations).toBe(0);
-      expect(s.workerErrors).toEqual([]);
+      expectNoDuplicate(s);
     });
 
     it("run(): upstream ignores keys, no hook: every duplicate is a take-over the audit log shows as lease_lost", { timeout: TIMEOUT_MS }, async () => {
