@@ -17,6 +17,7 @@ import { claimCases } from "./cases/claim.js";
 import { completeCases } from "./cases/complete.js";
 import { leaseCases } from "./cases/lease.js";
 import type { StoreHarness, TestApi } from "./harness.js";
+import { globalTestApi } from "./harness.js";
 
 /** Handed to each group of cases. */
 export interface CaseContext {
@@ -27,14 +28,6 @@ export interface CaseContext {
   timeoutMs: number;
 }
 
-function globalTestApi(): TestApi {
-  const g = globalThis as unknown as Partial<TestApi>;
-  if (typeof g.describe !== "function" || typeof g.it !== "function") {
-    throw new Error("[agent-idempotency] describeStoreConformance: pass { test: { describe, it } } (no global describe/it found)");
-  }
-  return { describe: g.describe, it: g.it };
-}
-
 /** Registers the store conformance suite under `describe(name)`. */
 export function describeStoreConformance(
   name: string,
@@ -42,7 +35,7 @@ export function describeStoreConformance(
   options: Partial<StoreHarness> = {},
 ): void {
   const harness: StoreHarness = typeof makeStore === "function" ? { ...options, createStore: makeStore } : { ...makeStore, ...options };
-  const test = harness.test ?? globalTestApi();
+  const test = harness.test ?? globalTestApi("describeStoreConformance");
   const timeoutMs = harness.timeoutMs ?? 20_000;
   const ctx: CaseContext = {
     it: (title, fn) => test.it(title, fn, timeoutMs),

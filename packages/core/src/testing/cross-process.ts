@@ -13,7 +13,7 @@
  */
 import { fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -74,6 +74,14 @@ export interface WorkerReport {
 // src/testing and dist/testing are both two levels below the package root.
 const workerPath = join(fileURLToPath(new URL("../../", import.meta.url)), "dist", "testing", "race-worker.js");
 
+/** Workers run plain Node on the built package: say so instead of failing in every worker. */
+function assertBuilt(spec: StoreSpec): void {
+  if (spec.module.startsWith("file:") && !existsSync(fileURLToPath(spec.module))) {
+    throw new Error(`crossProcessRace: ${fileURLToPath(spec.module)} does not exist; build the store package first (npx tsc -b)`);
+  }
+  if (!existsSync(workerPath)) throw new Error(`crossProcessRace: ${workerPath} does not exist; build @agent-idempotency/core first`);
+}
+
 async function openStore(spec: StoreSpec): Promise<IdempotencyStore> {
   const mod = (await import(spec.module)) as Record<string, new (o: unknown) => IdempotencyStore>;
   const Ctor = mod[spec.export];
@@ -83,6 +91,7 @@ async function openStore(spec: StoreSpec): Promise<IdempotencyStore> {
 
 /** Runs the race and returns the counts to assert on. */
 export async function crossProcessRace(options: CrossProcessOptions): Promise<CrossProcessResult> {
+  assertBuilt(options.store);
   const processes = options.processes ?? 4;
   const concurrency = options.concurrency ?? 50;
   const run = randomUUID().slice(0, 8);
@@ -124,9 +133,8 @@ export async function crossProcessRace(options: CrossProcessOptions): Promise<Cr
       const all = await Promise.all(reports);
       const winnersPerKey = keys.map((k) => all.reduce((n, r) => n + r.won.filter((w) => w === k).length, 0));
       let staleCompletes = 0;
-      for (const [key, claim] of stale) {
+      for (const claim of stale.values()) {
         if (await parentStore!.complete(claim, { value: "stale", now: now + 1, ttlMs: 60_000 })) staleCompletes++;
-        void key;
       }
       let effects = 0;
       try {

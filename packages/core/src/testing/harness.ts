@@ -25,3 +25,12 @@ export interface StoreHarness {
   /** The framework's `describe`/`it`; default: the globals. */
   test?: TestApi;
 }
+
+/** The framework's globals (vitest with `globals`, jest, mocha), or an error saying what to pass. */
+export function globalTestApi(caller: string): TestApi {
+  const g = globalThis as unknown as Partial<TestApi>;
+  if (typeof g.describe !== "function" || typeof g.it !== "function") {
+    throw new Error(`[agent-idempotency] ${caller}: pass { test: { describe, it } } (no global describe/it found)`);
+  }
+  return { describe: g.describe, it: g.it };
+}

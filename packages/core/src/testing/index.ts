@@ -4,4 +4,6 @@ export type { StoreHarness, TestApi } from "./harness.js";
 export { FakeClock } from "./fake-clock.js";
 export { claimRequest, T0 } from "./cases/util.js";
 export { crossProcessRace } from "./cross-process.js";
+export { describeCrossProcessRace } from "./cross-process-suite.js";
+export type { CrossProcessSuiteOptions } from "./cross-process-suite.js";
 export type { CrossProcessOptions, CrossProcessResult, StoreSpec } from "./cross-process.js";
