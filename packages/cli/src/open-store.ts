@@ -12,14 +12,11 @@
  */
 import { existsSync, statSync } from "node:fs";
 import type { AuditSink, IdempotencyStore, ModuleLoader } from "@agent-idempotency/core";
-import { createAuditLog, createStore } from "@agent-idempotency/core";
+import { AUDIT_LOG_SCHEMES, createAuditLog, createStore, STORE_SCHEMES } from "@agent-idempotency/core";
 import { ExitCode, cliFailure, usageError } from "./exit-codes.js";
 
 /** Resolves `@agent-idempotency/store-*` from this package, where they are installed as peers. */
 const loader: ModuleLoader = (specifier) => import(specifier) as Promise<Record<string, unknown>>;
-
-const STORE_SCHEMES = ["memory", "sqlite", "postgres", "postgresql", "redis", "rediss"];
-const AUDIT_SCHEMES = ["memory", "jsonl", "sqlite", "postgres", "postgresql"];
 
 function schemeOf(uri: string): string | undefined {
   return /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
@@ -84,7 +81,7 @@ export function checkStoreUri(uri: string): string {
 function checkAuditUri(uri: string): string {
   const scheme = schemeOf(uri);
   if (scheme === "redis" || scheme === "rediss") throw usageError(`"${redactUri(uri)}": Redis keeps no audit log; use jsonl:PATH, sqlite:PATH or postgres://…`);
-  if (!scheme || !AUDIT_SCHEMES.includes(scheme)) {
+  if (!scheme || !AUDIT_LOG_SCHEMES.includes(scheme)) {
     throw usageError(`"${redactUri(uri)}" is not an audit log URI; use jsonl:PATH, sqlite:PATH, postgres://… or memory:`);
   }
   return uri;

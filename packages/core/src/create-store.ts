@@ -21,6 +21,11 @@ import type { IdempotencyStore } from "./store.js";
 
 type Ctor<T> = new (options: Record<string, unknown>) => T;
 
+/** The schemes {@link createStore} opens (the CLI checks URIs against this list). */
+export const STORE_SCHEMES: readonly string[] = ["memory", "sqlite", "postgres", "postgresql", "redis", "rediss"];
+/** The schemes {@link createAuditLog} opens. */
+export const AUDIT_LOG_SCHEMES: readonly string[] = ["memory", "jsonl", "sqlite", "postgres", "postgresql"];
+
 /** How `createStore` loads a store package; override to resolve from somewhere else. */
 export type ModuleLoader = (specifier: string) => Promise<Record<string, unknown>>;
 
@@ -114,7 +119,7 @@ export async function createStore(uri: string, options: { loader?: ModuleLoader 
       return new Store({ url, ...params });
     }
     default:
-      throw new IdempotencyPolicyError(`unknown store scheme "${scheme}:"; use memory:, sqlite:PATH, postgres://… or redis://…`);
+      throw new IdempotencyPolicyError(`"${scheme}:" is not a store URI scheme; use memory:, sqlite:PATH, postgres://… or redis://…`);
   }
 }
 
@@ -148,6 +153,6 @@ export async function createAuditLog(uri: string, options: { loader?: ModuleLoad
     case "rediss":
       throw new IdempotencyPolicyError("a Redis store keeps no audit log; pass an audit log URI such as jsonl:./audit.jsonl or postgres://…");
     default:
-      throw new IdempotencyPolicyError(`unknown audit log scheme "${scheme}:"; use memory:, jsonl:PATH, sqlite:PATH or postgres://…`);
+      throw new IdempotencyPolicyError(`"${scheme}:" is not an audit log URI scheme; use memory:, jsonl:PATH, sqlite:PATH or postgres://…`);
   }
 }

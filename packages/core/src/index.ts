@@ -46,7 +46,7 @@ export { flushOnSignals, SIGNAL_GRACE_MS } from "./audit/flush-on-signals.js";
 export type { Flushable } from "./audit/flush-on-signals.js";
 export { auditReport, emptyCounts } from "./audit/report.js";
 export type { ActionWithSeveralKeys, AuditFlag, AuditReport, AuditReportOptions, KeyWithSeveralResponses, OutcomeCounts } from "./audit/report.js";
-export { createAuditLog, createStore } from "./create-store.js";
+export { AUDIT_LOG_SCHEMES, createAuditLog, createStore, STORE_SCHEMES } from "./create-store.js";
 export type { ModuleLoader } from "./create-store.js";
 export { createRecordCodec, DEFAULT_MAX_RECORD_BYTES } from "./protect.js";
 export type { ProtectOptions, RecordCodec, RecordCodecOptions, RedactContext } from "./protect.js";
