@@ -55,7 +55,7 @@ describe.skipIf(!built)("calendar-booking demo", () => {
   it("demo: an unknown store scheme fails with a message and a non-zero exit", async () => {
     const error = await run(process.execPath, [demo, "--store", "ftp://nowhere"]).catch((e: { code: number; stderr: string }) => e);
     expect((error as { code: number }).code).not.toBe(0);
-    expect((error as { stderr: string }).stderr).toMatch(/unknown store scheme/);
+    expect((error as { stderr: string }).stderr).toMatch(/"ftp:" is not a store URI scheme/);
   });
 });
 
