@@ -64,6 +64,15 @@ export interface Idempotency {
   run<T>(call: GuardedCall, fn: (ctx: RunContext) => Promise<T> | T): Promise<RunResult<T>>;
   /** The resolved policy of a tool, or undefined when the tool is unguarded. */
   policy(action: string): ResolvedPolicy | undefined;
+  /**
+   * Start-up health check: sets up the store (tables, scripts, connection) and reads from it;
+   * throws {@link IdempotencyStoreError} (code `STORE_UNAVAILABLE`) whose message ends with the
+   * driver's reason (`database "nosuchdb" does not exist (3D000)`). Call it once at boot to fail
+   * fast instead of at the first tool call.
+   */
+  ready(): Promise<void>;
+  /** Sends a message to `onWarning` (default `console.warn`): for the framework packages' degraded paths. */
+  warn(message: string): void;
   /** The key a call would get (throws {@link IdempotencyKeyError} like `run` would). */
   deriveKey(call: GuardedCall): DerivedKey | undefined;
   readonly store: IdempotencyStore;

@@ -43,6 +43,7 @@ import { createRecordCodec } from "./protect.js";
 import { recordable } from "./recordable.js";
 import { createHeartbeats } from "./lease.js";
 import { createRunContext } from "./run-context.js";
+import { validateOptions } from "./validate.js";
 import type { Idempotency, IdempotencyOptions, RunContext, RunOutcome, RunResult } from "./engine-types.js";
 
 type Settled = { ok: true; result: RunResult<unknown>; fingerprint: string } | { ok: false; error: unknown; final: boolean };
@@ -54,6 +55,8 @@ interface Flight {
   settled: Promise<Settled>;
   /** What a waiter gets for the leader's executed value: the replay form, as from the store. */
   replayForm?: { value: unknown } | undefined;
+  /** Whether `cacheErrors` called the leader's own failure final (asked once, in `execute`). */
+  final?: boolean | undefined;
 }
 
 const MAX_POLL_MS = 250;
@@ -75,6 +78,9 @@ const MAX_POLL_MS = 250;
  * ```
  */
 export function createIdempotency(options: IdempotencyOptions): Idempotency {
+  // Every mistake at once, before anything runs: the first tool call is too late to learn the
+  // store is missing or that a policy field is misspelt.
+  validateOptions(options);
   const { store } = options;
   const clock = options.clock ?? systemClock;
   const sleep = (ms: number, signal?: AbortSignal) => (clock.sleep ?? realSleep)(ms, signal);
@@ -318,7 +324,9 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       value = await fn(run.context);
     } catch (error) {
       await stopBeating();
+      // Asked once per failure; single flight reads the answer from the flight, not asking again.
       const final = isFinal(policy, call, error);
+      flight.final = final;
       await (final
         ? store.fail(claim, { error: codec.encodeError(recordable(toRecordedError(error), call.action, warn) as RecordedError, ctx), now: clock.now(), ttlMs: policy.ttlMs })
         : store.release(claim)
@@ -442,15 +450,27 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       };
       flight.settled = promise.then(
         (result): Settled => (leave(), { ok: true, result, fingerprint: d.fingerprint }),
-        (error): Settled => (leave(), { ok: false, error, final: error instanceof IdempotencyRecordedError || (!isIdempotencyError(error) && isFinal(policy, call, error)) }),
+        (error): Settled => (leave(), { ok: false, error, final: error instanceof IdempotencyRecordedError || flight.final === true }),
       );
       inflight.set(d.key, flight);
       return promise;
     }
   }
 
+  async function ready(): Promise<void> {
+    try {
+      await store.setup?.();
+      // A read proves the store answers (some stores connect lazily, or have nothing to set up).
+      await store.get("agent-idempotency:ready");
+    } catch (cause) {
+      throw new IdempotencyStoreError("ready(): the store is not usable", { cause, code: "STORE_UNAVAILABLE" });
+    }
+  }
+
   return {
     run,
+    ready,
+    warn,
     policy: (action) => policies.get(action),
     deriveKey(call) {
       const p = policies.get(call.action);

@@ -6,8 +6,10 @@ export { compose, isoInstant, lowercase, normalizers, number, trim } from "./nor
 export type { Normalizer } from "./normalize.js";
 export { deriveKey, normalizeArgs } from "./derive.js";
 export type { DerivedKey, GuardedCall } from "./derive.js";
-export { createPolicyTable, DEFAULT_LEASE_MS, DEFAULT_TTL_MS, resolvePolicy } from "./policy.js";
-export type { PolicyDefaults, PolicyTable, Reconcile, ResolvedPolicy, ToolPolicies, ToolPolicy } from "./policy.js";
+export { createPolicyTable, DEFAULT_LEASE_MS, DEFAULT_TTL_MS, POLICY_DEFAULTS_FIELDS, policyTableProblems, resolvePolicy, TOOL_POLICY_FIELDS } from "./policy.js";
+export type { PolicyDefaults, PolicyScope, PolicyScopeFunction, PolicyTable, Reconcile, ResolvedPolicy, ToolPolicies, ToolPolicy } from "./policy.js";
+export { configurationProblems, IDEMPOTENCY_OPTION_FIELDS, isIdempotencyStore, validateOptions } from "./validate.js";
+export { closestName, didYouMean, unknownFieldProblems } from "./suggest.js";
 export { realSleep, systemClock } from "./clock.js";
 export type { Clock } from "./clock.js";
 export { decideClaim, isLeaseLive, newInProgressRecord, newToken } from "./lease.js";
@@ -29,6 +31,7 @@ export {
   IdempotencyRecordTooLargeError,
   IdempotencyScopeError,
   IdempotencyStoreError,
+  causeText,
   isIdempotencyError,
   toRecordedError,
 } from "./errors.js";
