@@ -19,22 +19,31 @@
  *
  * Steps 3 to 5 are the langgraph package's `runGuardedToolCall`, which `IdempotentToolNode` runs too:
  * one record format, so a store shared with the node replays across both.
+ *
+ * Validation: `createAgent` hands a middleware no tool list when it is built, so the policies are
+ * checked against the tools (a policy for a tool the agent lacks, a path its schema lacks) at
+ * construction when `tools` is passed, else at the agent's first model call (`wrapModelCall`
+ * sees the agent's tools before any tool can run), failing that call with the same
+ * `IdempotencyPolicyError`. The first call is the earliest point without a second list to keep in
+ * sync; `tools` moves it to start-up for those who want it there.
  */
 import type { Idempotency, IdempotencyOptions, IdempotencyRecordedError, RecordedError } from "@agent-idempotency/core";
-import { isIdempotencyError } from "@agent-idempotency/core";
-import type { ScopeOption, ToolIdempotency } from "@agent-idempotency/langgraph";
+import { IdempotencyPolicyError, isIdempotencyError } from "@agent-idempotency/core";
+import type { ConstructionCheck, NamedTool, ScopeFallback, ScopeOption, ToolIdempotency } from "@agent-idempotency/langgraph";
 import {
   answerModelInputError,
   answerRecordedFailure,
   answerToolMessageFailure,
+  checkedEngine,
   engineRunConfig,
   isToolMessageFailure,
   parseToolArgs,
-  resolveEngine,
   resolveScope,
   runGuardedToolCall,
+  runWithToolIdempotency,
+  settleFindings,
   threadIdOf,
-  validateScopeOption,
+  toolFindings,
 } from "@agent-idempotency/langgraph";
 import type { ToolMessage } from "@langchain/core/messages";
 import type { ToolCall } from "@langchain/core/messages/tool";
@@ -49,9 +58,22 @@ import { toolErrorMessage } from "./tool-error-message.js";
 export interface IdempotencyMiddlewareOptions {
   /** An engine from `createIdempotency`, or the options to create one (store, per-tool policies, audit). */
   idempotency: Idempotency | IdempotencyOptions;
-  /** `"turn"` (default), `"thread"`, or `(config, state) => string`; the langgraph package's scope rules. */
+  /**
+   * `"turn"` (default), `"thread"`, or `(config, state, { name, args }) => string`, for tools whose
+   * policy sets no `scope`; the langgraph package's scope rules.
+   */
   scope?: ScopeOption | undefined;
+  /**
+   * The agent's tools (the array given to `createAgent`), to check the policies against them at
+   * construction. Without it they are checked at the agent's first model call.
+   */
+  tools?: readonly NamedTool[] | undefined;
+  /** Checks that warn instead of throwing: `"unknown-tool"` (an engine shared with other agents), `"schema-path"`. */
+  warnOnly?: readonly ConstructionCheck[] | undefined;
 }
+
+/** The fields of {@link IdempotencyMiddlewareOptions}; any other fails at construction. */
+export const IDEMPOTENCY_MIDDLEWARE_OPTION_FIELDS: readonly string[] = ["idempotency", "scope", "tools", "warnOnly"];
 
 /** The middleware's `name` in `createAgent`. */
 export const IDEMPOTENCY_MIDDLEWARE_NAME = "IdempotencyMiddleware";
@@ -91,16 +113,41 @@ type Tool = NonNullable<ToolCallRequest["tool"]>;
  * ```
  */
 export function idempotencyMiddleware(options: IdempotencyMiddlewareOptions) {
-  const engine = resolveEngine(options?.idempotency, "idempotencyMiddleware", "langchain");
-  const scope: ScopeOption = options.scope ?? "turn";
-  validateScopeOption(scope);
+  const { engine, scope, warnOnly } = checkedEngine("idempotencyMiddleware", "langchain", options, IDEMPOTENCY_MIDDLEWARE_OPTION_FIELDS, options?.tools, "the agent");
+  // Checked against the agent's tools once, at its first model call, unless `tools` did it already.
+  let toolsChecked: Error | true | undefined = options.tools === undefined ? undefined : true;
+  const checkTools = (tools: readonly NamedTool[]) => {
+    const problems = settleFindings(engine, toolFindings(engine, tools, "the agent"), warnOnly);
+    toolsChecked = problems.length === 0 ? true : new IdempotencyPolicyError(problems, { subject: "idempotencyMiddleware" });
+  };
+  const warned = new Set<ScopeFallback>();
+  const onFallback = (fallback: ScopeFallback, message: string) => {
+    if (warned.has(fallback)) return;
+    warned.add(fallback);
+    engine.warn(`idempotencyMiddleware: ${message}`);
+  };
   return createMiddleware({
     name: IDEMPOTENCY_MIDDLEWARE_NAME,
-    wrapToolCall: (request, handler) => guardToolCall(engine, scope, request as Request, handler as ToolCallHandler),
+    wrapModelCall: (request, handler) => {
+      if (toolsChecked === undefined) checkTools(((request as { tools?: unknown[] }).tools ?? []).filter(isNamed));
+      if (toolsChecked !== true) throw toolsChecked;
+      return handler(request);
+    },
+    wrapToolCall: (request, handler) => guardToolCall(engine, scope, request as Request, handler as ToolCallHandler, onFallback),
   });
 }
 
-async function guardToolCall(engine: Idempotency, scopeOption: ScopeOption, request: Request, handler: ToolCallHandler): Promise<ToolMessage | Command> {
+function isNamed(t: unknown): t is NamedTool {
+  return typeof (t as { name?: unknown } | null)?.name === "string";
+}
+
+async function guardToolCall(
+  engine: Idempotency,
+  scopeOption: ScopeOption,
+  request: Request,
+  handler: ToolCallHandler,
+  onFallback: (fallback: ScopeFallback, message: string) => void,
+): Promise<ToolMessage | Command> {
   const { toolCall: call, tool, runtime } = request;
   const signal = runtime.signal;
   const untouched = async (req: Request) => {
@@ -111,7 +158,8 @@ async function guardToolCall(engine: Idempotency, scopeOption: ScopeOption, requ
     }
   };
   if (tool === undefined) return untouched(request);
-  if (engine.policy(call.name) === undefined) {
+  const policy = engine.policy(call.name);
+  if (policy === undefined) {
     // Unguarded: runs untouched, but through the engine so the audit log lists it as unguarded.
     const sessionId = threadIdOf({ configurable: runtime.configurable as Record<string, unknown> | undefined });
     const run = () => untouched({ ...request, tool: keyedTool(tool, undefined) });
@@ -119,7 +167,10 @@ async function guardToolCall(engine: Idempotency, scopeOption: ScopeOption, requ
   }
   const parsed = await parseToolArgs(tool, call.args);
   if (!parsed.ok) return untouched(request); // the tool rejects them without running: ToolNode answers as usual
-  const scope = resolveScope(scopeOption, { configurable: runtime.configurable as Record<string, unknown> | undefined }, request.state, call.name);
+  const scope = resolveScope(policy.scope ?? scopeOption, { configurable: runtime.configurable as Record<string, unknown> | undefined }, request.state, call.name, {
+    args: parsed.args,
+    onFallback,
+  });
   return runGuardedToolCall(
     engine,
     // The ToolNode's run config (async context), so the replay event reaches its callbacks.
@@ -163,7 +214,7 @@ function keyedTool(tool: Tool, entry: ToolIdempotency | undefined, leaseSignal?:
   const invoke = (input: unknown, config?: RunnableConfig) => {
     const base = (config ?? {}) as RunnableConfig;
     const signal = leaseSignal === undefined ? base.signal : base.signal ? AbortSignal.any([base.signal, leaseSignal]) : leaseSignal;
-    return (tool as { invoke(input: unknown, config?: RunnableConfig): Promise<unknown> }).invoke(input, engineRunConfig({ ...base, signal }, entry));
+    return runWithToolIdempotency(entry, () => (tool as { invoke(input: unknown, config?: RunnableConfig): Promise<unknown> }).invoke(input, engineRunConfig({ ...base, signal }, entry)));
   };
   return new Proxy(tool, {
     get(target, prop) {

@@ -12,7 +12,18 @@
 import type { Idempotency, IdempotencyOptions, RunResult, ToolPolicy } from "@agent-idempotency/core";
 import { IdempotencyKeyError, IdempotencyPolicyError } from "@agent-idempotency/core";
 import type { EngineRunMark, IdempotencyMetadata } from "@agent-idempotency/langgraph";
-import { annotate, IDEMPOTENCY_REPLAY_EVENT, isEngine, markEngineRun, parseToolArgs, resolveEngine, resolveScope, threadIdOf, withToolIdempotency } from "@agent-idempotency/langgraph";
+import {
+  annotate,
+  IDEMPOTENCY_REPLAY_EVENT,
+  isEngine,
+  markEngineRun,
+  parseToolArgs,
+  resolveEngine,
+  resolveScope,
+  runWithToolIdempotency,
+  threadIdOf,
+  withToolIdempotency,
+} from "@agent-idempotency/langgraph";
 import type { CallbackManagerForToolRun } from "@langchain/core/callbacks/manager";
 import { parseCallbackConfigArg } from "@langchain/core/callbacks/manager";
 import { ToolMessage } from "@langchain/core/messages";
@@ -94,7 +105,8 @@ class IdempotentTool extends StructuredTool {
       { action: this.name, args, ...this.#scope(cfg), toolCallId, signal: cfg.signal, passthrough: isGraphBubbleUp },
       async ({ key, attempt, signal }) => {
         const runConfig = key === undefined ? cfg : withToolIdempotency({ ...cfg, signal }, { key, attempt });
-        const raw = await this.#inner._call(args, runManager, runConfig);
+        // In the async context too, so getIdempotencyKey() without arguments finds it (a StructuredTool's _call).
+        const raw = await runWithToolIdempotency(key === undefined ? undefined : { key, attempt }, () => this.#inner._call(args, runManager, runConfig));
         return isAsyncGenerator(raw) ? drain(raw, runManager) : raw;
       },
     );

@@ -114,11 +114,19 @@ export interface CheckedEngineOptions {
 /**
  * The engine of a node or middleware, with every check made at once: `who`'s options (unknown
  * fields against `knownOptions`), the engine's own options when they are given as options, the
- * scope, and the policies against `tools` when the tools are known. Throws one
+ * scope, and the policies against `tools` when the tools are known (`owner` names who holds
+ * them in messages: "the agent"). Throws one
  * {@link IdempotencyPolicyError} naming every problem.
  * @internal shared with `@agent-idempotency/langchain`; not a stable API.
  */
-export function checkedEngine(who: string, pkg: string, options: CheckedEngineOptions | undefined, knownOptions: readonly string[], tools: readonly NamedTool[] | undefined): CheckedEngine {
+export function checkedEngine(
+  who: string,
+  pkg: string,
+  options: CheckedEngineOptions | undefined,
+  knownOptions: readonly string[],
+  tools: readonly NamedTool[] | undefined,
+  owner = who,
+): CheckedEngine {
   if (typeof options !== "object" || options === null) {
     throw new IdempotencyPolicyError(`options are required: ${who}(…, { idempotency: { store, tools } })`, { subject: who });
   }
@@ -143,7 +151,7 @@ export function checkedEngine(who: string, pkg: string, options: CheckedEngineOp
   if (engine !== undefined && options.scope !== undefined && engine.policies.defaults?.scope !== undefined) {
     problems.push("scope is set twice, as options.scope and as the engine's defaults.scope; keep one (a tool's own policy scope overrides either)");
   }
-  if (engine !== undefined && tools !== undefined) problems.push(...settleFindings(engine, toolFindings(engine, tools, who), Array.isArray(warnOnly) ? warnOnly : []));
+  if (engine !== undefined && tools !== undefined) problems.push(...settleFindings(engine, toolFindings(engine, tools, owner), Array.isArray(warnOnly) ? warnOnly : []));
   if (problems.length > 0 || engine === undefined) throw new IdempotencyPolicyError(problems, { subject: who });
   return { engine, scope, warnOnly };
 }
