@@ -147,9 +147,17 @@ export class IdempotencyStoreError extends IdempotencyError {
   }
 }
 
+/** A driver error's `code` (`ECONNREFUSED`, Postgres's `3D000`), if it has one. */
+function codeOf(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null | undefined)?.code;
+  return typeof code === "string" || typeof code === "number" ? String(code) : undefined;
+}
+
 /**
  * `message (code)` of a cause: a driver error's own words. An `AggregateError` (a connection
  * tried on several addresses) often has an empty message; its errors' messages are used then.
+ * A wrapper without a code of its own (node-redis's `ReconnectStrategyError`) lends the code of
+ * the socket error it wraps.
  */
 export function causeText(cause: unknown): string {
   if (cause === undefined || cause === null) return "";
@@ -158,7 +166,7 @@ export function causeText(cause: unknown): string {
   let message = String(e.message ?? "").replace(/^\[agent-idempotency\] /, "");
   if (message === "" && Array.isArray(e.errors)) message = [...new Set(e.errors.map((x) => causeText(x)).filter((x) => x !== ""))].join("; ");
   if (message === "") message = e.name || "Error";
-  const code = typeof e.code === "string" || typeof e.code === "number" ? String(e.code) : "";
+  const code = codeOf(e) ?? codeOf((e as { socketError?: unknown }).socketError) ?? codeOf((e as { originalError?: unknown }).originalError) ?? codeOf(e.cause) ?? "";
   // Our own errors carry their code in `name`; a driver's code is what a search engine finds.
   if (code === "" || isIdempotencyError(cause) || message.endsWith(`(${code})`)) return message;
   return `${message} (${code})`;
