@@ -17,7 +17,8 @@
  * | any record of another scope          | throws {@link IdempotencyScopeError}; never replayed       | failed      |
  * | (store throws)                       | fail-closed: throws, `fn` never runs (or fail-open: runs)  | - / unguarded |
  *
- * Every guarded call writes exactly one audit entry with its outcome.
+ * Every guarded call writes exactly one audit entry with its outcome. `cacheErrors` is asked once
+ * per failure, by the call whose `fn` threw; single-flight waiters read its answer from the flight.
  */
 import type { AuditEntry, AuditOutcome, AuditSink } from "./audit/entry.js";
 import { realSleep, systemClock } from "./clock.js";
