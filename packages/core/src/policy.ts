@@ -7,7 +7,7 @@ import { IdempotencyPolicyError } from "./errors.js";
 import { isVolatileFieldName, parsePath } from "./key.js";
 import type { Normalizer } from "./normalize.js";
 import type { IdempotencyRecord } from "./record.js";
-import { unknownFieldProblems } from "./suggest.js";
+import { closestName, unknownFieldProblems } from "./suggest.js";
 
 /** Asked when a lease expired without an outcome: found upstream → recorded, not re-run. */
 export type Reconcile = (ctx: {
@@ -132,9 +132,14 @@ function problemsOf(where: string, p: ToolPolicy, known: readonly string[] = TOO
   if (p.normalize !== undefined && (typeof p.normalize !== "object" || p.normalize === null || Array.isArray(p.normalize))) {
     problems.push(`${where}: normalize must be an object of field path → normalizer function`);
   } else {
+    const identityPaths = Array.isArray(p.identity) ? (p.identity as unknown[]).filter((x): x is string => typeof x === "string") : [];
     for (const [path, fn] of Object.entries(p.normalize ?? {})) {
       check(typeof fn === "function", `normalize["${path}"] must be a function`);
       pathProblem(`${where}.normalize`, path, problems);
+      // Normalizing a field outside the identity is allowed (it only changes the fingerprint), but
+      // one a typo away from an identity field is that field misspelt: it would never be normalized.
+      const meant = identityPaths.includes(path) ? undefined : closestName(path, identityPaths);
+      if (meant !== undefined) problems.push(`${where}.normalize: "${path}" is not an identity field (did you mean "${meant}"?), so "${meant}" would never be normalized`);
     }
   }
   return problems;

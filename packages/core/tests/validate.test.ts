@@ -60,6 +60,11 @@ describe("createIdempotency(): validation", () => {
     expect(e.message.split("\n")[0]).toBe("[agent-idempotency] 7 problems in the configuration:");
   });
 
+  it("createIdempotency(): a normalize path a typo away from an identity field fails, without any schema", () => {
+    const e = policyError(() => createIdempotency({ store: new MemoryStore(), tools: { charge: { identity: ["order_id", "currency"], normalize: { curency: trim, note: trim } } }, ...quiet }));
+    expect(e.problems).toEqual(['tools.charge.normalize: "curency" is not an identity field (did you mean "currency"?), so "currency" would never be normalized']);
+  });
+
   it("createIdempotency(): a missing store fails at construction, not at the first call", () => {
     const e = policyError(() => createIdempotency({ tools: { book: {} } } as unknown as IdempotencyOptions));
     expect(e.message).toMatch(/store: missing/);
