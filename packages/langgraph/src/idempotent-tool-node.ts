@@ -131,6 +131,9 @@ export class IdempotentToolNode<T = any> extends ToolNode<T> {
    * itself (its status, its code) for `cacheErrors`, once; `failed` then answers it as ToolNode does.
    */
   #runToolStrictly(call: ToolCall, config: LangGraphRunnableConfig, state: unknown): Promise<ToolMessage | Command> {
+    // A view of this node with the one flag changed, rather than a copy of ToolNode's body: its
+    // runTool reads only `tools` and `handleToolErrors` from `this` (LangGraph 1.7), and the
+    // compatibility suite (tests/toolnode-compat.test.ts) fails if a later version reads more.
     const strict = Object.create(this, { handleToolErrors: { value: false } }) as this;
     return super.runTool.call(strict, call, config, state);
   }
