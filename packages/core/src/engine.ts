@@ -44,6 +44,7 @@ import { createRecordCodec } from "./protect.js";
 import { recordable } from "./recordable.js";
 import { createHeartbeats } from "./lease.js";
 import { createRunContext } from "./run-context.js";
+import { storeReady } from "./ready.js";
 import { validateOptions } from "./validate.js";
 import type { Idempotency, IdempotencyOptions, RunContext, RunOutcome, RunResult } from "./engine-types.js";
 
@@ -458,19 +459,9 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
     }
   }
 
-  async function ready(): Promise<void> {
-    try {
-      await store.setup?.();
-      // A read proves the store answers (some stores connect lazily, or have nothing to set up).
-      await store.get("agent-idempotency:ready");
-    } catch (cause) {
-      throw new IdempotencyStoreError("ready(): the store is not usable", { cause, code: "STORE_UNAVAILABLE" });
-    }
-  }
-
   return {
     run,
-    ready,
+    ready: () => storeReady(store),
     warn,
     policy: (action) => policies.get(action),
     deriveKey(call) {
