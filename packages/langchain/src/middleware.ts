@@ -3,17 +3,19 @@
  * as `IdempotentToolNode`, on `createMiddleware({ wrapToolCall })`. Per tool call:
  *
  * 1. tools without a policy run untouched, through the engine so its audit lists them as
- *    `unguarded` (as `IdempotentToolNode` does); their errors still become error ToolMessages (4);
+ *    `unguarded` (as `IdempotentToolNode` does); what they return or throw passes through as is;
  * 2. the arguments are parsed by the tool's schema (the key is computed from what the tool will run
  *    with), and the scope comes from the langgraph package's `resolveScope` with the runtime's
  *    `configurable` (thread id) and the agent state (turn = latest human message);
  * 3. the engine claims the key and runs the rest of the middleware chain with a tool whose config
  *    carries the key (`getIdempotencyKey(config)`) and whose run is marked for callbacks as one
  *    the engine logs (`ENGINE_RUN_METADATA`);
- * 4. a thrown tool error becomes the error ToolMessage createAgent gives without middleware, an
- *    error ToolMessage is a failure (the claim is released, not recorded as done), interrupts pass
- *    through untouched, arguments that cannot be keyed go back to the model as an error
- *    ToolMessage (as in the node), and the engine's refusals (no thread id, store down) fail the run;
+ * 4. an error thrown by the rest of the chain (the tool, another middleware, langchain's checks)
+ *    releases the claim, or is recorded under `cacheErrors`, and is rethrown as the same object
+ *    (`tool-error-message.ts`); an error ToolMessage is a failure (released, not recorded as done)
+ *    and is returned; interrupts pass through; arguments that cannot be keyed go back to the model
+ *    as an error ToolMessage (as a schema error does); the engine's refusals (no thread id, store
+ *    down) fail the run;
  * 5. a replay answers the CURRENT `tool_call_id` with the recorded content, artifact and status,
  *    carries `response_metadata.idempotency`, and emits the `idempotency_replay` custom event.
  *
@@ -21,7 +23,7 @@
  * one record format, so a store shared with the node replays across both.
  */
 import type { Idempotency, IdempotencyOptions, IdempotencyRecordedError, RecordedError } from "@agent-idempotency/core";
-import { isIdempotencyError } from "@agent-idempotency/core";
+import { IdempotencyPolicyError, isIdempotencyError } from "@agent-idempotency/core";
 import type { ScopeOption, ToolIdempotency } from "@agent-idempotency/langgraph";
 import {
   answerModelInputError,
@@ -30,6 +32,7 @@ import {
   engineRunConfig,
   isToolMessageFailure,
   parseToolArgs,
+  recordedToolMessage,
   resolveEngine,
   resolveScope,
   runGuardedToolCall,
@@ -43,7 +46,7 @@ import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import type { Command } from "@langchain/langgraph";
 import { createMiddleware } from "langchain";
 import type { ToolCallHandler, ToolCallRequest } from "langchain";
-import { toolErrorMessage } from "./tool-error-message.js";
+import { answerToolError, noteToolErrors } from "./tool-error-message.js";
 
 /** Options of {@link idempotencyMiddleware}. */
 export interface IdempotencyMiddlewareOptions {
@@ -51,6 +54,25 @@ export interface IdempotencyMiddlewareOptions {
   idempotency: Idempotency | IdempotencyOptions;
   /** `"turn"` (default), `"thread"`, or `(config, state) => string`; the langgraph package's scope rules. */
   scope?: ScopeOption | undefined;
+  /**
+   * `false` (default): every error travels as it would without this middleware (rethrown, the same
+   * object), so middleware outside it see it and, with no tool-error handling in the agent, the run
+   * fails (langchain's rule for any `wrapToolCall` middleware). `true`: an error the tool itself
+   * throws becomes the error ToolMessage an agent without `wrapToolCall` middleware answers the
+   * model with (`"Error: …\n Please fix your mistakes."`); use it only when no middleware outside
+   * this one handles tool errors.
+   */
+  handleToolErrors?: boolean | undefined;
+}
+
+/** The fields of {@link IdempotencyMiddlewareOptions}, for the start-up check. */
+const OPTION_FIELDS = ["idempotency", "scope", "handleToolErrors"];
+
+/** What one call needs besides its request. */
+interface Settings {
+  engine: Idempotency;
+  scope: ScopeOption;
+  handleToolErrors: boolean;
 }
 
 /** The middleware's `name` in `createAgent`. */
@@ -62,8 +84,9 @@ type Tool = NonNullable<ToolCallRequest["tool"]>;
 /**
  * A `createAgent` middleware whose guarded tools run once per logical action: a model that repeats
  * a call with a new `tool_call_id`, a retried or resumed run, gets the recorded ToolMessage back
- * instead of a second side effect. Put it first in `middleware` so that retry middleware placed
- * after it retries inside one claim, under one key.
+ * instead of a second side effect. Errors travel through it unchanged (see `handleToolErrors`).
+ * Put it first in `middleware`: retry and tool-error middleware placed after it run inside one
+ * claim, under one key, and see the tool's own errors.
  *
  * @example
  * ```ts
@@ -92,54 +115,76 @@ type Tool = NonNullable<ToolCallRequest["tool"]>;
  */
 export function idempotencyMiddleware(options: IdempotencyMiddlewareOptions) {
   const engine = resolveEngine(options?.idempotency, "idempotencyMiddleware", "langchain");
-  const scope: ScopeOption = options.scope ?? "turn";
-  validateScopeOption(scope);
+  validateOptions(options);
+  const settings: Settings = { engine, scope: options.scope ?? "turn", handleToolErrors: options.handleToolErrors === true };
+  validateScopeOption(settings.scope);
   return createMiddleware({
     name: IDEMPOTENCY_MIDDLEWARE_NAME,
-    wrapToolCall: (request, handler) => guardToolCall(engine, scope, request as Request, handler as ToolCallHandler),
+    wrapToolCall: (request, handler) => guardToolCall(settings, request as Request, handler as ToolCallHandler),
   });
 }
 
-async function guardToolCall(engine: Idempotency, scopeOption: ScopeOption, request: Request, handler: ToolCallHandler): Promise<ToolMessage | Command> {
+/** Unknown fields and a non-boolean `handleToolErrors` fail at start-up, naming the fix. */
+function validateOptions(options: IdempotencyMiddlewareOptions): void {
+  const unknown = Object.keys(options).filter((k) => !OPTION_FIELDS.includes(k));
+  if (unknown.length > 0) {
+    throw new IdempotencyPolicyError(`[agent-idempotency] [langchain] idempotencyMiddleware has no option ${unknown.map((k) => JSON.stringify(k)).join(", ")}; its options are ${OPTION_FIELDS.join(", ")}`);
+  }
+  const h = options.handleToolErrors;
+  if (h !== undefined && typeof h !== "boolean") {
+    throw new IdempotencyPolicyError(`[agent-idempotency] [langchain] idempotencyMiddleware's handleToolErrors must be true or false, got ${JSON.stringify(h)}; for custom error answers use langchain's toolErrorMiddleware`);
+  }
+}
+
+async function guardToolCall(settings: Settings, request: Request, handler: ToolCallHandler): Promise<ToolMessage | Command> {
+  const { engine } = settings;
   const { toolCall: call, tool, runtime } = request;
   const signal = runtime.signal;
-  const untouched = async (req: Request) => {
-    try {
-      return await handler(req);
-    } catch (error) {
-      return toolErrorMessage(error, call, signal);
-    }
-  };
-  if (tool === undefined) return untouched(request);
+  // No tool to wrap (a dynamic tool an inner middleware supplies, or an unknown name): nothing to
+  // guard or mark; the chain answers as without us.
+  if (tool === undefined) return handler(request);
   if (engine.policy(call.name) === undefined) {
     // Unguarded: runs untouched, but through the engine so the audit log lists it as unguarded.
+    // The engine rethrows what the chain threw, unchanged.
     const sessionId = threadIdOf({ configurable: runtime.configurable as Record<string, unknown> | undefined });
-    const run = () => untouched({ ...request, tool: keyedTool(tool, undefined) });
-    return (await engine.run({ action: call.name, args: call.args, sessionId, toolCallId: call.id }, run)).value;
+    const run = () => handler({ ...request, tool: keyedTool(tool, undefined) });
+    try {
+      return (await engine.run({ action: call.name, args: call.args, sessionId, toolCallId: call.id }, run)).value;
+    } catch (error) {
+      return answerToolError(error, call, settings.handleToolErrors, signal);
+    }
   }
   const parsed = await parseToolArgs(tool, call.args);
-  if (!parsed.ok) return untouched(request); // the tool rejects them without running: ToolNode answers as usual
-  const scope = resolveScope(scopeOption, { configurable: runtime.configurable as Record<string, unknown> | undefined }, request.state, call.name);
+  if (!parsed.ok) return handler(request); // the tool rejects them without running: ToolNode answers as usual
+  const scope = resolveScope(settings.scope, { configurable: runtime.configurable as Record<string, unknown> | undefined }, request.state, call.name);
   return runGuardedToolCall(
     engine,
     // The ToolNode's run config (async context), so the replay event reaches its callbacks.
     { call, args: parsed.args, scope, signal, config: currentConfig(), writer: runtime.writer },
     (entry, leaseSignal) => handler({ ...request, tool: keyedTool(tool, entry, leaseSignal) }),
-    (error) => failed(error, call, runtime),
+    (error) => failed(error, call, runtime, settings.handleToolErrors),
   );
 }
 
-/** What a call that threw becomes: the ToolMessage createAgent would give, or the error rethrown. */
-async function failed(error: unknown, call: ToolCall, runtime: ToolCallRequest["runtime"]): Promise<ToolMessage> {
+/**
+ * What a guarded call that failed becomes, once the engine released its claim (or recorded the
+ * failure): the error rethrown as it came, or the answer this middleware owes the model.
+ */
+async function failed(error: unknown, call: ToolCall, runtime: ToolCallRequest["runtime"], handleToolErrors: boolean): Promise<ToolMessage> {
+  // The chain returned an error ToolMessage: nothing was thrown, the message goes back as it came.
   if (isToolMessageFailure(error)) return answerToolMessageFailure(error, call);
   if (isIdempotencyError(error, "RECORDED_ERROR")) {
-    // A failure recorded with `cacheErrors`: replayed as the error ToolMessage it first was.
-    const words = (recorded: RecordedError) => `${errorString(recorded)}\n Please fix your mistakes.`;
-    return answerRecordedFailure(error as IdempotencyRecordedError, call, { config: currentConfig(), writer: runtime.writer }, words);
+    // A failure recorded with `cacheErrors`. A recorded error ToolMessage replays as that message;
+    // a recorded thrown error replays as the error ToolMessage it was first answered with under
+    // `handleToolErrors`, and otherwise is thrown (the engine's error: the tool's own words).
+    const recorded = error as IdempotencyRecordedError;
+    if (recordedToolMessage(recorded.recorded) === undefined && !handleToolErrors) throw error;
+    const words = (r: RecordedError) => `${errorString(r)}\n Please fix your mistakes.`;
+    return answerRecordedFailure(recorded, call, { config: currentConfig(), writer: runtime.writer }, words);
   }
-  // Arguments that cannot be keyed go back to the model, as IdempotentToolNode does; the rest is
-  // answered (or rethrown) exactly as createAgent does without middleware.
-  return answerModelInputError(error, call) ?? toolErrorMessage(error, call, runtime.signal);
+  // Arguments that cannot be keyed go back to the model, as a schema error does (langchain answers
+  // `ToolInvocationError` even with middleware) and as IdempotentToolNode does.
+  return answerModelInputError(error, call) ?? answerToolError(error, call, handleToolErrors, runtime.signal);
 }
 
 /** `String(error)` of the error that was recorded: "Name: message", as the first answer read. */
@@ -163,7 +208,7 @@ function keyedTool(tool: Tool, entry: ToolIdempotency | undefined, leaseSignal?:
   const invoke = (input: unknown, config?: RunnableConfig) => {
     const base = (config ?? {}) as RunnableConfig;
     const signal = leaseSignal === undefined ? base.signal : base.signal ? AbortSignal.any([base.signal, leaseSignal]) : leaseSignal;
-    return (tool as { invoke(input: unknown, config?: RunnableConfig): Promise<unknown> }).invoke(input, engineRunConfig({ ...base, signal }, entry));
+    return noteToolErrors(() => (tool as { invoke(input: unknown, config?: RunnableConfig): Promise<unknown> }).invoke(input, engineRunConfig({ ...base, signal }, entry)));
   };
   return new Proxy(tool, {
     get(target, prop) {

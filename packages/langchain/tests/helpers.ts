@@ -35,18 +35,38 @@ export function bookingTool() {
   return { tool: t, effects };
 }
 
-/** `charge_card`: charges, then throws (the 504 that lied), `failures` times; then succeeds. */
+/**
+ * `charge_card`: charges, then throws (the 504 that lied), `failures` times; then succeeds. `thrown`
+ * holds the error objects it threw, `keys` the key each run was given.
+ */
 export function flakyTool(failures = Infinity) {
   const effects: string[] = [];
+  const thrown: Error[] = [];
+  const keys: (string | undefined)[] = [];
   const t = tool(
-    async ({ order_id }) => {
+    async ({ order_id }, config) => {
       effects.push(order_id);
-      if (effects.length <= failures) throw new Error(`upstream 504 for order ${order_id}`);
+      keys.push(getIdempotencyKey(config));
+      if (effects.length <= failures) {
+        const error = new Error(`upstream 504 for order ${order_id}`);
+        thrown.push(error);
+        throw error;
+      }
       return `charged ${order_id}`;
     },
     { name: "charge_card", description: "Charge the card", schema: z.object({ order_id: z.string() }) },
   );
-  return { tool: t, effects };
+  return { tool: t, effects, thrown, keys };
+}
+
+export const charge = (orderId: string, id: string): ScriptedCall => ({ name: "charge_card", args: { order_id: orderId }, id });
+
+/** How a promise settled: its value, or the exact object it rejected with. */
+export async function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
 }
 
 export const thread = (id: string) => ({ configurable: { thread_id: id } });
