@@ -3,20 +3,15 @@
  * does with any `wrapToolCall` middleware in the agent (here a pass-through one of the user's own):
  * an error that leaves the chain fails the run, unless a middleware handles it.
  */
-import { createIdempotency, IdempotencyPolicyError, isIdempotencyError, MemoryAuditLog, MemoryStore } from "@agent-idempotency/core";
+import { createIdempotency, IdempotencyPolicyError, isIdempotencyError, MemoryStore } from "@agent-idempotency/core";
 import { ToolMessage } from "@langchain/core/messages";
 import type { AgentMiddleware } from "langchain";
 import { createAgent, createMiddleware, MiddlewareError } from "langchain";
 import { describe, expect, it } from "vitest";
 import type { IdempotencyMiddlewareOptions } from "../src/index.js";
 import { idempotencyMiddleware } from "../src/index.js";
-import { charge, flakyTool, human, scriptedModel, settle, thread, toolMessages } from "./helpers.js";
+import { charge, flakyTool, human, ours, place, positions, scriptedModel, settle, thread, toolMessages } from "./helpers.js";
 
-function ours(policies: Record<string, object>, extra: Partial<IdempotencyMiddlewareOptions> = {}) {
-  const audit = new MemoryAuditLog();
-  const idempotency = createIdempotency({ store: new MemoryStore(), tools: policies, audit });
-  return { audit, middleware: idempotencyMiddleware({ idempotency, ...extra }) };
-}
 const passThrough = () => createMiddleware({ name: "PassThrough", wrapToolCall: (request, handler) => handler(request) });
 
 /** A middleware that throws its own error, before or after the rest of the chain ran. */
@@ -35,8 +30,6 @@ function gate(when: "before" | "after") {
 }
 
 const chargeOnce = (orderId: string) => scriptedModel([charge(orderId, "c1")]);
-const positions = ["appended", "prepended"] as const;
-const place = (mine: AgentMiddleware, others: AgentMiddleware[], at: (typeof positions)[number]) => (at === "appended" ? [...others, mine] : [mine, ...others]);
 
 describe("idempotencyMiddleware(): errors travel as without it", () => {
   it.each(["guarded", "unguarded"] as const)("wrapToolCall(): a %s tool's error is rethrown as the very object the tool threw, as under any wrapToolCall middleware", async (kind) => {

@@ -7,8 +7,13 @@ import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import type { FakeBuiltModel } from "@langchain/core/testing";
 import { fakeModel } from "@langchain/core/testing";
 import { tool } from "@langchain/core/tools";
+import { createIdempotency, MemoryAuditLog, MemoryStore } from "@agent-idempotency/core";
+import type { ToolPolicies } from "@agent-idempotency/core";
 import { getIdempotencyKey } from "@agent-idempotency/langgraph";
+import type { AgentMiddleware } from "langchain";
 import { z } from "zod";
+import type { IdempotencyMiddlewareOptions } from "../src/index.js";
+import { idempotencyMiddleware } from "../src/index.js";
 
 export type ScriptedCall = { name: string; args: Record<string, unknown>; id: string };
 
@@ -88,3 +93,15 @@ export function seenByModel(model: FakeBuiltModel) {
   const last = model.calls.at(-1);
   return toolMessages(last?.messages ?? []);
 }
+
+/** `idempotencyMiddleware` on a fresh memory store with `policies`, and its audit log. */
+export function ours(policies: ToolPolicies, extra: Partial<IdempotencyMiddlewareOptions> = {}) {
+  const audit = new MemoryAuditLog();
+  const idempotency = createIdempotency({ store: new MemoryStore(), tools: policies, audit });
+  return { audit, idempotency, middleware: idempotencyMiddleware({ idempotency, ...extra }) };
+}
+
+/** Where `idempotencyMiddleware` goes among the agent's other middleware. */
+export const positions = ["appended", "prepended"] as const;
+export type Position = (typeof positions)[number];
+export const place = (mine: AgentMiddleware, others: AgentMiddleware[], at: Position): AgentMiddleware[] => (at === "appended" ? [...others, mine] : [mine, ...others]);
