@@ -46,7 +46,7 @@ import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import type { Command } from "@langchain/langgraph";
 import { createMiddleware } from "langchain";
 import type { ToolCallHandler, ToolCallRequest } from "langchain";
-import { answerToolError, noteToolErrors } from "./tool-error-message.js";
+import { answerToolError, cameFromChain, noteChainErrors, noteToolErrors } from "./tool-error-message.js";
 
 /** Options of {@link idempotencyMiddleware}. */
 export interface IdempotencyMiddlewareOptions {
@@ -161,7 +161,7 @@ async function guardToolCall(settings: Settings, request: Request, handler: Tool
     engine,
     // The ToolNode's run config (async context), so the replay event reaches its callbacks.
     { call, args: parsed.args, scope, signal, config: currentConfig(), writer: runtime.writer },
-    (entry, leaseSignal) => handler({ ...request, tool: keyedTool(tool, entry, leaseSignal) }),
+    (entry, leaseSignal) => noteChainErrors(() => handler({ ...request, tool: keyedTool(tool, entry, leaseSignal) })),
     (error) => failed(error, call, runtime, settings.handleToolErrors),
   );
 }
@@ -173,6 +173,8 @@ async function guardToolCall(settings: Settings, request: Request, handler: Tool
 async function failed(error: unknown, call: ToolCall, runtime: ToolCallRequest["runtime"], handleToolErrors: boolean): Promise<ToolMessage> {
   // The chain returned an error ToolMessage: nothing was thrown, the message goes back as it came.
   if (isToolMessageFailure(error)) return answerToolMessageFailure(error, call);
+  // What the chain threw is not ours to answer, even an engine error of a nested guarded call.
+  if (cameFromChain(error)) return answerToolError(error, call, handleToolErrors, runtime.signal);
   if (isIdempotencyError(error, "RECORDED_ERROR")) {
     // A failure recorded with `cacheErrors`. A recorded error ToolMessage replays as that message;
     // a recorded thrown error replays as the error ToolMessage it was first answered with under
@@ -183,8 +185,11 @@ async function failed(error: unknown, call: ToolCall, runtime: ToolCallRequest["
     return answerRecordedFailure(recorded, call, { config: currentConfig(), writer: runtime.writer }, words);
   }
   // Arguments that cannot be keyed go back to the model, as a schema error does (langchain answers
-  // `ToolInvocationError` even with middleware) and as IdempotentToolNode does.
-  return answerModelInputError(error, call) ?? answerToolError(error, call, handleToolErrors, runtime.signal);
+  // `ToolInvocationError` even with middleware) and as IdempotentToolNode does; the engine's other
+  // refusals (store down, still in progress) fail the run.
+  const forModel = answerModelInputError(error, call);
+  if (forModel !== undefined) return forModel;
+  throw error;
 }
 
 /** `String(error)` of the error that was recorded: "Name: message", as the first answer read. */

@@ -22,18 +22,41 @@ import { isGraphBubbleUp } from "@langchain/langgraph";
 
 /** Errors a tool's `invoke` threw, as the middleware's tool wrapper saw them leave. */
 const thrownByTools = new WeakSet<object>();
+/** Errors that came out of the rest of the middleware chain (the tool's among them). */
+const thrownByChains = new WeakSet<object>();
+
+async function noting<T>(seen: WeakSet<object>, run: () => Promise<T> | T): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (typeof error === "object" && error !== null) seen.add(error);
+    throw error;
+  }
+}
 
 /**
  * Runs a tool's `invoke` and remembers what it throws as the tool's own error.
  * @internal
  */
-export async function noteToolErrors<T>(invoke: () => Promise<T>): Promise<T> {
-  try {
-    return await invoke();
-  } catch (error) {
-    if (typeof error === "object" && error !== null) thrownByTools.add(error);
-    throw error;
-  }
+export function noteToolErrors<T>(invoke: () => Promise<T>): Promise<T> {
+  return noting(thrownByTools, invoke);
+}
+
+/**
+ * Runs the rest of the middleware chain and remembers what it throws, so the middleware never
+ * mistakes another middleware's (or a nested engine's) error for one of its own engine.
+ * @internal
+ */
+export function noteChainErrors<T>(run: () => Promise<T> | T): Promise<T> {
+  return noting(thrownByChains, run);
+}
+
+/**
+ * True for an error that came out of the rest of the chain.
+ * @internal
+ */
+export function cameFromChain(error: unknown): boolean {
+  return typeof error === "object" && error !== null && thrownByChains.has(error);
 }
 
 /**

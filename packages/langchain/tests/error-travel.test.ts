@@ -3,11 +3,13 @@
  * does with any `wrapToolCall` middleware in the agent (here a pass-through one of the user's own):
  * an error that leaves the chain fails the run, unless a middleware handles it.
  */
-import { createIdempotency, IdempotencyPolicyError, isIdempotencyError, MemoryStore } from "@agent-idempotency/core";
+import { createIdempotency, IdempotencyKeyError, IdempotencyPolicyError, isIdempotencyError, MemoryStore } from "@agent-idempotency/core";
 import { ToolMessage } from "@langchain/core/messages";
+import { tool } from "@langchain/core/tools";
 import type { AgentMiddleware } from "langchain";
 import { createAgent, createMiddleware, MiddlewareError } from "langchain";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import type { IdempotencyMiddlewareOptions } from "../src/index.js";
 import { idempotencyMiddleware } from "../src/index.js";
 import { charge, flakyTool, human, ours, place, positions, scriptedModel, settle, thread, toolMessages } from "./helpers.js";
@@ -98,6 +100,13 @@ describe("idempotencyMiddleware(): errors travel as without it", () => {
     const stock = await run([broken()], "t-broken-stock");
     expect(stock).toMatchObject({ wrapped: true, message: expect.stringContaining('Invalid response from "wrapToolCall" in middleware "Broken"') });
     expect(await run(place(ours({ charge_card: { identity: ["order_id"] } }).middleware, [broken()], at), "t-broken")).toEqual(stock);
+  });
+
+  it("wrapToolCall(): an engine error the tool throws (its own guarded call inside) is not mistaken for the middleware's own: it is rethrown", async () => {
+    const nested = new IdempotencyKeyError("a nested call has no identity field");
+    const inner = tool(async () => Promise.reject(nested), { name: "charge_card", description: "Charge", schema: z.object({ order_id: z.string() }) });
+    const out = await settle(createAgent({ model: chargeOnce("o-7"), tools: [inner], middleware: [ours({ charge_card: { identity: ["order_id"] } }).middleware] }).invoke({ messages: [human("charge")] }, thread("t-nested")));
+    expect(!out.ok && out.error).toBe(nested);
   });
 
   it("wrapToolCall(): with cacheErrors the first failure is rethrown, and the repeat fails with the recorded error; the tool runs once", async () => {
