@@ -11,10 +11,10 @@ import { z } from "zod";
 import { idempotencyMiddleware } from "../src/index.js";
 import { book, bookingTool, flakyTool, human, scriptedModel, seenByModel, thread, toolMessages } from "./helpers.js";
 
-function guarded(tools: Record<string, object | true>, extra: { cacheErrors?: boolean } = {}) {
+function guarded(tools: Record<string, object | true>, extra: { cacheErrors?: boolean } = {}, handleToolErrors?: boolean) {
   const audit = new MemoryAuditLog();
   const idempotency = createIdempotency({ store: new MemoryStore(), tools: Object.fromEntries(Object.entries(tools).map(([k, v]) => [k, v === true ? { ...extra } : { ...v, ...extra }])), audit });
-  return { idempotency, audit, middleware: idempotencyMiddleware({ idempotency }) };
+  return { idempotency, audit, middleware: idempotencyMiddleware({ idempotency, ...(handleToolErrors === undefined ? {} : { handleToolErrors }) }) };
 }
 const outcomes = (entries: AuditEntry[]) => entries.map((e) => `${e.tool_call_id}:${e.outcome}`);
 
@@ -56,10 +56,12 @@ describe("idempotencyMiddleware() with createAgent", () => {
     expect(audit.entries[0]!.idempotency_key).toBeUndefined();
   });
 
+  // An agent without other wrapToolCall middleware, and the middleware asked to answer tool errors
+  // the way that agent does (the default rethrows them: error-travel.test.ts).
   describe.each(["stock", "middleware"] as const)("a failing tool (%s)", (kind) => {
-    const middleware = () => (kind === "stock" ? [] : [guarded({ charge_card: true }).middleware]);
+    const middleware = () => (kind === "stock" ? [] : [guarded({ charge_card: true }, {}, true).middleware]);
 
-    it("wrapToolCall(): a thrown tool error becomes an error ToolMessage, the model sees it and the agent continues", async () => {
+    it("wrapToolCall(): with handleToolErrors a thrown tool error becomes an error ToolMessage, the model sees it and the agent continues", async () => {
       const { tool: charge, effects } = flakyTool(1);
       const model = scriptedModel([{ name: "charge_card", args: { order_id: "o-1" }, id: "c1" }], [{ name: "charge_card", args: { order_id: "o-1" }, id: "c2" }]);
       const agent = createAgent({ model, tools: [charge], middleware: middleware() });
@@ -89,11 +91,11 @@ describe("idempotencyMiddleware() with createAgent", () => {
     });
   });
 
-  it("wrapToolCall(): the error ToolMessage is the one createAgent gives without middleware, also for unguarded tools", async () => {
+  it("wrapToolCall(): with handleToolErrors the error ToolMessage is the one createAgent gives without middleware, also for unguarded tools", async () => {
     const run = async (withMiddleware: boolean) => {
       const { tool: charge } = flakyTool();
       const model = scriptedModel([{ name: "charge_card", args: { order_id: "o-9" }, id: "c1" }]);
-      const agent = createAgent({ model, tools: [charge], middleware: withMiddleware ? [guarded({}).middleware] : [] });
+      const agent = createAgent({ model, tools: [charge], middleware: withMiddleware ? [guarded({}, {}, true).middleware] : [] });
       const out = await agent.invoke({ messages: [human("charge")] }, thread("t-same"));
       const msg = out.messages.find((m) => ToolMessage.isInstance(m)) as ToolMessage;
       return { content: msg.content, status: msg.status, name: msg.name, id: msg.tool_call_id, meta: msg.response_metadata };
@@ -203,9 +205,9 @@ describe("idempotencyMiddleware() with createAgent", () => {
     expect(effects).toHaveLength(2); // one per thread
   });
 
-  it("wrapToolCall(): with cacheErrors a recorded failure replays as the same error ToolMessage; the tool runs once", async () => {
+  it("wrapToolCall(): with cacheErrors and handleToolErrors a recorded failure replays as the same error ToolMessage; the tool runs once", async () => {
     const { tool: charge, effects } = flakyTool();
-    const { middleware } = guarded({ charge_card: true }, { cacheErrors: true });
+    const { middleware } = guarded({ charge_card: true }, { cacheErrors: true }, true);
     const model = scriptedModel([{ name: "charge_card", args: { order_id: "o-2" }, id: "c1" }], [{ name: "charge_card", args: { order_id: "o-2" }, id: "c2" }]);
     const agent = createAgent({ model, tools: [charge], middleware: [middleware] });
     const out = await agent.invoke({ messages: [human("charge o-2")] }, thread("t-cache"));

@@ -108,7 +108,7 @@ describe("idempotencyMiddleware(): the tool's own error and key", () => {
     const agent = createAgent({
       model: scriptedModel([{ name: "charge", args: { amount: 1 }, id: "c1" }], [{ name: "charge", args: { amount: 1 }, id: "c2" }]),
       tools: [charge],
-      middleware: [idempotencyMiddleware({ idempotency: engine({ charge: { cacheErrors: (e) => (seen.push(e), false) } }) })],
+      middleware: [idempotencyMiddleware({ idempotency: engine({ charge: { cacheErrors: (e) => (seen.push(e), false) } }), handleToolErrors: true })],
     });
     await agent.invoke({ messages: [human("pay")] }, thread("e1"));
     expect(runs).toBe(2);
