@@ -7,6 +7,7 @@ import { IdempotencyPolicyError } from "./errors.js";
 import { isVolatileFieldName, parsePath } from "./key.js";
 import type { Normalizer } from "./normalize.js";
 import type { IdempotencyRecord } from "./record.js";
+import type { SchemaNormalizeOptions } from "./schema-normalizers.js";
 
 /** Asked when a lease expired without an outcome: found upstream → recorded, not re-run. */
 export type Reconcile = (ctx: {
@@ -21,6 +22,14 @@ export interface ToolPolicy {
   identity?: readonly string[] | ((args: any) => unknown);
   /** Per-field normalizers applied before the key and fingerprint are computed. */
   normalize?: Record<string, Normalizer>;
+  /**
+   * Derive normalizers from the tool's JSON schema when the call carries one (the LangChain
+   * integrations pass it): e-mail → trim + lowercase, date-time → instant, number and boolean
+   * fields → their type, enums without regard to case. `normalize` entries win over derived ones
+   * on the same field (and on fields above or below it). Default `true`; `{ formats }` adds
+   * normalizers by JSON-schema `format`. See schema-normalizers.ts for the exact table.
+   */
+  normalizeFromSchema?: boolean | SchemaNormalizeOptions;
   /** How long a completed (or cached failed) record replays. Default 24 h. */
   ttlMs?: number;
   /** How long a claim holds without a heartbeat before it is presumed dead. Default 60 s. */
@@ -92,6 +101,17 @@ function validate(tool: string, p: ToolPolicy): void {
   for (const [path, fn] of Object.entries(p.normalize ?? {})) {
     check(typeof fn === "function", tool, `normalize["${path}"] must be a function`);
   }
+  const fromSchema = p.normalizeFromSchema;
+  check(
+    fromSchema === undefined || typeof fromSchema === "boolean" || (typeof fromSchema === "object" && fromSchema !== null && !Array.isArray(fromSchema)),
+    tool,
+    "normalizeFromSchema must be true, false or { formats: { <format>: normalizer } }",
+  );
+  if (typeof fromSchema === "object") {
+    for (const [format, fn] of Object.entries(fromSchema.formats ?? {})) {
+      check(typeof fn === "function", tool, `normalizeFromSchema.formats["${format}"] must be a normalizer function`);
+    }
+  }
 }
 
 /** Fills in defaults and validates. `warn` receives lint findings (volatile identity fields). */
@@ -109,6 +129,7 @@ export function resolvePolicy(tool: string, policy: ToolPolicy | true, defaults:
   return {
     identity: p.identity,
     normalize: { ...(p.normalize ?? {}) },
+    normalizeFromSchema: p.normalizeFromSchema ?? true,
     ttlMs: p.ttlMs ?? DEFAULT_TTL_MS,
     leaseMs,
     onInProgress: p.onInProgress ?? "wait",

@@ -34,6 +34,7 @@ import {
   resolveScope,
   runGuardedToolCall,
   threadIdOf,
+  toolJsonSchema,
   validateScopeOption,
 } from "@agent-idempotency/langgraph";
 import type { ToolMessage } from "@langchain/core/messages";
@@ -123,7 +124,7 @@ async function guardToolCall(engine: Idempotency, scopeOption: ScopeOption, requ
   return runGuardedToolCall(
     engine,
     // The ToolNode's run config (async context), so the replay event reaches its callbacks.
-    { call, args: parsed.args, scope, signal, config: currentConfig(), writer: runtime.writer },
+    { call, args: parsed.args, schema: toolJsonSchema(tool), scope, signal, config: currentConfig(), writer: runtime.writer },
     (entry, leaseSignal) => handler({ ...request, tool: keyedTool(tool, entry, leaseSignal) }),
     (error) => failed(error, call, runtime),
   );

@@ -33,6 +33,7 @@ import type { IdempotentToolNodeOptions } from "./options.js";
 import { resolveEngine } from "./options.js";
 import { parseToolArgs } from "./parse-tool-args.js";
 import type { ScopeOption } from "./scope.js";
+import { toolJsonSchema } from "./schema-normalize.js";
 import { resolveScope, threadIdOf, validateScopeOption } from "./scope.js";
 import { isToolMessageFailure, recordedToolMessage } from "./tool-message-failure.js";
 
@@ -97,7 +98,7 @@ export class IdempotentToolNode<T = any> extends ToolNode<T> {
     const scope = resolveScope(this.scope, config, state, call.name);
     return runGuardedToolCall(
       this.idempotency,
-      { call, args: parsed.args, scope, signal: config.signal, config },
+      { call, args: parsed.args, schema: toolJsonSchema(tool), scope, signal: config.signal, config },
       (entry, signal) => super.runTool(call, engineRunConfig({ ...config, signal }, entry), state),
       (error) => this.failed(error, call, config),
     );

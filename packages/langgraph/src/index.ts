@@ -16,6 +16,7 @@ export { engineRunConfig, engineRunOf, markEngineRun } from "./engine-run-metada
 export { CONFIG_KEY, withToolIdempotency } from "./get-idempotency-key.js";
 export type { ToolIdempotency } from "./get-idempotency-key.js";
 export { parseToolArgs } from "./parse-tool-args.js";
+export { toolJsonSchema } from "./schema-normalize.js";
 export type { ParsedArgs } from "./parse-tool-args.js";
 export { isEngine, resolveEngine } from "./options.js";
 export { annotate, asRecordedOutput, isErrorToolMessage, isRecordedOutput, recordOutput, replayOutput } from "./recorded-output.js";
