@@ -4,8 +4,10 @@
  */
 import { IdempotencyKeyError } from "./errors.js";
 import { canonicalJson } from "./canonical.js";
-import { keyFromCanonicalIdentity, parsePath, readPath, selectIdentity, sha256Hex32, updatePath } from "./key.js";
+import { keyFromCanonicalIdentity, selectIdentity, sha256Hex32 } from "./key.js";
 import type { Normalizer } from "./normalize.js";
+import type { NormalizeSegment } from "./normalize-path.js";
+import { parseNormalizePath, pathsOverlap, updateAll } from "./normalize-path.js";
 import type { ResolvedPolicy } from "./policy.js";
 import type { JsonSchema } from "./schema-normalizers.js";
 import { normalizersFromSchema } from "./schema-normalizers.js";
@@ -55,11 +57,14 @@ const EXPLICIT_KEY = /^[\x21-\x7e]{1,200}$/;
 
 /** A normalizer and the field it applies to: written in the policy, or derived from the schema. */
 export interface NormalizerEntry {
+  /** A normalize path (`"slot.start"`, `"attendees[*]"`). */
   path: string;
   normalizer: Normalizer;
   source: "policy" | "schema";
   /** For `source: "schema"`: the schema fact it comes from (`"format: email"`). */
   fact?: string | undefined;
+  /** @internal the parsed path */
+  segments: readonly NormalizeSegment[];
 }
 
 type NormalizePolicy = Pick<ResolvedPolicy, "normalize"> & Partial<Pick<ResolvedPolicy, "normalizeFromSchema">>;
@@ -67,24 +72,17 @@ type NormalizePolicy = Pick<ResolvedPolicy, "normalize"> & Partial<Pick<Resolved
 const explicitCache = new WeakMap<object, readonly NormalizerEntry[]>();
 const mergedCache = new WeakMap<object, WeakMap<object, readonly NormalizerEntry[]>>();
 
-/** True when one path is the other or lies under it (`slot` and `slot.start`, `items` and `items[0]`). */
-function overlaps(a: string, b: string): boolean {
-  const pa = parsePath(a);
-  const pb = parsePath(b);
-  const n = Math.min(pa.length, pb.length);
-  for (let i = 0; i < n; i++) if (pa[i] !== pb[i]) return false;
-  return true;
-}
-
 /**
- * The normalizers a call gets: the policy's own, then those derived from `schema` (when the
- * policy's `normalizeFromSchema` is on) on every field that no policy entry covers, above or below.
- * Cached per policy and schema object.
+ * The normalizers a call gets, in the order they run. With a schema (and the policy's
+ * `normalizeFromSchema` on), the derived ones run first, then the policy's own, which win: a
+ * derived entry on the same field as a policy entry, or above it, is dropped; one below a policy
+ * entry stays and runs first, so the policy's normalizer sees typed values
+ * (`items[*].quantity` as a number before `items: sortedBy("sku")`). Cached per policy and schema.
  */
 export function normalizersFor(policy: NormalizePolicy, schema?: JsonSchema): readonly NormalizerEntry[] {
   let explicit = explicitCache.get(policy);
   if (!explicit) {
-    explicit = Object.entries(policy.normalize).map(([path, normalizer]) => ({ path, normalizer, source: "policy" as const }));
+    explicit = Object.entries(policy.normalize).map(([path, normalizer]) => ({ path, normalizer, source: "policy" as const, segments: parseNormalizePath(path) }));
     explicitCache.set(policy, explicit);
   }
   const fromSchema = policy.normalizeFromSchema ?? true;
@@ -92,10 +90,13 @@ export function normalizersFor(policy: NormalizePolicy, schema?: JsonSchema): re
   let bySchema = mergedCache.get(policy);
   const hit = bySchema?.get(schema);
   if (hit) return hit;
-  const derived = normalizersFromSchema(schema, fromSchema === true ? undefined : fromSchema)
-    .filter((d) => !explicit!.some((e) => overlaps(e.path, d.path)))
-    .map((d) => ({ path: d.path, normalizer: d.normalizer, source: "schema" as const, fact: d.fact }));
-  const merged = derived.length === 0 ? explicit : [...explicit, ...derived];
+  const derived: NormalizerEntry[] = [];
+  for (const d of normalizersFromSchema(schema, fromSchema === true ? undefined : fromSchema)) {
+    const segments = parseNormalizePath(d.path);
+    if (explicit.some((e) => e.segments.length >= segments.length && pathsOverlap(e.segments, segments))) continue;
+    derived.push({ path: d.path, normalizer: d.normalizer, source: "schema", fact: d.fact, segments });
+  }
+  const merged = derived.length === 0 ? explicit : [...derived, ...explicit];
   if (!bySchema) mergedCache.set(policy, (bySchema = new WeakMap()));
   bySchema.set(schema, merged);
   return merged;
@@ -104,9 +105,7 @@ export function normalizersFor(policy: NormalizePolicy, schema?: JsonSchema): re
 /** Applies the policy's normalizers (and, with a schema, the derived ones) to a copy of the arguments. */
 export function normalizeArgs(args: unknown, policy: NormalizePolicy, schema?: JsonSchema): unknown {
   let out = args;
-  for (const { path, normalizer } of normalizersFor(policy, schema)) {
-    if (readPath(out, path).found) out = updatePath(out, path, (v) => normalizer(v, path));
-  }
+  for (const { segments, normalizer } of normalizersFor(policy, schema)) out = updateAll(out, segments, normalizer);
   return out;
 }
 

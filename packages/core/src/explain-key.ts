@@ -8,7 +8,8 @@ import type { GuardedCall } from "./derive.js";
 import { deriveKey, normalizersFor } from "./derive.js";
 import { IdempotencyKeyError } from "./errors.js";
 import { formatKeyComparison, formatKeyExplanation } from "./explain-text.js";
-import { canonicalKeyText, parsePath, readPath, selectIdentity, updatePath } from "./key.js";
+import { canonicalKeyText, parsePath, readPath, selectIdentity } from "./key.js";
+import { readAll, updateAll } from "./normalize-path.js";
 import type { ResolvedPolicy } from "./policy.js";
 
 /** One normalizer as it ran on a call. */
@@ -93,14 +94,13 @@ export function explainCall(call: GuardedCall, policy: ResolvedPolicy): KeyExpla
   const steps: NormalizerStep[] = [];
   let args = call.args;
   for (const entry of normalizersFor(policy, call.schema)) {
-    const step: NormalizerStep = { path: entry.path, normalizer: entry.normalizer.name || "custom", source: entry.source, applied: false };
-    if (entry.fact !== undefined) step.fact = entry.fact;
-    const got = readPath(args, entry.path);
-    if (got.found) {
-      args = updatePath(args, entry.path, (v) => entry.normalizer(v, entry.path));
-      Object.assign(step, { applied: true, before: got.value, after: readPath(args, entry.path).value });
-    }
-    steps.push(step);
+    const head = { normalizer: entry.normalizer.name || "custom", source: entry.source, ...(entry.fact === undefined ? {} : { fact: entry.fact }) };
+    const before = readAll(args, entry.segments);
+    if (before.length === 0) steps.push({ path: entry.path, ...head, applied: false });
+    args = updateAll(args, entry.segments, entry.normalizer);
+    // One step per concrete place (`attendees[0]`, `attendees[1]`), so each shows its own values.
+    const after = new Map(readAll(args, entry.segments).map((r) => [r.path, r.value]));
+    for (const b of before) steps.push({ path: b.path, ...head, applied: true, before: b.value, after: after.get(b.path) });
   }
   const explicit = call.key !== undefined;
   let identity: unknown;

@@ -6,6 +6,7 @@
 import { IdempotencyPolicyError } from "./errors.js";
 import { isVolatileFieldName, parsePath } from "./key.js";
 import type { Normalizer } from "./normalize.js";
+import { parseNormalizePath } from "./normalize-path.js";
 import type { IdempotencyRecord } from "./record.js";
 import type { SchemaNormalizeOptions } from "./schema-normalizers.js";
 
@@ -100,6 +101,11 @@ function validate(tool: string, p: ToolPolicy): void {
   }
   for (const [path, fn] of Object.entries(p.normalize ?? {})) {
     check(typeof fn === "function", tool, `normalize["${path}"] must be a function`);
+    try {
+      parseNormalizePath(path);
+    } catch (e) {
+      throw new IdempotencyPolicyError(`policy of ${tool}: normalize: ${(e as Error).message.replace(/^\[agent-idempotency\] /, "")}`, { cause: e });
+    }
   }
   const fromSchema = p.normalizeFromSchema;
   check(

@@ -13,8 +13,8 @@
  * | `type: "boolean"`                                         | `boolean` (`"yes"` → true)         |
  * | `enum` of strings that differ in more than case           | the member that matches without regard to case or surrounding space |
  * | `type: "object"` with `properties`                        | the above for each property, at `parent.child` |
- * | `type: "array"` with one `items` schema                   | `each(...)` of the items' normalizer |
- * | `type: [T, "null"]`, `anyOf`/`oneOf` of one schema and `{ type: "null" }` | T's normalizer; `null` stays `null` |
+ * | `type: "array"` with one `items` schema                   | the items' normalizers, at `parent[*]` and `parent[*].child` |
+ * | `type: [T, "null"]`, `anyOf`/`oneOf` of one schema and `{ type: "null" }` | T's normalizers; `null` stays `null` |
  * | `$ref` to `#/$defs/…` or `#/definitions/…`                 | what the target derives (not recursively) |
  *
  * Nothing else is derived: plain strings are left alone (whitespace or Unicode form may be content),
@@ -24,7 +24,6 @@
  * A derived normalizer refuses what it cannot read with `IdempotencyKeyError`, like any other.
  */
 import { IdempotencyKeyError } from "./errors.js";
-import { each } from "./normalize-arrays.js";
 import type { Normalizer } from "./normalize.js";
 import { boolean, compose, isoInstant, lowercase, named, number, refuseValue, trim } from "./normalize.js";
 
@@ -42,6 +41,7 @@ export interface SchemaNormalizeOptions {
 
 /** One normalizer derived from a schema: where it applies, and the schema fact it comes from. */
 export interface DerivedNormalizer {
+  /** A normalize path: `"email"`, `"slot.start"`, `"attendees[*]"`, `"items[*].quantity"`. */
   path: string;
   normalizer: Normalizer;
   /** The schema fact, for `explainKey`: `"format: email"`, `"type: number"`, `"enum"`. */
@@ -50,7 +50,8 @@ export interface DerivedNormalizer {
 
 type Leaf = { kind: "leaf"; fn: Normalizer; fact: string };
 type ObjectNode = { kind: "object"; props: Map<string, Derived> };
-type Derived = Leaf | ObjectNode;
+type ArrayNode = { kind: "array"; item: Derived };
+type Derived = Leaf | ObjectNode | ArrayNode;
 
 const MAX_DEPTH = 32;
 const emailLike = named("trim+lowercase", compose(trim, lowercase));
@@ -78,23 +79,35 @@ function caseInsensitiveEnum(members: readonly string[]): Normalizer | undefined
   });
 }
 
+/** `null` stays `null`. Objects and arrays need no wrapper: nothing is found under a `null`. */
 function orNull(d: Derived): Derived {
-  const inner = d.kind === "leaf" ? d.fn : objectNormalizer(d);
-  const fn = named(inner.name, (value: unknown, field: string) => (value === null ? null : inner(value, field)));
-  return { kind: "leaf", fn, fact: d.kind === "leaf" ? `${d.fact} or null` : "object or null" };
+  if (d.kind !== "leaf") return d;
+  const fn = named(d.fn.name, (value: unknown, field: string) => (value === null ? null : d.fn(value, field)));
+  return { kind: "leaf", fn, fact: `${d.fact} or null` };
 }
 
-/** Applies the derived normalizers of an object's properties to a copy (inside arrays, where no path reaches). */
+/** Applies the derived normalizers of an object's properties to a copy (for names no path can write). */
 function objectNormalizer(node: ObjectNode): Normalizer {
-  const props = [...node.props].map(([k, d]) => [k, d.kind === "leaf" ? d.fn : objectNormalizer(d)] as const);
-  return named(`{${props.map(([k, fn]) => `${k}: ${fn.name}`).join(", ")}}`, (value, field) => {
+  const entries: DerivedNormalizer[] = [];
+  for (const [name, sub] of node.props) flatten(sub, name, entries, true);
+  return named(`{${entries.map((e) => `${e.path}: ${e.normalizer.name}`).join(", ")}}`, (value, field) => {
+    if (value === null) return null;
     if (!isObject(value)) return refuseValue("an object", "schema", value, field);
     const out: Record<string, unknown> = { ...value };
-    for (const [k, fn] of props) {
-      if (Object.prototype.hasOwnProperty.call(value, k) && value[k] !== undefined) out[k] = fn(value[k], `${field}.${k}`);
+    for (const [name, sub] of node.props) {
+      if (!Object.prototype.hasOwnProperty.call(value, name) || value[name] === undefined) continue;
+      out[name] = applyNode(sub, value[name], `${field}.${name}`);
     }
     return out;
   });
+}
+
+function applyNode(d: Derived, value: unknown, field: string): unknown {
+  if (d.kind === "leaf") return d.fn(value, field);
+  if (d.kind === "object") return objectNormalizer(d)(value, field);
+  if (value === null) return null;
+  if (!Array.isArray(value)) return refuseValue("an array", "schema", value, field);
+  return value.map((item, i) => (item === undefined ? item : applyNode(d.item, item, `${field}[${i}]`)));
 }
 
 function resolveRef(root: unknown, ref: string): unknown {
@@ -150,30 +163,36 @@ function build(schema: unknown, root: unknown, formats: Readonly<Record<string, 
       const d = next(sub);
       if (d) props.set(name, d);
     }
-    return props.size === 0 ? undefined : wrap({ kind: "object", props });
+    return props.size === 0 ? undefined : { kind: "object", props };
   }
   if (type === "array" && isObject(schema.items)) {
     const item = next(schema.items);
-    if (!item) return undefined;
-    const inner = item.kind === "leaf" ? item.fn : objectNormalizer(item);
-    return wrap({ kind: "leaf", fn: each(inner), fact: item.kind === "leaf" ? `items: ${item.fact}` : "items: object" });
+    return item ? { kind: "array", item } : undefined;
   }
   return undefined;
 }
 
-function flatten(d: Derived, path: string, out: DerivedNormalizer[]): void {
+/**
+ * The entries of a derived tree, by normalize path. `inside` is true under a structural
+ * normalizer, where names need not be paths.
+ */
+function flatten(d: Derived, path: string, out: DerivedNormalizer[], inside = false): void {
   if (d.kind === "leaf") {
     out.push({ path, normalizer: d.fn, fact: d.fact });
     return;
   }
+  if (d.kind === "array") {
+    flatten(d.item, `${path}[*]`, out, inside);
+    return;
+  }
   // A child that no field path can name: normalize this whole object structurally instead (the
   // arguments' root has no path, so there such a child is left alone).
-  if (path !== "" && [...d.props.keys()].some((name) => !PATH_SAFE.test(name))) {
+  if (!inside && path !== "" && [...d.props.keys()].some((name) => !PATH_SAFE.test(name))) {
     out.push({ path, normalizer: objectNormalizer(d), fact: "object" });
     return;
   }
   for (const [name, sub] of d.props) {
-    if (PATH_SAFE.test(name)) flatten(sub, path === "" ? name : `${path}.${name}`, out);
+    if (inside || PATH_SAFE.test(name)) flatten(sub, path === "" ? name : `${path}.${name}`, out, inside);
   }
 }
 

@@ -24,8 +24,8 @@ describe("explainKey()", () => {
     expect(x.scope).toBe("thread-42");
     expect(x.identityRule).toEqual(["user_email", "calendar_id", "slot"]);
     expect(x.normalizers).toEqual([
-      { path: "slot", normalizer: "isoInstant", source: "policy", applied: true, before: "2026-12-01T11:00:00+01:00", after: "2026-12-01T10:00:00.000Z" },
       { path: "user_email", normalizer: "trim+lowercase", source: "schema", fact: "format: email", applied: true, before: " Ada@Example.com", after: "ada@example.com" },
+      { path: "slot", normalizer: "isoInstant", source: "policy", applied: true, before: "2026-12-01T11:00:00+01:00", after: "2026-12-01T10:00:00.000Z" },
     ]);
     expect(x.identity).toEqual({ user_email: "ada@example.com", calendar_id: "cal_9", slot: "2026-12-01T10:00:00.000Z" });
     expect(x.canonical).toBe('{"action":"book_calendar","identity":{"calendar_id":"cal_9","slot":"2026-12-01T10:00:00.000Z","user_email":"ada@example.com"},"scope":"thread-42"}');

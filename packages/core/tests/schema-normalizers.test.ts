@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createIdempotency, IdempotencyPolicyError, isoInstant, MemoryStore, normalizersFromSchema, trim } from "@agent-idempotency/core";
+import { createIdempotency, IdempotencyPolicyError, isoInstant, lowercase, MemoryStore, normalizersFromSchema, sortedBy, trim } from "@agent-idempotency/core";
 import type { JsonSchema, ToolPolicy } from "@agent-idempotency/core";
 
 const schema = {
@@ -35,7 +35,8 @@ describe("normalizersFromSchema()", () => {
       ["price", "number", "type: number or null"],
       ["notify", "boolean", "type: boolean"],
       ["priority", "enum", "enum"],
-      ["attendees", "each({email: trim+lowercase, optional: boolean})", "items: object"],
+      ["attendees[*].email", "trim+lowercase", "format: email"],
+      ["attendees[*].optional", "boolean", "type: boolean"],
       ["slot.end", "isoInstant", "format: date-time or null"],
       ["slot.room", "enum", "enum"],
       ["request_id", "trim+lowercase", "format: uuid"],
@@ -107,15 +108,29 @@ describe("ToolPolicy.normalizeFromSchema", () => {
     expect(keyOf({}, a, null).key).not.toBe(keyOf({}, b, null).key);
   });
 
-  it("normalize: an explicit entry wins over the derived one on its field, above it and below it", () => {
+  it("normalize: an explicit entry replaces the derived one on its field; derived ones below it run first", () => {
     // explicit trim only: the schema's lowercase no longer applies to email
     expect(keyOf({ normalize: { email: trim } }, { email: " Ada@x.com" }).key).not.toBe(keyOf({ normalize: { email: trim } }, { email: "ada@x.com" }).key);
-    // explicit on the parent "slot" replaces the derived slot.end
+    // an explicit entry on the parent "slot" sees slot.end already normalized by the schema
     const seen: unknown[] = [];
     keyOf({ normalize: { slot: (v) => (seen.push(v), v) } }, { slot: { end: "2026-12-01T11:00:00+01:00" } });
-    expect(seen).toEqual([{ end: "2026-12-01T11:00:00+01:00" }]);
+    expect(seen).toEqual([{ end: "2026-12-01T10:00:00.000Z" }]);
+    // an explicit array normalizer keeps the schema's coercion of the elements' fields
+    const items = { type: "object", properties: { items: { type: "array", items: { type: "object", properties: { sku: { type: "string" }, qty: { type: "integer" } } } } } };
+    const cart = { normalize: { items: sortedBy("sku") } };
+    expect(keyOf(cart, { items: [{ sku: "B", qty: "1" }, { sku: "A", qty: 2 }] }, items).key).toBe(keyOf(cart, { items: [{ sku: "A", qty: "2" }, { sku: "B", qty: 1 }] }, items).key);
+    // an explicit entry on one element's field replaces the derived entry for every element
+    const first = { normalize: { "attendees[0].email": trim } };
+    expect(keyOf(first, { attendees: [{ email: "a@x.com" }, { email: "B@x.com" }] }).key).not.toBe(keyOf(first, { attendees: [{ email: "a@x.com" }, { email: "b@x.com" }] }).key);
     const d = keyOf({ normalize: { "slot.end": isoInstant } }, { slot: { end: "2026-12-01T11:00:00+01:00", room: "b" } });
     expect(d.args).toEqual({ slot: { end: "2026-12-01T10:00:00.000Z", room: "B" } });
+  });
+
+  it("normalize: a [*] path applies to every element, and a malformed path fails at start-up", () => {
+    const policy = { normalize: { "to[*]": lowercase } };
+    expect(keyOf(policy, { to: ["Ada@X.com", "bob@x.com"] }, null).key).toBe(keyOf(policy, { to: ["ada@x.com", "BOB@x.com"] }, null).key);
+    expect(() => keyOf(policy, { to: "ada@x.com" }, null)).toThrow(expect.objectContaining({ code: "KEY_INVALID", field: "to" }));
+    expect(() => createIdempotency({ store: new MemoryStore(), tools: { t: { normalize: { "to[x]": lowercase } } } })).toThrow(IdempotencyPolicyError);
   });
 
   it("normalizeFromSchema.formats: a format mapped to a normalizer (here a custom phone format)", () => {
