@@ -9,6 +9,7 @@ export default defineConfig({
     // Tests run against the sources, so `pnpm test:unit` needs no build. Processes that tests fork
     // (cross-process races, crash tests) run plain Node and import the built `dist/`.
     alias: [
+      { find: /^@agent-idempotency\/core\/phone$/, replacement: `${root}packages/core/src/phone.ts` },
       { find: /^@agent-idempotency\/([a-z-]+)\/testing$/, replacement: `${root}packages/$1/src/testing/index.ts` },
       { find: /^@agent-idempotency\/([a-z-]+)$/, replacement: `${root}packages/$1/src/index.ts` },
     ],

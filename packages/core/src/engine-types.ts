@@ -5,6 +5,7 @@
 import type { AuditEntry, AuditOutcome, AuditSink } from "./audit/entry.js";
 import type { Clock } from "./clock.js";
 import type { DerivedKey, GuardedCall } from "./derive.js";
+import type { KeyComparison, KeyExplanation } from "./explain-key.js";
 import type { PolicyDefaults, PolicyTable, ResolvedPolicy, ToolPolicies } from "./policy.js";
 import type { ProtectOptions, RedactContext } from "./protect.js";
 import type { IdempotencyStore } from "./store.js";
@@ -75,6 +76,14 @@ export interface Idempotency {
   warn(message: string): void;
   /** The key a call would get (throws {@link IdempotencyKeyError} like `run` would). */
   deriveKey(call: GuardedCall): DerivedKey | undefined;
+  /**
+   * Why a call has its key: the scope, each normalizer with the value before and after, the
+   * selected identity, the canonical JSON hashed and the key; with a second call, the fields that
+   * gave them different keys. `console.log` prints it as text. Throws what `run` would throw for
+   * the call (a missing identity field, an unreadable value), and for a tool with no policy.
+   */
+  explainKey(call: GuardedCall): KeyExplanation;
+  explainKey(call: GuardedCall, other: GuardedCall): KeyComparison;
   readonly store: IdempotencyStore;
   readonly audit: readonly AuditSink[];
   readonly policies: PolicyTable;

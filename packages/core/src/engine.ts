@@ -24,6 +24,7 @@ import type { AuditEntry, AuditOutcome, AuditSink } from "./audit/entry.js";
 import { realSleep, systemClock } from "./clock.js";
 import type { DerivedKey, GuardedCall } from "./derive.js";
 import { deriveKey } from "./derive.js";
+import { compareCalls, explainCall, requirePolicy } from "./explain-key.js";
 import {
   IdempotencyInProgressError,
   IdempotencyLeaseLostError,
@@ -468,6 +469,8 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       const p = policies.get(call.action);
       return p ? deriveKey(call, p) : undefined;
     },
+    explainKey: ((call: GuardedCall, other?: GuardedCall) =>
+      other === undefined ? explainCall(call, requirePolicy(call.action, policies.get)) : compareCalls(call, other, policies.get)) as Idempotency["explainKey"],
     store,
     audit: sinks,
     policies,

@@ -6,7 +6,9 @@
 import { IdempotencyPolicyError } from "./errors.js";
 import { isVolatileFieldName, parsePath } from "./key.js";
 import type { Normalizer } from "./normalize.js";
+import { parseNormalizePath } from "./normalize-path.js";
 import type { IdempotencyRecord } from "./record.js";
+import type { SchemaNormalizeOptions } from "./schema-normalizers.js";
 import { closestName, unknownFieldProblems } from "./suggest.js";
 
 /** Asked when a lease expired without an outcome: found upstream → recorded, not re-run. */
@@ -22,6 +24,14 @@ export interface ToolPolicy {
   identity?: readonly string[] | ((args: any) => unknown);
   /** Per-field normalizers applied before the key and fingerprint are computed. */
   normalize?: Record<string, Normalizer>;
+  /**
+   * Derive normalizers from the tool's JSON schema when the call carries one (the LangChain
+   * integrations pass it): e-mail → trim + lowercase, date-time → instant, number and boolean
+   * fields → their type, enums without regard to case. `normalize` entries win over derived ones
+   * on the same field (and on fields above or below it). Default `true`; `{ formats }` adds
+   * normalizers by JSON-schema `format`. See schema-normalizers.ts for the exact table.
+   */
+  normalizeFromSchema?: boolean | SchemaNormalizeOptions;
   /** How long a completed (or cached failed) record replays. Default 24 h. */
   ttlMs?: number;
   /** How long a claim holds without a heartbeat before it is presumed dead. Default 60 s. */
@@ -60,6 +70,7 @@ export type PolicyScope = "turn" | "thread" | PolicyScopeFunction;
 export const TOOL_POLICY_FIELDS: readonly (keyof ToolPolicy)[] = [
   "identity",
   "normalize",
+  "normalizeFromSchema",
   "ttlMs",
   "leaseMs",
   "onInProgress",
@@ -135,11 +146,25 @@ function problemsOf(where: string, p: ToolPolicy, known: readonly string[] = TOO
     const identityPaths = Array.isArray(p.identity) ? (p.identity as unknown[]).filter((x): x is string => typeof x === "string") : [];
     for (const [path, fn] of Object.entries(p.normalize ?? {})) {
       check(typeof fn === "function", `normalize["${path}"] must be a function`);
-      pathProblem(`${where}.normalize`, path, problems);
+      try {
+        parseNormalizePath(path); // field paths, plus [*] for every element of an array
+      } catch (e) {
+        problems.push(`${where}.normalize: ${(e as Error).message.replace(/^\[agent-idempotency\] /, "")}`);
+      }
       // Normalizing a field outside the identity is allowed (it only changes the fingerprint), but
       // one a typo away from an identity field is that field misspelt: it would never be normalized.
       const meant = identityPaths.includes(path) ? undefined : closestName(path, identityPaths);
       if (meant !== undefined) problems.push(`${where}.normalize: "${path}" is not an identity field (did you mean "${meant}"?), so "${meant}" would never be normalized`);
+    }
+  }
+  const fromSchema = p.normalizeFromSchema;
+  check(
+    fromSchema === undefined || typeof fromSchema === "boolean" || (typeof fromSchema === "object" && fromSchema !== null && !Array.isArray(fromSchema)),
+    "normalizeFromSchema must be true, false or { formats: { <format>: normalizer } }",
+  );
+  if (typeof fromSchema === "object" && fromSchema !== null) {
+    for (const [format, fn] of Object.entries(fromSchema.formats ?? {})) {
+      check(typeof fn === "function", `normalizeFromSchema.formats["${format}"] must be a normalizer function`);
     }
   }
   return problems;
@@ -196,6 +221,7 @@ export function resolvePolicy(tool: string, policy: ToolPolicy | true, defaults:
   return {
     identity: p.identity,
     normalize: { ...(p.normalize ?? {}) },
+    normalizeFromSchema: p.normalizeFromSchema ?? true,
     ttlMs: p.ttlMs ?? DEFAULT_TTL_MS,
     leaseMs,
     onInProgress: p.onInProgress ?? "wait",

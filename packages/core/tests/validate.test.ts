@@ -96,6 +96,7 @@ describe("createIdempotency(): validation", () => {
     const policy: Required<ToolPolicy> = {
       identity: [],
       normalize: {},
+      normalizeFromSchema: true,
       ttlMs: 0,
       leaseMs: 0,
       onInProgress: "wait",

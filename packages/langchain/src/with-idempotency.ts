@@ -22,6 +22,7 @@ import {
   resolveScope,
   runWithToolIdempotency,
   threadIdOf,
+  toolOutputSchema,
   withToolIdempotency,
 } from "@agent-idempotency/langgraph";
 import type { CallbackManagerForToolRun } from "@langchain/core/callbacks/manager";
@@ -102,7 +103,7 @@ class IdempotentTool extends StructuredTool {
     const cfg = (config ?? {}) as SlotConfig;
     const toolCallId = cfg.toolCall?.id;
     const result: RunResult<unknown> = await this.idempotency.run(
-      { action: this.name, args, ...this.#scope(cfg), toolCallId, signal: cfg.signal, passthrough: isGraphBubbleUp },
+      { action: this.name, args, schema: toolOutputSchema(this.#inner), ...this.#scope(cfg), toolCallId, signal: cfg.signal, passthrough: isGraphBubbleUp },
       async ({ key, attempt, signal }) => {
         const runConfig = key === undefined ? cfg : withToolIdempotency({ ...cfg, signal }, { key, attempt });
         // In the async context too, so getIdempotencyKey() without arguments finds it (a StructuredTool's _call).
@@ -152,7 +153,7 @@ class IdempotentTool extends StructuredTool {
       return undefined;
     }
     try {
-      return { guarded: true, key: this.idempotency.deriveKey({ action: this.name, args: parsed.args, ...scope })?.key };
+      return { guarded: true, key: this.idempotency.deriveKey({ action: this.name, args: parsed.args, schema: toolOutputSchema(this.#inner), ...scope })?.key };
     } catch {
       return { guarded: true }; // no key (a missing identity field): the engine logs the call as failed
     }

@@ -43,6 +43,7 @@ import { parseToolArgs } from "./parse-tool-args.js";
 import type { IdempotencyMetadata } from "./recorded-output.js";
 import type { ResolvedScope, ScopeFallback, ScopeOption } from "./scope.js";
 import { resolveScope, threadIdOf } from "./scope.js";
+import { toolOutputSchema } from "./schema-normalize.js";
 import { isToolMessageFailure, recordedToolMessage } from "./tool-message-failure.js";
 
 type Tools = (StructuredToolInterface | DynamicTool | RunnableToolLike)[];
@@ -117,7 +118,7 @@ export class IdempotentToolNode<T = any> extends ToolNode<T> {
     let ran: ToolIdempotency | undefined;
     return runGuardedToolCall(
       this.idempotency,
-      { call, args: parsed.args, scope, signal: config.signal, config },
+      { call, args: parsed.args, schema: toolOutputSchema(tool), scope, signal: config.signal, config },
       (entry, signal) => {
         ran = entry;
         return runWithToolIdempotency(entry, () => this.#runToolStrictly(call, engineRunConfig({ ...config, signal }, entry), state));

@@ -23,6 +23,7 @@ export { missingPath, toolJsonSchema } from "./tool-schema.js";
 export type { JsonSchemaNode, MissingPath } from "./tool-schema.js";
 export type { ToolIdempotency } from "./get-idempotency-key.js";
 export { parseToolArgs } from "./parse-tool-args.js";
+export { toolOutputSchema } from "./schema-normalize.js";
 export type { ParsedArgs } from "./parse-tool-args.js";
 export { isEngine, resolveEngine } from "./options.js";
 export { annotate, asRecordedOutput, isErrorToolMessage, isRecordedOutput, recordOutput, replayOutput } from "./recorded-output.js";
