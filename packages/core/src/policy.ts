@@ -49,8 +49,11 @@ export interface ResolvedPolicy extends Required<Omit<ToolPolicy, "identity" | "
 export const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_LEASE_MS = 60 * 1000;
 
-/** `tools` maps a tool name to its policy (`true` or `{}` for all defaults). */
-export type ToolPolicies = Record<string, ToolPolicy | true>;
+/**
+ * `tools` maps a tool name to its policy (`true` or `{}` for all defaults), or to `false`: never
+ * guarded, even under `guard: "all"` (read-only tools, such as MCP tools annotated `readOnlyHint`).
+ */
+export type ToolPolicies = Record<string, ToolPolicy | boolean>;
 
 /** Policy fields applied to every tool, and whether tools without an entry are guarded too. */
 export type PolicyDefaults = ToolPolicy & { guard?: "listed" | "all" };
@@ -126,15 +129,17 @@ export function createPolicyTable(tools: ToolPolicies = {}, defaults: PolicyDefa
   check(guard === "listed" || guard === "all", "defaults", `guard must be "listed" or "all"`);
   validate("defaults", base);
   const table = new Map<string, ResolvedPolicy>();
+  const never = new Set<string>();
   for (const [tool, policy] of Object.entries(tools)) {
-    check(policy === true || (typeof policy === "object" && policy !== null), tool, "must be an object or true");
-    table.set(tool, resolvePolicy(tool, policy, base, warn));
+    check(typeof policy === "boolean" || (typeof policy === "object" && policy !== null), tool, "must be an object, true, or false (never guarded)");
+    if (policy === false) never.add(tool);
+    else table.set(tool, resolvePolicy(tool, policy, base, warn));
   }
   return {
     /** The policy of `tool`, or undefined when the tool is not guarded. */
     get(tool: string): ResolvedPolicy | undefined {
       let p = table.get(tool);
-      if (!p && guard === "all") {
+      if (!p && guard === "all" && !never.has(tool)) {
         p = resolvePolicy(tool, {}, base, warn);
         table.set(tool, p);
       }
