@@ -148,7 +148,7 @@ describe("mcpServerIdempotency()", () => {
   });
 
   it("tool(): keys are scoped to the authenticated client: the same key from another client is refused, never replayed", async () => {
-    const s = await server();
+    const s = await server({ resultMeta: true });
     const alice = await s.connectClient("alice");
     const bob = await s.connectClient("bob");
     const call = (c: Client) => c.callTool({ name: "book", arguments: { slot: "10" }, _meta: { [KEY]: "shared-key" } });
@@ -162,7 +162,7 @@ describe("mcpServerIdempotency()", () => {
   });
 
   it("tool(): with cacheErrors an isError result is recorded and replayed as the same result, marked replayed, without running", async () => {
-    const s = await server({}, { tools: { book: { identity: ["slot"], cacheErrors: true } } });
+    const s = await server({ resultMeta: true }, { tools: { book: { identity: ["slot"], cacheErrors: true } } });
     const client = await s.connectClient();
     const first = await client.callTool({ name: "book", arguments: { slot: "busy" }, _meta: { [KEY]: "k-busy" } });
     const again = await client.callTool({ name: "book", arguments: { slot: "busy" }, _meta: { [KEY]: "k-busy" } });
@@ -173,9 +173,9 @@ describe("mcpServerIdempotency()", () => {
     expect([first._meta?.[MCP_IDEMPOTENCY_REPLAYED_META], again._meta?.[MCP_IDEMPOTENCY_REPLAYED_META]]).toEqual([false, true]);
   });
 
-  it('tool(): onMissingKey "run" runs a keyless call unguarded every time; resultMeta false leaves results as the handler made them', async () => {
+  it('tool(): onMissingKey "run" runs a keyless call unguarded every time; by default results stay as the handler made them', async () => {
     const audit = new MemoryAuditLog();
-    const s = await server({ onMissingKey: "run", resultMeta: false }, { audit });
+    const s = await server({ onMissingKey: "run" }, { audit });
     const client = await s.connectClient();
     await client.callTool({ name: "book", arguments: { slot: "1" } });
     const plain = await client.callTool({ name: "book", arguments: { slot: "1" } });

@@ -12,8 +12,8 @@
  *    which a reconnecting client (the retry that matters) does not keep;
  * 3. the engine claims the key and runs the handler, which gets the key to forward upstream; a
  *    result with `isError: true` is a failure (released, or recorded with `cacheErrors`);
- * 4. a retry, or a concurrent duplicate (it waits for the first), gets the recorded result back,
- *    with `_meta["io.agent-idempotency/replayed"]: true`.
+ * 4. a retry, or a concurrent duplicate (it waits for the first), gets the recorded result back
+ *    (with `_meta["io.agent-idempotency/replayed"]: true` when `resultMeta` is on).
  */
 import type { Idempotency, IdempotencyOptions, IdempotencyRecordedError } from "@agent-idempotency/core";
 import { createIdempotency, IdempotencyKeyError, IdempotencyPolicyError, isIdempotencyError } from "@agent-idempotency/core";
@@ -69,7 +69,11 @@ export interface McpServerIdempotencyOptions {
    * authenticated client (`extra.authInfo.clientId`), else `"mcp"` (one scope for every caller).
    */
   scope?: ((extra: McpRequestExtra) => string) | undefined;
-  /** Put the key and `replayed` in every result's `_meta`. Default true. */
+  /**
+   * Put the key and `replayed` in every result's `_meta`, for clients that read it. Default false:
+   * `@langchain/mcp-adapters` 1.x turns a text result that has `_meta` into a JSON content block,
+   * so the model would read the bookkeeping instead of the text.
+   */
   resultMeta?: boolean | undefined;
   /** Prefix of the stored key for a client's key. Default `"mcp:"`. */
   keyPrefix?: string | undefined;
@@ -142,7 +146,7 @@ export function mcpServerIdempotency(options: McpServerIdempotencyOptions): McpS
     throw new IdempotencyPolicyError("[mcp] mcpServerIdempotency({ scope }) must be a function of the request's extra, returning a string");
   }
   const scopeOf = options.scope ?? ((extra: McpRequestExtra) => extra.authInfo?.clientId ?? "mcp");
-  const resultMeta = options.resultMeta ?? true;
+  const resultMeta = options.resultMeta ?? false;
   const warn = options.onWarning ?? ((m: string) => console.warn(`[agent-idempotency] ${m}`));
   const warned = new Set<string>();
 
