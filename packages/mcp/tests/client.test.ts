@@ -57,7 +57,7 @@ describe.skipIf(!built)("idempotentMcpTools(): MCP tools under IdempotentToolNod
 
     const key = first.response_metadata.idempotency.key as string;
     expect(key).toMatch(/^[0-9a-f]{32}$/);
-    expect(s.calls()).toEqual([{ tool: "book_calendar", meta: { [KEY]: key }, args: { slot: "10:00" }, pid: expect.any(Number) }]);
+    expect(s.calls()).toEqual([{ tool: "book_calendar", meta: { [KEY]: key }, args: { slot: "10:00" }, session: null, pid: expect.any(Number) }]);
     expect(s.effects()).toMatchObject([{ key, source: "client" }]);
     expect(again.response_metadata.idempotency).toMatchObject({ key, replayed: true });
     expect(again.tool_call_id).toBe("c2");

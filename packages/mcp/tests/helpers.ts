@@ -28,6 +28,7 @@ export interface ReceivedCall {
   tool: string;
   meta: Record<string, unknown> | null;
   args: Record<string, unknown>;
+  session: string | null;
   pid: number;
 }
 
