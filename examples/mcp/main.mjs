@@ -29,7 +29,7 @@ import { MultiServerMCPClient } from "@langchain/mcp-adapters";
 const SERVER = fileURLToPath(new URL("./server.mjs", import.meta.url));
 const SLOW_MS = 500; // the first booking's answer
 const TIMEOUT_MS = 250; // how long the agent waits for a tool
-const BACKOFF_MS = 600; // the agent waits this long before asking the model again after a tool error
+const BACKOFF_MS = 1000; // the agent waits this long before asking the model again after a tool error
 
 const readLines = (file) => (existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)) : []);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -73,7 +73,7 @@ describe.skipIf(!built)("idempotentMcpTools(): MCP tools under IdempotentToolNod
     expect(failed.status).toBe("error");
     // The model retries once the server has finished; the client released its claim, so the call
     // goes out again, with the same key.
-    await new Promise((r) => setTimeout(r, 600));
+    await new Promise((r) => setTimeout(r, 1200));
     const retried = lastTool((await graph.invoke({ messages: [ask, callOf("c2")] }, config)).messages);
 
     expect(s.effects()).toHaveLength(1);
