@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
-const packages = ["core", "langgraph", "langchain", "store-sqlite", "store-postgres", "store-redis", "cli"];
+const packages = ["core", "langgraph", "langchain", "store-sqlite", "store-postgres", "store-redis", "cli", "mcp"];
 
 export default defineConfig({
   resolve: {
@@ -11,6 +11,7 @@ export default defineConfig({
     alias: [
       { find: /^@agent-idempotency\/core\/phone$/, replacement: `${root}packages/core/src/phone.ts` },
       { find: /^@agent-idempotency\/([a-z-]+)\/testing$/, replacement: `${root}packages/$1/src/testing/index.ts` },
+      { find: /^@agent-idempotency\/mcp\/server$/, replacement: `${root}packages/mcp/src/server/index.ts` },
       { find: /^@agent-idempotency\/([a-z-]+)$/, replacement: `${root}packages/$1/src/index.ts` },
     ],
   },

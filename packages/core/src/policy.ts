@@ -97,8 +97,11 @@ export interface ResolvedPolicy extends Required<Omit<ToolPolicy, "identity" | "
 export const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_LEASE_MS = 60 * 1000;
 
-/** `tools` maps a tool name to its policy (`true` or `{}` for all defaults). */
-export type ToolPolicies = Record<string, ToolPolicy | true>;
+/**
+ * `tools` maps a tool name to its policy (`true` or `{}` for all defaults), or to `false`: never
+ * guarded, even under `guard: "all"` (read-only tools, such as MCP tools annotated `readOnlyHint`).
+ */
+export type ToolPolicies = Record<string, ToolPolicy | boolean>;
 
 /** Policy fields applied to every tool, and whether tools without an entry are guarded too. */
 export type PolicyDefaults = ToolPolicy & { guard?: "listed" | "all" };
@@ -193,11 +196,11 @@ export function policyTableProblems(tools: unknown, defaults: unknown): string[]
     }
   }
   if (tools !== undefined) {
-    if (typeof tools !== "object" || tools === null || Array.isArray(tools)) problems.push("tools: must be an object of tool name → policy (or true)");
+    if (typeof tools !== "object" || tools === null || Array.isArray(tools)) problems.push("tools: must be an object of tool name → policy (or true, or false)");
     else {
       for (const [tool, policy] of Object.entries(tools)) {
-        if (policy === true) continue;
-        if (typeof policy !== "object" || policy === null || Array.isArray(policy)) problems.push(`tools.${tool}: must be a policy object or true, got ${JSON.stringify(policy)}`);
+        if (policy === true || policy === false) continue;
+        if (typeof policy !== "object" || policy === null || Array.isArray(policy)) problems.push(`tools.${tool}: must be a policy object, true, or false (never guarded), got ${JSON.stringify(policy)}`);
         else problems.push(...problemsOf(`tools.${tool}`, policy as ToolPolicy));
       }
     }
@@ -240,12 +243,17 @@ export function createPolicyTable(tools: ToolPolicies = {}, defaults: PolicyDefa
   if (problems.length > 0) throw new IdempotencyPolicyError(problems);
   const { guard = "listed", ...base } = defaults;
   const table = new Map<string, ResolvedPolicy>();
-  for (const [tool, policy] of Object.entries(tools)) table.set(tool, resolvePolicy(tool, policy, base, warn));
+  // `false`: never guarded, even under guard: "all" (a read-only tool in a guard-everything engine).
+  const never = new Set<string>();
+  for (const [tool, policy] of Object.entries(tools)) {
+    if (policy === false) never.add(tool);
+    else table.set(tool, resolvePolicy(tool, policy, base, warn));
+  }
   return {
     /** The policy of `tool`, or undefined when the tool is not guarded. */
     get(tool: string): ResolvedPolicy | undefined {
       let p = table.get(tool);
-      if (!p && guard === "all") {
+      if (!p && guard === "all" && !never.has(tool)) {
         p = resolvePolicy(tool, {}, base, warn);
         table.set(tool, p);
       }
