@@ -140,7 +140,7 @@ describe("run(): single flight and replay", () => {
     expect(audit.entries.map((e) => `${e.action_type}:${e.outcome}`)).toEqual(["search:unguarded", "book:executed", "search:unguarded", "book:replayed"]);
     // extend() can guard it again with a policy of its own.
     expect(engine.extend({ tools: { search: {} } }).policy("search")).toBeDefined();
-    expect(() => createIdempotency({ store, tools: { search: null as never }, ...quiet })).toThrow(/must be an object, true, or false/);
+    expect(() => createIdempotency({ store, tools: { search: null as never }, ...quiet })).toThrow(/must be a policy object, true, or false/);
   });
 });
 
