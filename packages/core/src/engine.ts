@@ -44,6 +44,7 @@ import { recordable } from "./recordable.js";
 import { createHeartbeats } from "./lease.js";
 import { createRunContext } from "./run-context.js";
 import type { Idempotency, IdempotencyOptions, RunContext, RunOutcome, RunResult } from "./engine-types.js";
+import { instrumentRun } from "./instrumentation.js";
 
 type Settled = { ok: true; result: RunResult<unknown>; fingerprint: string } | { ok: false; error: unknown; final: boolean };
 
@@ -449,8 +450,10 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
     }
   }
 
+  const ins = options.instrumentation;
   return {
-    run,
+    // The hook wraps run from the outside (every outcome, waiters and refusals); absent, run is untouched.
+    run: ins ? instrumentRun(ins, run, { policy: (a) => policies.get(a), now: () => clock.now(), warn }) : run,
     policy: (action) => policies.get(action),
     deriveKey(call) {
       const p = policies.get(call.action);
