@@ -3,6 +3,8 @@ export type { IdempotentToolNodeOptions } from "./options.js";
 export { latestHumanMessage, resolveScope, threadIdOf, validateScopeOption } from "./scope.js";
 export type { ResolvedScope, ScopeConfig, ScopeFunction, ScopeOption } from "./scope.js";
 export { getIdempotencyKey, idempotencyHeaders } from "./get-idempotency-key.js";
+export { idempotentTask } from "./idempotent-task.js";
+export type { IdempotentTaskOptions, TaskScopeFunction } from "./idempotent-task.js";
 export { IDEMPOTENCY_REPLAY_EVENT } from "./replay-event.js";
 export type { IdempotencyReplayEvent } from "./replay-event.js";
 export type { IdempotencyMetadata } from "./recorded-output.js";
