@@ -9,6 +9,7 @@ import type { KeyComparison, KeyExplanation } from "./explain-key.js";
 import type { PolicyDefaults, PolicyTable, ResolvedPolicy, ToolPolicies } from "./policy.js";
 import type { ProtectOptions, RedactContext } from "./protect.js";
 import type { IdempotencyStore } from "./store.js";
+import type { IdempotencyInstrumentation } from "./instrumentation.js";
 
 /** Options of {@link createIdempotency}. */
 export interface IdempotencyOptions {
@@ -32,6 +33,11 @@ export interface IdempotencyOptions {
   redact?: (value: unknown, ctx: RedactContext) => unknown;
   /** Largest arguments accepted and largest result stored, in bytes of JSON. Default 1 MiB. */
   maxRecordBytes?: number;
+  /**
+   * Told when each call starts and how it ended (tracing, metrics): `@agent-idempotency/opentelemetry`'s
+   * `idempotencyTelemetry()`, or your own. Absent: nothing is wrapped. See `instrumentation.ts`.
+   */
+  instrumentation?: IdempotencyInstrumentation;
 }
 
 /** What `fn` receives. */

@@ -48,6 +48,7 @@ import { createRunContext } from "./run-context.js";
 import { storeReady } from "./ready.js";
 import { validateOptions } from "./validate.js";
 import type { Idempotency, IdempotencyOptions, RunContext, RunOutcome, RunResult } from "./engine-types.js";
+import { instrumentRun } from "./instrumentation.js";
 
 type Settled = { ok: true; result: RunResult<unknown>; fingerprint: string } | { ok: false; error: unknown; final: boolean };
 
@@ -460,8 +461,10 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
     }
   }
 
+  const ins = options.instrumentation;
   return {
-    run,
+    // The hook wraps run from the outside (every outcome, waiters and refusals); absent, run is untouched.
+    run: ins ? instrumentRun(ins, run, { policy: (a) => policies.get(a), now: () => clock.now(), warn }) : run,
     ready: () => storeReady(store),
     warn,
     policy: (action) => policies.get(action),

@@ -26,6 +26,7 @@ export type { CompletedRecord, FailedRecord, IdempotencyRecord, InProgressRecord
 export type { Acquired, ClaimRequest, ClaimResult, Completion, Failure, IdempotencyStore, ListOptions } from "./store.js";
 export { createIdempotency } from "./engine.js";
 export type { Idempotency, IdempotencyOptions, RunContext, RunOutcome, RunResult } from "./engine-types.js";
+export type { CallEnd, CallObserver, CallStart, IdempotencyInstrumentation } from "./instrumentation.js";
 export {
   IdempotencyError,
   IdempotencyInProgressError,

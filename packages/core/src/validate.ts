@@ -27,6 +27,7 @@ export const IDEMPOTENCY_OPTION_FIELDS: readonly (keyof IdempotencyOptions)[] = 
   "protect",
   "redact",
   "maxRecordBytes",
+  "instrumentation",
 ];
 
 /** The methods every {@link IdempotencyStore} has. */
@@ -68,6 +69,9 @@ export function configurationProblems(options: unknown): string[] {
   }
   for (const fn of ["onAuditError", "onWarning", "redact"] as const) {
     if (o[fn] !== undefined && typeof o[fn] !== "function") problems.push(`${fn} must be a function`);
+  }
+  if (o.instrumentation !== undefined && typeof (o.instrumentation as { start?: unknown } | null)?.start !== "function") {
+    problems.push("instrumentation must have start(call) returning { end(result) }: pass idempotencyTelemetry() from @agent-idempotency/opentelemetry, or your own");
   }
   if (o.clock !== undefined && typeof (o.clock as { now?: unknown } | null)?.now !== "function") problems.push("clock must have now(): epoch milliseconds");
   const sinks = o.audit === undefined ? [] : Array.isArray(o.audit) ? o.audit : [o.audit];

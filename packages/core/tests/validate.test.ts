@@ -120,6 +120,7 @@ describe("createIdempotency(): validation", () => {
       protect: { keys: {}, currentKeyId: "" },
       redact: (v) => v,
       maxRecordBytes: 1,
+      instrumentation: { start: () => ({ end: () => undefined }) },
     };
     expect([...IDEMPOTENCY_OPTION_FIELDS].sort()).toEqual(Object.keys(options).sort());
   });

@@ -153,7 +153,7 @@ export class IdempotencyCallbackHandler extends BaseCallbackHandler {
         fromThread,
         toolCallId,
         engine,
-        replayed: false,
+        replayed: engine?.replayed === true, // the run a replay is reported as: the tool did not run
       });
     });
   }

@@ -9,8 +9,8 @@
  * tool run per call. The engine records the original's raw result, so a policy's
  * `responseId: (r) => r.booking_id` reads the tool's own return value.
  */
-import type { Idempotency, IdempotencyOptions, RunResult, ToolPolicy } from "@agent-idempotency/core";
-import { IdempotencyKeyError, IdempotencyPolicyError } from "@agent-idempotency/core";
+import type { Idempotency, IdempotencyOptions, IdempotencyRecordedError, RunResult, ToolPolicy } from "@agent-idempotency/core";
+import { IdempotencyKeyError, IdempotencyPolicyError, isIdempotencyError } from "@agent-idempotency/core";
 import type { EngineRunMark, IdempotencyMetadata } from "@agent-idempotency/langgraph";
 import {
   annotate,
@@ -23,6 +23,8 @@ import {
   runWithToolIdempotency,
   threadIdOf,
   toolOutputSchema,
+  TRACE_METADATA,
+  traceReplay,
   withToolIdempotency,
 } from "@agent-idempotency/langgraph";
 import type { CallbackManagerForToolRun } from "@langchain/core/callbacks/manager";
@@ -92,6 +94,8 @@ class IdempotentTool extends StructuredTool {
     config.runName ??= this.name; // as DynamicStructuredTool does, so traces show the tool's name
     const mark = await this.#markAtStart(arg, config);
     const marked: SlotConfig = mark === undefined ? config : markEngineRun(config, mark);
+    // The key on the run for traces; the outcome is not known yet (a replay adds a run of its own).
+    if (mark?.key !== undefined) marked.metadata = { ...marked.metadata, [TRACE_METADATA.key]: mark.key };
     const slot: { meta?: IdempotencyMetadata } = {};
     marked[META_SLOT] = slot;
     const out = await super.call(arg, marked, tags);
@@ -102,18 +106,29 @@ class IdempotentTool extends StructuredTool {
   protected override async _call(args: unknown, runManager?: CallbackManagerForToolRun, config?: ToolRunnableConfig): Promise<unknown> {
     const cfg = (config ?? {}) as SlotConfig;
     const toolCallId = cfg.toolCall?.id;
-    const result: RunResult<unknown> = await this.idempotency.run(
-      { action: this.name, args, schema: toolOutputSchema(this.#inner), ...this.#scope(cfg), toolCallId, signal: cfg.signal, passthrough: isGraphBubbleUp },
-      async ({ key, attempt, signal }) => {
-        const runConfig = key === undefined ? cfg : withToolIdempotency({ ...cfg, signal }, { key, attempt });
-        // In the async context too, so getIdempotencyKey() without arguments finds it (a StructuredTool's _call).
-        const raw = await runWithToolIdempotency(key === undefined ? undefined : { key, attempt }, () => this.#inner._call(args, runManager, runConfig));
-        return isAsyncGenerator(raw) ? drain(raw, runManager) : raw;
-      },
-    );
+    let result: RunResult<unknown>;
+    try {
+      result = await this.idempotency.run(
+        { action: this.name, args, schema: toolOutputSchema(this.#inner), ...this.#scope(cfg), toolCallId, signal: cfg.signal, passthrough: isGraphBubbleUp },
+        async ({ key, attempt, signal }) => {
+          const runConfig = key === undefined ? cfg : withToolIdempotency({ ...cfg, signal }, { key, attempt });
+          // In the async context too, so getIdempotencyKey() without arguments finds it (a StructuredTool's _call).
+          const raw = await runWithToolIdempotency(key === undefined ? undefined : { key, attempt }, () => this.#inner._call(args, runManager, runConfig));
+          return isAsyncGenerator(raw) ? drain(raw, runManager) : raw;
+        },
+      );
+    } catch (error) {
+      if (isIdempotencyError(error, "RECORDED_ERROR")) {
+        const e = error as IdempotencyRecordedError;
+        await traceReplay(runManager, { kind: "tool", name: this.name, input: args, toolCallId, meta: { key: e.key, replayed: true, outcome: "failed", attempt: e.record?.attempt ?? 1 }, error });
+      }
+      throw error;
+    }
     const meta: IdempotencyMetadata = { key: result.key ?? "", replayed: result.replayed, outcome: result.outcome, attempt: result.attempt };
     if (result.replayed) {
       meta.recordedAt = result.recordedAt;
+      // A child of this tool run, tagged idempotency:replayed, so a trace shows the replay.
+      await traceReplay(runManager, { kind: "tool", name: this.name, input: args, toolCallId, meta, output: result.value });
       try {
         // On this run, so callbacks (IdempotencyCallbackHandler) and streamEvents see the replay.
         await runManager?.handleCustomEvent(IDEMPOTENCY_REPLAY_EVENT, { tool: this.name, key: meta.key, tool_call_id: toolCallId ?? "", outcome: meta.outcome, attempt: meta.attempt, recordedAt: meta.recordedAt });

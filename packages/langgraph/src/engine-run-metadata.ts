@@ -8,6 +8,7 @@
  */
 import type { ToolIdempotency } from "./get-idempotency-key.js";
 import { withToolIdempotency } from "./get-idempotency-key.js";
+import { withTraceMetadata } from "./trace-metadata.js";
 
 /** The run metadata entry that marks a tool run the engine runs (and logs). */
 export const ENGINE_RUN_METADATA = "agent_idempotency";
@@ -16,6 +17,8 @@ export const ENGINE_RUN_METADATA = "agent_idempotency";
 export interface EngineRunMark {
   guarded: boolean;
   key?: string | undefined;
+  /** True on the run a replay is reported as (`replay-run.ts`): the tool did not run. */
+  replayed?: boolean | undefined;
 }
 
 interface ConfigLike {
@@ -34,11 +37,14 @@ export function markEngineRun<C extends ConfigLike>(config: C, mark: EngineRunMa
 /**
  * A copy of a tool's run config for a call the engine runs: the key in `configurable`, where
  * `getIdempotencyKey(config)` reads it (none for an unguarded call, even inside a guarded one), and
- * the mark in `metadata`, where callback handlers see it.
+ * the mark and the trace metadata (key, outcome `executed` or `unguarded`, attempt) in
+ * `metadata`, where callback handlers and LangSmith see them.
  * @internal shared with `@agent-idempotency/langchain`; not a stable API.
  */
 export function engineRunConfig<C extends ConfigLike>(config: C, entry: ToolIdempotency | undefined): C {
-  return markEngineRun(withToolIdempotency(config, entry), entry === undefined ? { guarded: false } : { guarded: true, key: entry.key });
+  const marked = markEngineRun(withToolIdempotency(config, entry), entry === undefined ? { guarded: false } : { guarded: true, key: entry.key });
+  const meta = entry === undefined ? undefined : { key: entry.key, replayed: false, outcome: "executed", attempt: entry.attempt };
+  return { ...marked, metadata: withTraceMetadata(marked.metadata, meta) };
 }
 
 /**
@@ -48,5 +54,5 @@ export function engineRunConfig<C extends ConfigLike>(config: C, entry: ToolIdem
 export function engineRunOf(metadata: Record<string, unknown> | undefined): EngineRunMark | undefined {
   const mark = metadata?.[ENGINE_RUN_METADATA] as Partial<EngineRunMark> | undefined;
   if (typeof mark !== "object" || mark === null || typeof mark.guarded !== "boolean") return undefined;
-  return { guarded: mark.guarded, key: typeof mark.key === "string" ? mark.key : undefined };
+  return { guarded: mark.guarded, key: typeof mark.key === "string" ? mark.key : undefined, ...(mark.replayed === true ? { replayed: true } : {}) };
 }

@@ -12,6 +12,7 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import type { IdempotencyMetadata, RecordedToolMessage } from "./recorded-output.js";
 import { annotate, replayOutput } from "./recorded-output.js";
 import { emitReplay } from "./replay-event.js";
+import { traceReplay } from "./replay-run.js";
 import type { ToolMessageFailure } from "./tool-message-failure.js";
 import { recordedToolMessage } from "./tool-message-failure.js";
 
@@ -35,7 +36,8 @@ interface ReplayChannels {
 }
 
 /**
- * The replay of a failure recorded with `cacheErrors`, with the `idempotency_replay` event: the
+ * The replay of a failure recorded with `cacheErrors`, with the `idempotency_replay` event and a
+ * run of its own in traces, ending in the recorded error (`replay-run.ts`): the
  * recorded error ToolMessage, or for an error recorded from a thrown error, an error ToolMessage
  * whose content `words(recorded)` gives (as the framework worded the first answer).
  * @internal shared with `@agent-idempotency/langchain`; not a stable API.
@@ -51,7 +53,11 @@ export async function answerRecordedFailure(error: IdempotencyRecordedError, cal
     recordedAt: record?.status === "failed" ? record.completedAt : undefined,
   };
   await emitReplay(channels.config, { tool: call.name, key: error.key, tool_call_id: toolCallId, outcome: "failed", attempt: meta.attempt, recordedAt: meta.recordedAt }, channels.writer);
-  const rec: RecordedToolMessage = recordedToolMessage(error.recorded) ?? { kind: "tool_message", content: words(error.recorded), status: "error" };
+  const recordedMessage = recordedToolMessage(error.recorded);
+  const rec: RecordedToolMessage = recordedMessage ?? { kind: "tool_message", content: words(error.recorded), status: "error" };
+  // A recorded error ToolMessage: the trace shows what the model read, not the wrapper's words.
+  const traced = recordedMessage ? Object.assign(new Error(typeof rec.content === "string" ? rec.content : JSON.stringify(rec.content)), { name: error.name }) : error;
+  await traceReplay(channels.config, { kind: "tool", name: call.name, input: call.args, toolCallId, meta, error: traced });
   return replayOutput(rec, { toolCallId, name: call.name, meta }) as ToolMessage;
 }
 

@@ -8,8 +8,8 @@
  *    released (or the failure recorded, with `cacheErrors`) instead of recorded as done;
  * 3. an output is recorded as `recorded-output.ts` says;
  * 4. the call that ran gets its own output back, annotated with `response_metadata.idempotency`;
- *    a replay gets the recorded output rebuilt for the CURRENT `tool_call_id`, and the
- *    `idempotency_replay` event.
+ *    a replay gets the recorded output rebuilt for the CURRENT `tool_call_id`, the
+ *    `idempotency_replay` event, and a run of its own in traces (`replay-run.ts`).
  */
 import type { Idempotency, JsonSchema, RunResult } from "@agent-idempotency/core";
 import type { ToolMessage } from "@langchain/core/messages";
@@ -21,6 +21,7 @@ import type { ToolIdempotency } from "./get-idempotency-key.js";
 import type { IdempotencyMetadata } from "./recorded-output.js";
 import { annotate, asRecordedOutput, isErrorToolMessage, recordOutput, replayOutput } from "./recorded-output.js";
 import { emitReplay } from "./replay-event.js";
+import { traceReplay } from "./replay-run.js";
 import type { ResolvedScope } from "./scope.js";
 import { toolMessageFailure } from "./tool-message-failure.js";
 
@@ -82,5 +83,6 @@ export async function runGuardedToolCall(
   meta.recordedAt = result.recordedAt;
   const out = replayOutput(asRecordedOutput(result.value), { toolCallId, name: call.name, meta });
   await emitReplay(g.config, { tool: call.name, key: meta.key, tool_call_id: toolCallId, outcome: meta.outcome, attempt: meta.attempt, recordedAt: meta.recordedAt }, g.writer);
+  await traceReplay(g.config, { kind: "tool", name: call.name, input: call.args, toolCallId, meta, output: out });
   return out;
 }

@@ -6,11 +6,14 @@ export type { ConstructionCheck } from "./construction-check.js";
 export { latestHumanMessage, resolveScope, threadIdOf, validateScopeOption } from "./scope.js";
 export type { ResolvedScope, ResolveScopeOptions, ScopeCall, ScopeConfig, ScopeFallback, ScopeFunction, ScopeOption } from "./scope.js";
 export { getIdempotencyKey, idempotencyHeaders } from "./get-idempotency-key.js";
+export { idempotentTask } from "./idempotent-task.js";
+export type { IdempotentTaskOptions, TaskScopeFunction } from "./idempotent-task.js";
 export { IDEMPOTENCY_REPLAY_EVENT } from "./replay-event.js";
 export type { IdempotencyReplayEvent } from "./replay-event.js";
 export type { IdempotencyMetadata } from "./recorded-output.js";
 export { TOOL_MESSAGE_ERROR } from "./tool-message-failure.js";
 export { ENGINE_RUN_METADATA } from "./engine-run-metadata.js";
+export { REPLAY_TAG, TRACE_METADATA } from "./trace-metadata.js";
 export type { EngineRunMark } from "./engine-run-metadata.js";
 
 // @internal: shared with @agent-idempotency/langchain so both write and replay one record format;
@@ -31,6 +34,9 @@ export type { RecordedCommand, RecordedOutput, RecordedToolMessage, ReplayTarget
 export { isToolMessageFailure, recordedToolMessage, toolMessageFailure } from "./tool-message-failure.js";
 export type { ToolMessageFailure } from "./tool-message-failure.js";
 export { emitReplay } from "./replay-event.js";
+export { traceReplay } from "./replay-run.js";
+export type { ReplayRun } from "./replay-run.js";
+export { withTraceMetadata } from "./trace-metadata.js";
 export { runGuardedToolCall } from "./guarded-tool-call.js";
 export type { GuardedToolCall } from "./guarded-tool-call.js";
 export { answerModelInputError, answerRecordedFailure, answerToolMessageFailure } from "./failure-answer.js";

@@ -11,6 +11,7 @@
  * `agent_idempotency` mark in a tool run's metadata). Errors are named by what they are (name,
  * message, `MiddlewareError` or not) and by which object of the scenario's own they are.
  */
+import { TRACE_METADATA } from "@agent-idempotency/langgraph";
 import { createIdempotency, MemoryStore } from "@agent-idempotency/core";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { MemorySaver } from "@langchain/langgraph";
@@ -79,11 +80,11 @@ const HASH = /\b[0-9a-f]{32}\b/g;
 const STACK_FRAME = /\n\s+at [^\n]*/g;
 const blank = (s: string) => s.replace(UUID, "<uuid>").replace(HASH, "<hash>").replace(STACK_FRAME, "");
 /**
- * Keys dropped: ids of runs (different in any two runs) and the mark of a tool run the engine runs
- * (`agent_idempotency`, documented; unguarded runs carry it too). With guarded tools, also the
- * `idempotency` entry of an answer's `response_metadata`.
+ * Keys dropped: ids of runs (different in any two runs) and the marks of a tool run the engine runs
+ * (`agent_idempotency` and the flat trace metadata `idempotency_*`, documented; unguarded runs
+ * carry them too). With guarded tools, also the `idempotency` entry of an answer's `response_metadata`.
  */
-const VOLATILE = ["run_id", "parent_ids", "agent_idempotency"];
+const VOLATILE = ["run_id", "parent_ids", "agent_idempotency", ...Object.values(TRACE_METADATA)];
 const STRICT = new Set(VOLATILE);
 const GUARDED = new Set([...VOLATILE, "idempotency"]);
 

@@ -1,0 +1,48 @@
+/**
+ * The run metadata a guarded call carries in a LangSmith trace (or to any LangChain callback):
+ * the key and the outcome, as flat keys (`idempotency_key`, `idempotency_outcome`, ...) so that
+ * LangSmith's filters find them (`and(eq(metadata_key, "idempotency_outcome"), eq(metadata_value,
+ * "replayed"))`), and the tag `idempotency:replayed` on the run a replay gets (`replay-run.ts`).
+ *
+ * A call that runs its tool carries them on the tool's own run (outcome `executed`). LangChain
+ * metadata is inheritable, so runs started inside a guarded tool carry its keys too; an
+ * unguarded tool run by the node says `unguarded` and drops the keys it would inherit.
+ */
+import type { IdempotencyMetadata } from "./recorded-output.js";
+
+/** The tag on the run of a replayed call. */
+export const REPLAY_TAG = "idempotency:replayed";
+
+/** The flat run-metadata keys a guarded call's run carries. */
+export const TRACE_METADATA = {
+  key: "idempotency_key",
+  outcome: "idempotency_outcome",
+  replayed: "idempotency_replayed",
+  attempt: "idempotency_attempt",
+  /** ISO-8601: when the replayed outcome was recorded. */
+  recordedAt: "idempotency_recorded_at",
+} as const;
+
+/** The flat metadata of a call: its key, outcome, whether it replayed, its attempt; an unguarded call's outcome only. */
+function traceMetadata(meta: IdempotencyMetadata | undefined): Record<string, unknown> {
+  if (meta === undefined) return { [TRACE_METADATA.outcome]: "unguarded" };
+  const out: Record<string, unknown> = {
+    [TRACE_METADATA.key]: meta.key,
+    [TRACE_METADATA.outcome]: meta.outcome,
+    [TRACE_METADATA.replayed]: meta.replayed,
+    [TRACE_METADATA.attempt]: meta.attempt,
+  };
+  if (meta.recordedAt !== undefined) out[TRACE_METADATA.recordedAt] = new Date(meta.recordedAt).toISOString();
+  return out;
+}
+
+/**
+ * `metadata` with the trace metadata of a call (`undefined`: an unguarded one), in place of any a
+ * guarded caller's run passed down.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
+export function withTraceMetadata(metadata: Record<string, unknown> | undefined, meta: IdempotencyMetadata | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...metadata };
+  for (const k of Object.values(TRACE_METADATA)) delete out[k];
+  return Object.assign(out, traceMetadata(meta));
+}
