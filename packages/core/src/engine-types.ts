@@ -8,6 +8,7 @@ import type { DerivedKey, GuardedCall } from "./derive.js";
 import type { PolicyDefaults, PolicyTable, ResolvedPolicy, ToolPolicies } from "./policy.js";
 import type { ProtectOptions, RedactContext } from "./protect.js";
 import type { IdempotencyStore } from "./store.js";
+import type { LiveDetectionOptions } from "./live-detection.js";
 
 /** Options of {@link createIdempotency}. */
 export interface IdempotencyOptions {
@@ -31,6 +32,13 @@ export interface IdempotencyOptions {
   redact?: (value: unknown, ctx: RedactContext) => unknown;
   /** Largest arguments accepted and largest result stored, in bytes of JSON. Default 1 MiB. */
   maxRecordBytes?: number;
+  /**
+   * Notice, when a call is about to execute, that the same action with the same arguments in the
+   * same session already executed under another key within a window, and let a hook warn, refuse
+   * or ask a person (`live-detection.ts`). Off by default; `true` means `{ windowMs: 60 000,
+   * onRepeat: "warn" }`. Costs one more store round trip per executed call.
+   */
+  liveDetection?: LiveDetectionOptions | boolean | undefined;
 }
 
 /** What `fn` receives. */

@@ -16,6 +16,7 @@
  * |   ... `onUnknownOutcome: "error"`    | throws {@link IdempotencyOutcomeUnknownError}              | failed      |
  * | any record of another scope          | throws {@link IdempotencyScopeError}; never replayed       | failed      |
  * | (store throws)                       | fail-closed: throws, `fn` never runs (or fail-open: runs)  | - / unguarded |
+ * | (claimed; liveDetection finds the call run under another key) | its hook: run, or release and throw | (as above) / failed |
  *
  * Every guarded call writes exactly one audit entry with its outcome.
  */
@@ -43,6 +44,8 @@ import { createRecordCodec } from "./protect.js";
 import { recordable } from "./recordable.js";
 import { createHeartbeats } from "./lease.js";
 import { createRunContext } from "./run-context.js";
+import { responseIdOf as responseIdFor } from "./response-id.js";
+import { createLiveDetector, type RepeatNote } from "./live-detection.js";
 import type { Idempotency, IdempotencyOptions, RunContext, RunOutcome, RunResult } from "./engine-types.js";
 
 type Settled = { ok: true; result: RunResult<unknown>; fingerprint: string } | { ok: false; error: unknown; final: boolean };
@@ -85,6 +88,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
   const failOpen = options.onStoreError === "open";
   const codec = createRecordCodec(options);
   const inflight = new Map<string, Flight>();
+  const live = createLiveDetector(options.liveDetection, store, warn);
   // A failing heartbeat counts as alive: a store hiccup must not abort a tool that still holds its lease.
   const heartbeats = createHeartbeats((claim, leaseMs) => store.heartbeat(claim, { now: clock.now(), leaseMs }).catch(() => true));
 
@@ -122,11 +126,10 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
     }
   }
 
-  function responseIdOf(policy: ResolvedPolicy, value: unknown, action: string): string | undefined {
-    if (!policy.responseId) return undefined;
+  /** The policy's `responseId` (or the default) of the tool's own result; `unwrap` gets it out of `fn`'s value. */
+  function responseIdOf(policy: ResolvedPolicy, value: unknown, action: string, unwrap?: (value: unknown) => unknown): string | undefined {
     try {
-      const id = policy.responseId(value);
-      return id === undefined || id === null ? undefined : String(id);
+      return responseIdFor(policy, unwrap ? unwrap(value) : value);
     } catch (e) {
       warn(`responseId of ${action} threw (${(e as Error)?.message}); the audit entry has no response_id`);
       return undefined;
@@ -143,6 +146,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
     const started = clock.now();
     let attempt = 1;
     let responseId: string | undefined;
+    const repeat: RepeatNote = {};
     // Without sinks there is nothing to build or await (most of the calls a benchmark makes).
     const write = (outcome: AuditOutcome): Promise<void> | undefined =>
       sinks.length === 0 ? undefined : audit({
@@ -156,6 +160,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
         fingerprint: d.fingerprint,
         attempt,
         duration_ms: Math.max(0, clock.now() - started),
+        scope: d.scope, key_sent: true, turn: call.turn, repeat_of: repeat.of, repeat_decision: repeat.decision,
       });
     const replay = async (record: CompletedRecord): Promise<RunResult<T>> => {
       attempt = record.attempt;
@@ -212,7 +217,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
 
       if (claimed.outcome === "claimed") {
         attempt = claimed.claim.attempt;
-        return execute(call, policy, d, fn, claimed.claim, claimed.previous, write, (id) => (responseId = id), flight);
+        return execute(call, policy, d, fn, claimed.claim, claimed.previous, write, (id) => (responseId = id), flight, repeat);
       }
 
       const record: IdempotencyRecord = claimed.record;
@@ -256,6 +261,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
     write: (outcome: AuditOutcome) => Promise<void> | undefined,
     setResponseId: (id: string | undefined) => void,
     flight: Flight,
+    repeat: RepeatNote,
   ): Promise<RunResult<T>> {
     const attempt = claim.attempt;
     const ctx = { action: call.action, key: d.key };
@@ -282,6 +288,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
         fingerprint: previous.fingerprint,
         attempt: previous.attempt,
         duration_ms: Math.max(0, clock.now() - previous.claimedAt),
+        scope: previous.scope, key_sent: true, turn: call.turn,
       });
     }
     if (previous?.status === "in_progress" && typeof policy.onUnknownOutcome === "function") {
@@ -314,11 +321,15 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
     };
 
     let value: T;
+    let checked = live === undefined;
     try {
+      // Live detection decides inside the claim: a refusal or an interrupt releases it, never records it.
+      if (!checked) await live!.check(call, d, clock.now(), repeat);
+      checked = true;
       value = await fn(run.context);
     } catch (error) {
       await stopBeating();
-      const final = isFinal(policy, call, error);
+      const final = checked && isFinal(policy, call, error);
       await (final
         ? store.fail(claim, { error: codec.encodeError(recordable(toRecordedError(error), call.action, warn) as RecordedError, ctx), now: clock.now(), ttlMs: policy.ttlMs })
         : store.release(claim)
@@ -327,7 +338,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       throw error;
     }
     await stopBeating();
-    const responseId = responseIdOf(policy, value, call.action);
+    const responseId = responseIdOf(policy, value, call.action, call.toolResult);
     setResponseId(responseId);
     let ok: boolean;
     const r = record(value, responseId);
@@ -378,6 +389,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
         fingerprint: "",
         attempt: 1,
         duration_ms: Math.max(0, clock.now() - started),
+        scope: call.scope, key_sent: false, turn: call.turn,
       });
     if (!policy) {
       let value: T;
@@ -400,7 +412,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
     try {
       codec.checkArgs(d.argsBytes, d.key);
     } catch (error) {
-      await audit({ ts: clock.now(), action_type: call.action, idempotency_key: d.key, outcome: "failed", session_id: d.sessionId, tool_call_id: call.toolCallId, fingerprint: d.fingerprint, attempt: 1, duration_ms: 0 });
+      await audit({ ts: clock.now(), action_type: call.action, idempotency_key: d.key, outcome: "failed", session_id: d.sessionId, tool_call_id: call.toolCallId, fingerprint: d.fingerprint, attempt: 1, duration_ms: 0, scope: d.scope, key_sent: false, turn: call.turn });
       throw error;
     }
 
@@ -428,6 +440,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
           fingerprint: d.fingerprint,
           attempt: r.attempt,
           duration_ms: Math.max(0, clock.now() - started),
+          scope: d.scope, key_sent: true, turn: call.turn,
         };
         await audit(entry);
         if (mismatch && policy.onPayloadMismatch === "error") throw new IdempotencyPayloadMismatchError(d.key, undefined);
