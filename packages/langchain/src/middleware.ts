@@ -123,7 +123,7 @@ async function guardToolCall(engine: Idempotency, scopeOption: ScopeOption, requ
   return runGuardedToolCall(
     engine,
     // The ToolNode's run config (async context), so the replay event reaches its callbacks.
-    { call, args: parsed.args, scope, signal, config: currentConfig(), writer: runtime.writer },
+    { call, args: parsed.args, scope, signal, config: currentConfig(), writer: runtime.writer, state: request.state },
     (entry, leaseSignal) => handler({ ...request, tool: keyedTool(tool, entry, leaseSignal) }),
     (error) => failed(error, call, runtime),
   );

@@ -6,13 +6,25 @@
  * Its `_call` runs the original's `_call` inside the engine, so the schema is parsed once, the
  * output is formatted by LangChain exactly as the original would be (a ToolMessage answering the
  * CURRENT `tool_call_id` when invoked with a tool call, else the raw result), and callbacks see one
- * tool run per call. The engine records the original's raw result, so a policy's
- * `responseId: (r) => r.booking_id` reads the tool's own return value.
+ * tool run per call. The engine records the original's raw result, and a policy's
+ * `responseId: (r) => r.booking_id` reads the tool's own return value exactly as under the node and
+ * the middleware (a content_and_artifact tool's artifact; JSON text parsed).
  */
 import type { Idempotency, IdempotencyOptions, RunResult, ToolPolicy } from "@agent-idempotency/core";
 import { IdempotencyKeyError, IdempotencyPolicyError } from "@agent-idempotency/core";
 import type { EngineRunMark, IdempotencyMetadata } from "@agent-idempotency/langgraph";
-import { annotate, IDEMPOTENCY_REPLAY_EVENT, isEngine, markEngineRun, parseToolArgs, resolveEngine, resolveScope, threadIdOf, withToolIdempotency } from "@agent-idempotency/langgraph";
+import {
+  annotate,
+  IDEMPOTENCY_REPLAY_EVENT,
+  isEngine,
+  markEngineRun,
+  parseToolArgs,
+  resolveEngine,
+  resolveScope,
+  threadIdOf,
+  toolResultOf,
+  withToolIdempotency,
+} from "@agent-idempotency/langgraph";
 import type { CallbackManagerForToolRun } from "@langchain/core/callbacks/manager";
 import { parseCallbackConfigArg } from "@langchain/core/callbacks/manager";
 import { ToolMessage } from "@langchain/core/messages";
@@ -91,7 +103,7 @@ class IdempotentTool extends StructuredTool {
     const cfg = (config ?? {}) as SlotConfig;
     const toolCallId = cfg.toolCall?.id;
     const result: RunResult<unknown> = await this.idempotency.run(
-      { action: this.name, args, ...this.#scope(cfg), toolCallId, signal: cfg.signal, passthrough: isGraphBubbleUp },
+      { action: this.name, args, ...this.#scope(cfg), toolCallId, signal: cfg.signal, passthrough: isGraphBubbleUp, toolResult: (raw) => this.#toolResult(raw) },
       async ({ key, attempt, signal }) => {
         const runConfig = key === undefined ? cfg : withToolIdempotency({ ...cfg, signal }, { key, attempt });
         const raw = await this.#inner._call(args, runManager, runConfig);
@@ -111,6 +123,16 @@ class IdempotentTool extends StructuredTool {
     const slot = cfg[META_SLOT];
     if (slot !== undefined) slot.meta = meta;
     return result.value;
+  }
+
+  /**
+   * What `responseId` receives: the tool's own result as the node and the middleware give it
+   * (`toolResultOf`), here from `_call`'s raw value: a content_and_artifact tool's artifact, JSON
+   * text parsed, anything else as returned.
+   */
+  #toolResult(raw: unknown): unknown {
+    if (this.#inner.responseFormat === "content_and_artifact" && Array.isArray(raw) && raw.length === 2) return raw[1];
+    return toolResultOf(raw);
   }
 
   /** The session (and thread scope) of a call; throws {@link IdempotencyKeyError} when there is none. */

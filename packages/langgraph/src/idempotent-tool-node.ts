@@ -97,7 +97,7 @@ export class IdempotentToolNode<T = any> extends ToolNode<T> {
     const scope = resolveScope(this.scope, config, state, call.name);
     return runGuardedToolCall(
       this.idempotency,
-      { call, args: parsed.args, scope, signal: config.signal, config },
+      { call, args: parsed.args, scope, signal: config.signal, config, state },
       (entry, signal) => super.runTool(call, engineRunConfig({ ...config, signal }, entry), state),
       (error) => this.failed(error, call, config),
     );
