@@ -135,6 +135,15 @@ describe("renderers", () => {
     expect(text.replace(/\s+/g, " ")).toContain("none: recovered, in_progress, mismatch, lease_lost, unguarded)");
   });
 
+  it("renderReportText(): a key that was never sent reads 'ran twice with no guard', never that an upstream ignored it", () => {
+    const report = { ...hostileReport(), review: [], blind_spots: { no_response_ids: [], unguarded_repeats: [] }, malformed: { count: 0, first: [] } };
+    report.flags = [{ kind: "one_key_several_response_ids", action_type: "book_calendar", idempotency_key: "k".repeat(32), response_ids: ["b_1", "b_2"], sessions: ["t-1"], first_ts: NOW - 1000, last_ts: NOW, key_sent: false, cause: "no_guard" }];
+    const text = renderReportText(report, meta("jsonl:a.jsonl", report)).replace(/\s+/g, " ");
+    expect(text).toContain("ran twice with no guard: book_calendar");
+    expect(text).toContain("No key was sent to the tool");
+    expect(text).not.toMatch(/upstream ignored/);
+  });
+
   it("renderReportHtml(): values from the log are escaped, never markup", () => {
     const report = hostileReport();
     const html = renderReportHtml(report, meta("jsonl:a.jsonl", report));

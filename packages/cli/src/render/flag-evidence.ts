@@ -39,7 +39,7 @@ export function flagEvidence(flag: AuditFlag, windowMs: number): FlagEvidence {
       return {
         title: `ran twice with no guard: ${flag.action_type}`,
         seen: `The same call (key ${flag.idempotency_key}, derived for the log only) produced ${n} different response ids, so its side effect ran more than once.`,
-        why: "No key was sent to the tool (an observe-only IdempotencyCallbackHandler, or an unguarded tool), so nothing could stop the second run; no upstream ignored anything. Guard the tool (IdempotentToolNode, idempotencyMiddleware or withIdempotency) so a repeat replays the first result.",
+        why: "No key was sent to the tool (an observe-only IdempotencyCallbackHandler, or an unguarded tool), so nothing could stop the second run (the upstream never received a key to honour). Guard the tool (IdempotentToolNode, idempotencyMiddleware or withIdempotency) so a repeat replays the first result.",
         fields: [
           { label: "action", values: [flag.action_type] },
           { label: "key", values: [`${flag.idempotency_key} (not sent)`] },
