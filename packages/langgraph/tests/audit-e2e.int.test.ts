@@ -7,7 +7,8 @@
  *   was retried: flag 1 (one key, both response ids; the key was sent);
  * - thread "again": the user asked again in a new turn: no flag, one review entry with both turns;
  * - thread "resent": the same turn retried with a new message id (a client re-sending its history
- *   without ids): flag 2 (turn_id_changed).
+ *   without ids): flag 2 (turn_id_changed);
+ * - thread "clean": the model repeats its call in one turn: replayed, nothing to report.
  */
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -64,9 +65,13 @@ for (const backend of backends) {
       // The upstream ignores idempotency keys: every call is a new booking with a new id.
       const book = tool(async ({ slot }) => ({ booking_id: `bk_${bookings.push(slot)}`, slot }), { name: "book_calendar", description: "Book", schema: z.object({ slot: z.string() }) });
       const node = new IdempotentToolNode([book], { idempotency: { store, audit, clock, tools: { book_calendar: { identity: ["slot"], ttlMs: 60_000 } }, onWarning: () => {} } });
-      const graph = (turns: number, checkpointer?: MemorySaver) => {
+      const graph = (turns: number, checkpointer?: MemorySaver, inOneTurn = false) => {
         const model = fakeModel();
-        for (let i = 0; i < turns; i++) model.respondWithTools([{ name: "book_calendar", args: { slot: "10:00" }, id: `c${i + 1}` }]).respond(new AIMessage("booked"));
+        for (let i = 0; i < turns; i++) {
+          model.respondWithTools([{ name: "book_calendar", args: { slot: "10:00" }, id: `c${i + 1}` }]);
+          if (!inOneTurn) model.respond(new AIMessage("booked"));
+        }
+        if (inOneTurn) model.respond(new AIMessage("booked"));
         return agentGraph(model, node, checkpointer ? { checkpointer } : {});
       };
       const ask = (id: string, content = "book 10:00") => ({ messages: [new HumanMessage({ id, content })] });
@@ -86,7 +91,9 @@ for (const backend of backends) {
         await resent.invoke(ask("h-1"), thread("resent"));
         clock.advance(5_000);
         await resent.invoke(ask("h-1-resent"), thread("resent"));
-        expect(bookings).toHaveLength(6);
+        // "clean": the model repeats the call with a new tool_call_id in the same turn.
+        await graph(2, undefined, true).invoke(ask("h-1"), thread("clean"));
+        expect(bookings).toHaveLength(7);
         await audit.flush?.();
 
         const report = await auditReport(audit.query());
@@ -108,7 +115,8 @@ for (const backend of backends) {
         ]);
         // Every execution logged the tool's own booking id (no responseId: the default found it).
         expect(report.blind_spots).toEqual({ no_response_ids: [], unguarded_repeats: [] });
-        expect(report.totals).toMatchObject({ executed: 6, replayed: 0 });
+        expect(report.totals).toMatchObject({ executed: 7, replayed: 1 });
+        expect([...report.flags.map((f) => (f.kind === "one_key_several_response_ids" ? f.sessions[0] : f.session_id)), ...report.review.map((r) => r.session_id)]).not.toContain("clean");
       } finally {
         await node.idempotency.close();
       }
