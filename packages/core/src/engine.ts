@@ -18,12 +18,14 @@
  * | (store throws)                       | fail-closed: throws, `fn` never runs (or fail-open: runs)  | - / unguarded |
  * | (claimed; liveDetection finds the call run under another key) | its hook: run, or release and throw | (as above) / failed |
  *
- * Every guarded call writes exactly one audit entry with its outcome.
+ * Every guarded call writes exactly one audit entry with its outcome. `cacheErrors` is asked once
+ * per failure, by the call whose `fn` threw; single-flight waiters read its answer from the flight.
  */
 import type { AuditEntry, AuditOutcome, AuditSink } from "./audit/entry.js";
 import { realSleep, systemClock } from "./clock.js";
 import type { DerivedKey, GuardedCall } from "./derive.js";
 import { deriveKey } from "./derive.js";
+import { compareCalls, explainCall, requirePolicy } from "./explain-key.js";
 import {
   IdempotencyInProgressError,
   IdempotencyLeaseLostError,
@@ -44,7 +46,9 @@ import { createRecordCodec } from "./protect.js";
 import { recordable } from "./recordable.js";
 import { createHeartbeats } from "./lease.js";
 import { createRunContext } from "./run-context.js";
-import { responseIdOf as responseIdFor } from "./response-id.js";
+import { storeReady } from "./ready.js";
+import { validateOptions } from "./validate.js";
+import { responseIdOrWarn } from "./response-id.js";
 import { createLiveDetector, type RepeatNote } from "./live-detection.js";
 import type { Idempotency, IdempotencyOptions, RunContext, RunOutcome, RunResult } from "./engine-types.js";
 
@@ -57,6 +61,8 @@ interface Flight {
   settled: Promise<Settled>;
   /** What a waiter gets for the leader's executed value: the replay form, as from the store. */
   replayForm?: { value: unknown } | undefined;
+  /** Whether `cacheErrors` called the leader's own failure final (asked once, in `execute`). */
+  final?: boolean | undefined;
 }
 
 const MAX_POLL_MS = 250;
@@ -78,6 +84,9 @@ const MAX_POLL_MS = 250;
  * ```
  */
 export function createIdempotency(options: IdempotencyOptions): Idempotency {
+  // Every mistake at once, before anything runs: the first tool call is too late to learn the
+  // store is missing or that a policy field is misspelt.
+  validateOptions(options);
   const { store } = options;
   const clock = options.clock ?? systemClock;
   const sleep = (ms: number, signal?: AbortSignal) => (clock.sleep ?? realSleep)(ms, signal);
@@ -123,16 +132,6 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       return c(error) === true;
     } catch {
       return false;
-    }
-  }
-
-  /** The policy's `responseId` (or the default) of the tool's own result; `unwrap` gets it out of `fn`'s value. */
-  function responseIdOf(policy: ResolvedPolicy, value: unknown, action: string, unwrap?: (value: unknown) => unknown): string | undefined {
-    try {
-      return responseIdFor(policy, unwrap ? unwrap(value) : value);
-    } catch (e) {
-      warn(`responseId of ${action} threw (${(e as Error)?.message}); the audit entry has no response_id`);
-      return undefined;
     }
   }
 
@@ -303,7 +302,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       }
       if (found) {
         const value = found.result as T;
-        const responseId = responseIdOf(policy, value, call.action);
+        const responseId = responseIdOrWarn(policy, value, call.action, warn);
         setResponseId(responseId);
         const r = record(value, responseId);
         const ok = await finish(claim, r.complete);
@@ -321,15 +320,16 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
     };
 
     let value: T;
-    let checked = live === undefined;
     try {
       // Live detection decides inside the claim: a refusal or an interrupt releases it, never records it.
-      if (!checked) await live!.check(call, d, clock.now(), repeat);
-      checked = true;
+      if (live) await live.check(call, d, clock.now(), repeat);
       value = await fn(run.context);
     } catch (error) {
       await stopBeating();
-      const final = checked && isFinal(policy, call, error);
+      // Asked once per failure; single flight reads the answer from the flight, not asking again.
+      // A live-detection refusal or interrupt (not checked yet) is never final: it releases.
+      const final = !repeat.thrown && isFinal(policy, call, error);
+      flight.final = final;
       await (final
         ? store.fail(claim, { error: codec.encodeError(recordable(toRecordedError(error), call.action, warn) as RecordedError, ctx), now: clock.now(), ttlMs: policy.ttlMs })
         : store.release(claim)
@@ -338,7 +338,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       throw error;
     }
     await stopBeating();
-    const responseId = responseIdOf(policy, value, call.action, call.toolResult);
+    const responseId = responseIdOrWarn(policy, value, call.action, warn, call.toolResult);
     setResponseId(responseId);
     let ok: boolean;
     const r = record(value, responseId);
@@ -455,7 +455,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       };
       flight.settled = promise.then(
         (result): Settled => (leave(), { ok: true, result, fingerprint: d.fingerprint }),
-        (error): Settled => (leave(), { ok: false, error, final: error instanceof IdempotencyRecordedError || (!isIdempotencyError(error) && isFinal(policy, call, error)) }),
+        (error): Settled => (leave(), { ok: false, error, final: error instanceof IdempotencyRecordedError || flight.final === true }),
       );
       inflight.set(d.key, flight);
       return promise;
@@ -464,11 +464,15 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
 
   return {
     run,
+    ready: () => storeReady(store),
+    warn,
     policy: (action) => policies.get(action),
     deriveKey(call) {
       const p = policies.get(call.action);
       return p ? deriveKey(call, p) : undefined;
     },
+    explainKey: ((call: GuardedCall, other?: GuardedCall) =>
+      other === undefined ? explainCall(call, requirePolicy(call.action, policies.get)) : compareCalls(call, other, policies.get)) as Idempotency["explainKey"],
     store,
     audit: sinks,
     policies,

@@ -28,6 +28,7 @@ import type { RepeatDecisionLogged } from "./audit/entry.js";
 import type { DerivedKey, GuardedCall } from "./derive.js";
 import { IdempotencyPolicyError, IdempotencyRepeatRefusedError } from "./errors.js";
 import { sha256Hex32 } from "./key.js";
+import { unknownFieldProblems } from "./suggest.js";
 import type { IdempotencyStore } from "./store.js";
 
 /** What the hook decides. Anything else it returns counts as `"refuse"`. */
@@ -70,6 +71,8 @@ export interface LiveDetectionOptions {
 export interface RepeatNote {
   of?: string | undefined;
   decision?: RepeatDecisionLogged | undefined;
+  /** The check threw (a refusal, the hook's own error): the claim is released, never recorded. */
+  thrown?: boolean | undefined;
 }
 
 /** The secondary record's key for one (action, fingerprint, session). */
@@ -121,22 +124,36 @@ export interface LiveDetector {
   check(call: GuardedCall, d: DerivedKey, now: number, note: RepeatNote): Promise<void>;
 }
 
-/** Validates `liveDetection` at start-up and builds the detector. @internal */
+/** The fields of {@link LiveDetectionOptions}. */
+export const LIVE_DETECTION_FIELDS: readonly (keyof LiveDetectionOptions)[] = ["windowMs", "onRepeat"];
+
+/** What is wrong with a `liveDetection` option, each with its fix (empty when all is well). @internal */
+export function liveDetectionProblems(option: unknown): string[] {
+  if (option === undefined || typeof option === "boolean") return [];
+  if (typeof option !== "object" || option === null || Array.isArray(option)) {
+    return [`liveDetection must be true, false or { windowMs, onRepeat }, got ${JSON.stringify(option)}`];
+  }
+  const o = option as LiveDetectionOptions;
+  const problems = unknownFieldProblems("liveDetection", o, LIVE_DETECTION_FIELDS);
+  const w = o.windowMs;
+  if (w !== undefined && (typeof w !== "number" || !Number.isFinite(w) || w <= 0)) {
+    problems.push(`liveDetection.windowMs must be a positive number of milliseconds, got ${String(w)}`);
+  }
+  const r = o.onRepeat;
+  if (r !== undefined && r !== "warn" && r !== "refuse" && typeof r !== "function") {
+    problems.push(`liveDetection.onRepeat must be "warn", "refuse" or a function (repeat) => "proceed" | "refuse", got ${JSON.stringify(r)}`);
+  }
+  return problems;
+}
+
+/** Builds the detector (the engine validated `liveDetection` at start-up). @internal */
 export function createLiveDetector(option: LiveDetectionOptions | boolean | undefined, store: IdempotencyStore, warn: (m: string) => void): LiveDetector | undefined {
   if (option === undefined || option === false) return undefined;
+  const problems = liveDetectionProblems(option);
+  if (problems.length > 0) throw new IdempotencyPolicyError(problems);
   const o: LiveDetectionOptions = option === true ? {} : option;
-  if (typeof o !== "object" || o === null) throw new IdempotencyPolicyError(`liveDetection must be true, false or { windowMs, onRepeat }, got ${JSON.stringify(o)}`);
-  for (const field of Object.keys(o)) {
-    if (field !== "windowMs" && field !== "onRepeat") throw new IdempotencyPolicyError(`liveDetection has no field "${field}"; its fields are windowMs and onRepeat`);
-  }
   const windowMs = o.windowMs ?? 60_000;
-  if (typeof windowMs !== "number" || !Number.isFinite(windowMs) || windowMs <= 0) {
-    throw new IdempotencyPolicyError(`liveDetection.windowMs must be a positive number of milliseconds, got ${String(windowMs)}`);
-  }
   const onRepeat = o.onRepeat ?? "warn";
-  if (onRepeat !== "warn" && onRepeat !== "refuse" && typeof onRepeat !== "function") {
-    throw new IdempotencyPolicyError(`liveDetection.onRepeat must be "warn", "refuse" or a function (repeat) => "proceed" | "refuse", got ${JSON.stringify(onRepeat)}`);
-  }
   return {
     windowMs,
     async check(call, d, now, note) {
@@ -162,11 +179,15 @@ export function createLiveDetector(option: LiveDetectionOptions | boolean | unde
         } catch (error) {
           // An interrupt waits for a person (the call runs again on resume); anything else refuses.
           note.decision = call.passthrough?.(error) ? "deferred" : "refuse";
+          note.thrown = true;
           throw error;
         }
       }
       note.decision = decision === "proceed" ? "proceed" : "refuse";
-      if (note.decision === "refuse") throw new IdempotencyRepeatRefusedError(call.action, d.key, previous, ageMs, kind);
+      if (note.decision === "refuse") {
+        note.thrown = true;
+        throw new IdempotencyRepeatRefusedError(call.action, d.key, previous, ageMs, kind);
+      }
     },
   };
 }

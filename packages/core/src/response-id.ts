@@ -77,3 +77,23 @@ export function responseIdOf(policy: Pick<ResolvedPolicy, "responseId"> | undefi
   const id = fn(result);
   return id === undefined || id === null ? undefined : String(id);
 }
+
+/**
+ * {@link responseIdOf} of the tool's own result (`unwrap` takes it out of what `fn` returned), or
+ * none with a warning when the policy's `responseId` throws: an id never changes a call's outcome.
+ * @internal
+ */
+export function responseIdOrWarn(
+  policy: Pick<ResolvedPolicy, "responseId">,
+  value: unknown,
+  action: string,
+  warn: (message: string) => void,
+  unwrap?: (value: unknown) => unknown,
+): string | undefined {
+  try {
+    return responseIdOf(policy, unwrap ? unwrap(value) : value);
+  } catch (e) {
+    warn(`responseId of ${action} threw (${(e as Error)?.message}); the audit entry has no response_id`);
+    return undefined;
+  }
+}

@@ -148,7 +148,7 @@ describe("liveDetection", () => {
     for (const [liveDetection, message] of [
       [{ windowMs: 0 }, /liveDetection.windowMs must be a positive number/],
       [{ onRepeat: "ask" }, /liveDetection.onRepeat must be "warn", "refuse" or a function/],
-      [{ window: 1000 }, /liveDetection has no field "window"; its fields are windowMs and onRepeat/],
+      [{ windowMS: 1000 }, /liveDetection: unknown field "windowMS".*windowMs/],
       ["yes", /liveDetection must be true, false or/],
     ] as const) {
       expect(() => createIdempotency({ store, liveDetection: liveDetection as never })).toThrow(IdempotencyPolicyError);

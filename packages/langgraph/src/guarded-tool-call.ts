@@ -13,7 +13,7 @@
  *    a replay gets the recorded output rebuilt for the CURRENT `tool_call_id`, and the
  *    `idempotency_replay` event.
  */
-import type { Idempotency, RunResult } from "@agent-idempotency/core";
+import type { Idempotency, JsonSchema, RunResult } from "@agent-idempotency/core";
 import type { ToolMessage } from "@langchain/core/messages";
 import type { ToolCall } from "@langchain/core/messages/tool";
 import type { RunnableConfig } from "@langchain/core/runnables";
@@ -37,6 +37,8 @@ export interface GuardedToolCall {
   call: ToolCall;
   /** Its arguments as the tool's schema parsed them: the identity. */
   args: unknown;
+  /** The tool's input as JSON schema (`toolOutputSchema`), for the policy's `normalizeFromSchema`. */
+  schema?: JsonSchema | undefined;
   /** The call's scope, from `resolveScope`. */
   scope: ResolvedScope;
   /** The caller's abort signal. */
@@ -72,6 +74,7 @@ export async function runGuardedToolCall(
       {
         action: call.name,
         args: g.args,
+        schema: g.schema,
         scope: g.scope.scope,
         sessionId: g.scope.sessionId,
         toolCallId: call.id,
