@@ -43,9 +43,10 @@ function repeatingModel() {
   return fakeModel().respondWithTools(call("call_1")).respondWithTools(call("call_2")).respond(new AIMessage("Booked for 10:00."));
 }
 
-// Both the policy and the audit's responseId read what the engine records of a ToolMessage.
+// responseId receives the tool's own result (its JSON text parsed), under the middleware and the
+// observing handler alike.
 const policies = {
-  book_calendar: { identity: ["slot"], responseId: (r) => JSON.parse(r.content).booking_id },
+  book_calendar: { identity: ["slot"], responseId: (r) => r.booking_id },
 };
 
 /** Runs the demo and returns what happened (the tests check it). `print` receives each line. */

@@ -43,6 +43,18 @@ if (results.overhead) {
     const alt = o.sequential["floor replay, select first"];
     if (alt) out.push(`\n${b}: the replay floor with the select first (no write lock taken): ${us(alt.p50)} p50 sequential, ${us(o.concurrent16["floor replay, select first"].p50)} and ${Math.round(o.concurrent16["floor replay, select first"].perSecond).toLocaleString("en")}/s with 16 callers.`);
   }
+  if (Object.values(results.overhead).some((o) => o.sequential["ours fresh + live"])) {
+    out.push("\n### Live detection: a fresh call with `liveDetection` on (p50; no repeat found, the check alone)\n");
+    out.push(md(["backend", "ours fresh", "ours fresh + live", "live − fresh", "live / fresh", "live / fresh, x16", "round trips fresh / fresh + live"], Object.entries(results.overhead).filter(([, o]) => o.sequential["ours fresh + live"]).map(([b, o]) => [
+      b,
+      us(o.sequential["ours fresh"].p50),
+      us(o.sequential["ours fresh + live"].p50),
+      us(o.liveMinusFreshUs),
+      f(o.liveOverFresh, 2),
+      f(o.concurrentLiveOverFresh, 2),
+      o.roundTrips?.liveFresh !== undefined ? `${o.roundTrips.fresh} / ${o.roundTrips.liveFresh}` : "–",
+    ])));
+  }
   out.push("\n### Guarded call per backend, 16 concurrent callers (p50, calls/s)\n");
   out.push(md(["backend", ...series.slice(1), "fresh / floor", "replay / floor"], Object.entries(results.overhead).map(([b, o]) => [
     b,

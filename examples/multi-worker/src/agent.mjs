@@ -14,7 +14,8 @@ import { z } from "zod";
 export const JOB = { id: "job-42", message_id: "msg-42", invoice_id: "inv_2002", to: "billing@example.com" };
 
 /** One email per invoice and recipient: that is what makes two sends the same. */
-export const POLICIES = { send_invoice_email: { identity: ["invoice_id", "to"], responseId: (m) => /msg_\d+/.exec(String(m.content))?.[0] } };
+// responseId receives the tool's own result: here the text it returns.
+export const POLICIES = { send_invoice_email: { identity: ["invoice_id", "to"], responseId: (text) => /msg_\d+/.exec(String(text))?.[0] } };
 
 function sendInvoiceEmail({ mailUrl, worker }) {
   return tool(

@@ -12,7 +12,8 @@ import { z } from "zod";
 export const INVOICE = { invoice_id: "inv_1001", amount_cents: 12000 };
 
 /** What makes two payments the same: the invoice. The amount is checked by the API (422). */
-export const POLICIES = { pay_invoice: { identity: ["invoice_id"], responseId: (m) => /pay_\d+/.exec(String(m.content))?.[0] } };
+// responseId receives the tool's own result: here the text it returns.
+export const POLICIES = { pay_invoice: { identity: ["invoice_id"], responseId: (text) => /pay_\d+/.exec(String(text))?.[0] } };
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,25 +1,32 @@
 // A deterministic audit log with two planted anomalies inside clean traffic, for the CLI's
 // acceptance tests and the 1,000,000-entry benchmark. Plain JavaScript so `node` runs it as is.
 //
+// Entries are written as the engine writes them: with the scope (a turn), key_sent and the turn.
+//
 // Planted (exactly these two flags must be reported):
-//   A. one key, several response ids: a charge_card key executed twice with different response
-//      ids (the record was lost and the upstream ignored the key), then replayed.
-//   B. one action, several keys: book_calendar with identical arguments in one session executed
-//      under three keys within 45 s (a timestamp was part of the identity).
+//   A. one key, several response ids: a charge_card key sent to the tool executed twice with
+//      different response ids (the record was lost and the upstream ignored the key), then replayed.
+//   B. one action, several keys: book_calendar with identical arguments in one session and ONE
+//      turn executed under three keys within 45 s (an explicit key made anew for each retry).
 // Clean traffic includes the near misses a naive audit would flag: replays, a failure retried
 // under the same key, a lease lost and redone with the upstream returning the same id, the same
-// call from two sessions, the same call in one session 90 s apart (a new turn), payload
-// mismatches, unguarded calls without keys, recoveries and in-progress give-ups.
+// call from two sessions, the same call in one session in a new turn 90 s later (outside the
+// window) and 30 s later (inside it: listed for review, not flagged), payload mismatches,
+// unguarded calls without keys, recoveries and in-progress give-ups.
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 
-/** @typedef {{ ts: number, action_type: string, idempotency_key?: string, response_id?: string, outcome: string, session_id: string, tool_call_id?: string, fingerprint: string, attempt: number, duration_ms: number }} AuditEntry */
+/** @typedef {{ ts: number, action_type: string, idempotency_key?: string, response_id?: string, outcome: string, session_id: string, tool_call_id?: string, fingerprint: string, attempt: number, duration_ms: number, scope?: string, key_sent?: boolean, turn?: string }} AuditEntry */
 
 const DAY = 86_400_000;
 const hex = (text, len) => createHash("sha256").update(text).digest("hex").slice(0, len);
 export const keyOf = (name) => hex(`key:${name}`, 32);
 export const fingerprintOf = (name) => hex(`fp:${name}`, 64);
+/** The turn scope of turn `human` in `session`, as IdempotentToolNode writes it. */
+export const turnScope = (session, human) => `turn:${JSON.stringify([session, human])}`;
+/** The turn marker of the `n`th human message, whose text is `text`. */
+const turnOf = (n, text) => `${n}:${hex(text, 16)}`;
 
 /** mulberry32: a tiny seeded PRNG, so every run writes the same log. */
 function rng(seed) {
@@ -134,12 +141,14 @@ export function* plantedLog({ entries, start, days = 7, seed = 42 }) {
 
   const p = plantedAnomalies(start, days);
   const A = p.severalResponses;
-  heap.push(base(A.times[0], A.action_type, A.idempotency_key, A.session_id, fingerprintOf("planted-A"), "executed", { response_id: A.response_ids[0] }));
-  heap.push(base(A.times[1], A.action_type, A.idempotency_key, A.session_id, fingerprintOf("planted-A"), "executed", { response_id: A.response_ids[1] }));
-  heap.push(base(A.times[1] + 5_000, A.action_type, A.idempotency_key, A.session_id, fingerprintOf("planted-A"), "replayed", { response_id: A.response_ids[1] }));
+  const inA = { scope: turnScope(A.session_id, "h-A"), key_sent: true, turn: turnOf(1, "A") };
+  heap.push(base(A.times[0], A.action_type, A.idempotency_key, A.session_id, fingerprintOf("planted-A"), "executed", { response_id: A.response_ids[0], ...inA }));
+  heap.push(base(A.times[1], A.action_type, A.idempotency_key, A.session_id, fingerprintOf("planted-A"), "executed", { response_id: A.response_ids[1], ...inA }));
+  heap.push(base(A.times[1] + 5_000, A.action_type, A.idempotency_key, A.session_id, fingerprintOf("planted-A"), "replayed", { response_id: A.response_ids[1], ...inA }));
   const B = p.severalKeys;
+  const inB = { scope: turnScope(B.session_id, "h-B"), key_sent: true, turn: turnOf(1, "B") };
   B.keys.forEach((key, i) =>
-    heap.push(base(B.times[i], B.action_type, key, B.session_id, B.fingerprint, "executed", { response_id: `evt_planted_${i + 1}` })),
+    heap.push(base(B.times[i], B.action_type, key, B.session_id, B.fingerprint, "executed", { response_id: `evt_planted_${i + 1}`, ...inB })),
   );
 
   let emitted = 0;
@@ -155,7 +164,11 @@ export function* plantedLog({ entries, start, days = 7, seed = 42 }) {
     const fp = fingerprintOf(`c${n}`);
     const rid = `${action.prefix}_${n.toString(36)}`;
     const r = random();
-    const e = (dt, outcome, extra) => heap.push(base(now + dt, action.name, key, session, fp, outcome, extra));
+    const inTurn = { scope: turnScope(session, `h${n}`), key_sent: true, turn: turnOf(1, `c${n}`) };
+    const e = (dt, outcome, extra) => heap.push(base(now + dt, action.name, key, session, fp, outcome, { ...inTurn, ...extra }));
+    // The same call again in the next turn of the session: new scope, new key.
+    const nextTurn = (dt) =>
+      heap.push(base(now + dt, action.name, keyOf(`c${n}-next-turn`), session, fp, "executed", { response_id: `${rid}_t`, scope: turnScope(session, `h${n}-next`), key_sent: true, turn: turnOf(2, `again ${n}`) }));
     if (r < 0.55) {
       e(0, "executed", { response_id: rid });
     } else if (r < 0.8) {
@@ -170,16 +183,20 @@ export function* plantedLog({ entries, start, days = 7, seed = 42 }) {
     } else if (r < 0.89) {
       // The same call from another session, within seconds: a different user, not a retry.
       e(0, "executed", { response_id: rid });
-      heap.push(base(now + 5_000, action.name, keyOf(`c${n}-other`), `${session}-other`, fp, "executed", { response_id: `${rid}_o` }));
-    } else if (r < 0.91) {
+      heap.push(base(now + 5_000, action.name, keyOf(`c${n}-other`), `${session}-other`, fp, "executed", { response_id: `${rid}_o`, ...inTurn, scope: turnScope(`${session}-other`, `h${n}`) }));
+    } else if (r < 0.90) {
       // The same call in the same session 90 s later under a new key: a new turn, outside 60 s.
       e(0, "executed", { response_id: rid });
-      heap.push(base(now + 90_000, action.name, keyOf(`c${n}-next-turn`), session, fp, "executed", { response_id: `${rid}_t` }));
+      nextTurn(90_000);
+    } else if (r < 0.91) {
+      // The same call in a new turn 30 s later: inside the window, listed for review, not a flag.
+      e(0, "executed", { response_id: rid });
+      nextTurn(30_000);
     } else if (r < 0.93) {
       e(0, "executed", { response_id: rid });
       e(3_000, "mismatch", { response_id: rid, fingerprint: fingerprintOf(`c${n}-changed`) });
     } else if (r < 0.97) {
-      heap.push(base(now, "search_docs", undefined, session, fp, "unguarded"));
+      heap.push(base(now, "search_docs", undefined, session, fp, "unguarded", { key_sent: false }));
     } else if (r < 0.98) {
       e(0, "recovered", { response_id: rid, attempt: 2 });
     } else if (r < 0.99) {

@@ -11,11 +11,15 @@ import { isIdempotencyError } from "@agent-idempotency/core";
 export const ExitCode = {
   /** Success; for `audit`: no flag raised. */
   Ok: 0,
-  /** `audit` raised at least one flag (one key with several response ids, or one action with several keys). */
+  /** `audit` raised at least one flag (one key with several response ids, or one action with several keys), or, with `--strict`, listed a repeat for review. */
   Flagged: 1,
   /** The command line is wrong: unknown option, bad duration or date, missing URI, `--before` without `--yes`. */
   Usage: 2,
-  /** The store, the audit log or an output file failed (unreachable server, unreadable file, bad SQL, missing file). */
+  /**
+   * The store, the audit log or an output file failed (unreachable server, unreadable file, bad SQL,
+   * missing file), or the log holds records that are not audit entries (unless `--skip-bad-lines`;
+   * always when none is readable).
+   */
   StoreFailed: 3,
   /** The URI needs a store package that is not installed, or the store cannot do this (no `purge`). */
   Unavailable: 4,

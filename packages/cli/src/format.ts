@@ -66,7 +66,10 @@ export function wrapText(text: string, width: number, indent: number): string {
   const pad = " ".repeat(indent);
   const lines: string[] = [];
   let current = "";
-  for (const word of text.split(/\s+/).filter(Boolean)) {
+  const room = Math.max(8, width - indent);
+  // A word longer than a line (a 64-hex fingerprint, a long scope) is split, never overflowing.
+  const words = text.split(/\s+/).filter(Boolean).flatMap((w) => (w.length <= room ? [w] : Array.from({ length: Math.ceil(w.length / room) }, (_, i) => w.slice(i * room, (i + 1) * room))));
+  for (const word of words) {
     if (current !== "" && indent + current.length + 1 + word.length > width) {
       lines.push(pad + current);
       current = word;

@@ -9,3 +9,5 @@ export { renderDayChart } from "./render/day-chart.js";
 export { renderReportHtml } from "./render/report-html.js";
 export { renderReportText } from "./render/report-text.js";
 export type { ReportMeta } from "./render/report-text.js";
+export { auditVerdict } from "./render/verdict.js";
+export type { Verdict, VerdictOptions } from "./render/verdict.js";

@@ -32,8 +32,9 @@ audit logs also jsonl:PATH.
 --store and --audit default to $IDEMPOTENCY_STORE and $IDEMPOTENCY_AUDIT.
 
 Exit codes: 0 ok, 1 audit raised a flag (explain: two calls, two keys),
-2 usage error, 3 store, log or file failed, 4 store package missing or
-operation unsupported, 5 inspect found nothing, 70 internal error.
+2 usage error, 3 store, log or file failed (or the log holds records that
+are not audit entries), 4 store package missing or operation unsupported,
+5 inspect found nothing, 70 internal error.
 `;
 
 function version(): string {

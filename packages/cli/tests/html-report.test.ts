@@ -61,7 +61,7 @@ describe("audit --html", () => {
       await page.goto(url);
 
       const text = await page.innerText("body");
-      expect(text).toContain("2 flags raised");
+      expect(text).toContain("2 FLAGS RAISED (exit code 1)");
       expect(text).toContain("one key, several response ids: charge_card");
       expect(text).toContain("one action, several keys: book_calendar");
       for (const s of [planted.severalResponses.idempotency_key, ...planted.severalResponses.response_ids, ...planted.severalKeys.keys]) expect(text).toContain(s);

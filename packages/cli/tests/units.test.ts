@@ -5,7 +5,7 @@
 import type { AuditReport } from "@agent-idempotency/core";
 import { emptyCounts, IdempotencyStoreError } from "@agent-idempotency/core";
 import { describe, expect, it } from "vitest";
-import { ExitCode, exitCodeFor, main, parseDuration, parseInstant, redactUri, renderReportHtml, renderReportText } from "../src/index.js";
+import { auditVerdict, ExitCode, exitCodeFor, main, parseDuration, parseInstant, redactUri, renderReportHtml, renderReportText } from "../src/index.js";
 import { cliFailure } from "../src/exit-codes.js";
 
 const NOW = Date.parse("2026-11-27T12:00:00Z");
@@ -67,7 +67,7 @@ function catchError(fn: () => unknown): unknown {
 }
 
 function hostileReport(): AuditReport {
-  const counts = { ...emptyCounts(), executed: 1_234_567, replayed: 7_654_321, failed: 12 };
+  const counts = { ...emptyCounts(), executed: 1_234_567, replayed: 7_654_321, failed: 12, recovered: 3_456, in_progress: 45_678, mismatch: 456_789, lease_lost: 5_678_901, unguarded: 67_890_123, duplicate: 789_012 };
   const long = "a_really_long_tool_name_that_someone_registered_for_their_agent_v2";
   const keys = Array.from({ length: 30 }, (_, i) => i.toString(16).padStart(32, "0"));
   return {
@@ -78,29 +78,78 @@ function hostileReport(): AuditReport {
     first_ts: NOW - 6 * 86_400_000,
     last_ts: NOW,
     totals: counts,
-    actions: [{ action_type: long, counts, total: 8_888_900 }],
+    actions: [{ action_type: long, counts, unknown: 9_999_999, total: 8_888_900 }],
     days: [{ day: "2026-11-26", executed: 10, replayed: 3 }],
     flags: [
-      { kind: "one_action_several_keys", action_type: long, fingerprint: "f".repeat(64), session_id: `<script>alert(1)</script>${"s".repeat(90)}`, keys, executions: 30, first_ts: NOW - 50_000, last_ts: NOW },
-      { kind: "one_key_several_response_ids", action_type: long, idempotency_key: keys[0]!, response_ids: ["r-1", "r-2"], sessions: ["s"], first_ts: NOW - 1000, last_ts: NOW },
+      { kind: "one_action_several_keys", action_type: long, fingerprint: "f".repeat(64), session_id: `<script>alert(1)</script>${"s".repeat(90)}`, keys, executions: 30, first_ts: NOW - 50_000, last_ts: NOW, scopes: [`turn:["<b>${"t".repeat(80)}","h"]`], cause: "key_changed_in_scope" },
+      { kind: "one_key_several_response_ids", action_type: long, idempotency_key: keys[0]!, response_ids: ["r-1", "r-2"], sessions: ["s"], first_ts: NOW - 1000, last_ts: NOW, key_sent: true, cause: "key_ignored_or_record_lost" },
     ],
+    review: [
+      {
+        kind: "repeated_in_new_turn",
+        action_type: `<i>${long}`,
+        fingerprint: "e".repeat(64),
+        session_id: "s",
+        executions: [
+          { ts: NOW - 20_000, idempotency_key: keys[1]!, scope: `turn:["s","<em>"]`, turn: "1:abcd" },
+          { ts: NOW, idempotency_key: keys[2]!, scope: `turn:["s","h2"]`, turn: "2:ef01" },
+        ],
+        first_ts: NOW - 20_000,
+        last_ts: NOW,
+      },
+    ],
+    blind_spots: {
+      no_response_ids: [{ action_type: `<u>${long}`, executions: 1_234_567 }],
+      unguarded_repeats: [{ action_type: long, groups: 12, executions: 40, worst: { session_id: "<s>", fingerprint: "d".repeat(64), executions: 9, first_ts: NOW - 9, last_ts: NOW } }],
+    },
+    unknown_outcomes: { "<teleported>": 9_999_999 },
+    malformed: { count: 3, first: [{ line: 7, reason: "not JSON" }, { line: 9, reason: "no ts" }] },
+    live: { detected: 3, proceeded: 1, refused: 1, deferred: 1 },
   };
 }
+const meta = (source: string, report: AuditReport, skipBadLines = true) => ({ source, generatedAt: NOW, verdict: auditVerdict(report, { strict: false, skipBadLines }) });
 
 describe("renderers", () => {
   it("renderReportText(): every line fits 80 columns with long names, big counts and 30 keys", () => {
-    const text = renderReportText(hostileReport(), { source: `jsonl:/var/log/${"deep/".repeat(20)}audit.jsonl`, generatedAt: NOW });
+    const report = hostileReport();
+    const text = renderReportText(report, meta(`jsonl:/var/log/${"deep/".repeat(20)}audit.jsonl`, report));
     expect(text.split("\n").filter((l) => [...l].length > 80)).toEqual([]);
     expect(text).toContain("2 FLAGS RAISED");
     expect(text).toContain("… and 22 more (--json lists all)");
     expect(text).toContain("f".repeat(64));
-    expect(text).toMatch(/7654321/);
+    // every outcome has a column (the counts are too big for full numbers in 80 columns)
+    for (const h of ["exec", "repl", "recov", "fail", "inprg", "mism", "lost", "ungrd", "dup", "other"]) expect(text).toMatch(new RegExp(`\\b${h}\\b`));
+    expect(text).toMatch(/7\.7M/);
+    expect(text).toContain("FOR REVIEW: 1 call repeated in a new turn");
+    expect(text).toContain("BLIND SPOTS");
+    expect(text).toContain("line 7: not JSON");
+    expect(text.replace(/\s+/g, " ")).toContain("LIVE DETECTION: 3 repeats caught at call time (1 ran, 1 refused, 1 deferred to a person)");
+  });
+
+  it("renderReportText(): with small counts every number is written out, and outcomes that never occurred are named", () => {
+    const report = { ...hostileReport(), entries: 20, totals: { ...emptyCounts(), executed: 12, replayed: 7654, duplicate: 1 }, unknown_outcomes: {} };
+    report.actions = [{ action_type: "book", counts: report.totals, unknown: 0, total: 7667 }];
+    const text = renderReportText(report, meta("jsonl:a.jsonl", report));
+    expect(text).toMatch(/^action\s+calls\s+exec\s+repl\s+fail\s+dup$/m);
+    expect(text).toMatch(/^book\s+7667\s+12\s+7654\s+0\s+1$/m);
+    expect(text.replace(/\s+/g, " ")).toContain("none: recovered, in_progress, mismatch, lease_lost, unguarded)");
+  });
+
+  it("renderReportText(): a key that was never sent reads 'ran twice with no guard', never that an upstream ignored it", () => {
+    const report = { ...hostileReport(), review: [], blind_spots: { no_response_ids: [], unguarded_repeats: [] }, malformed: { count: 0, first: [] } };
+    report.flags = [{ kind: "one_key_several_response_ids", action_type: "book_calendar", idempotency_key: "k".repeat(32), response_ids: ["b_1", "b_2"], sessions: ["t-1"], first_ts: NOW - 1000, last_ts: NOW, key_sent: false, cause: "no_guard" }];
+    const text = renderReportText(report, meta("jsonl:a.jsonl", report)).replace(/\s+/g, " ");
+    expect(text).toContain("ran twice with no guard: book_calendar");
+    expect(text).toContain("No key was sent to the tool");
+    expect(text).not.toMatch(/upstream ignored/);
   });
 
   it("renderReportHtml(): values from the log are escaped, never markup", () => {
-    const html = renderReportHtml(hostileReport(), { source: "jsonl:a.jsonl", generatedAt: NOW });
-    expect(html).not.toContain("<script>");
+    const report = hostileReport();
+    const html = renderReportHtml(report, meta("jsonl:a.jsonl", report));
+    for (const tag of ["<script>", "<b>", "<i>", "<u>", "<s>", "<em>", "<teleported>"]) expect(html).not.toContain(tag);
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    for (const o of ["executed", "replayed", "recovered", "failed", "in_progress", "mismatch", "lease_lost", "unguarded", "duplicate", "other"]) expect(html).toContain(`<th>${o}</th>`);
     expect((html.match(/<rect class="bar /g) ?? []).length).toBe(14); // 7 days of the range, 2 bars each
   });
 });

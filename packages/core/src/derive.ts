@@ -39,6 +39,17 @@ export interface GuardedCall {
    * (LangGraph's interrupts): the claim is released and the error rethrown.
    */
   passthrough?: ((error: unknown) => boolean) | undefined;
+  /**
+   * Which turn of the conversation the call belongs to, independent of message ids (the audit
+   * entry's `turn`); logged and compared by live detection, never part of the key.
+   */
+  turn?: string | undefined;
+  /**
+   * The tool's own result from what `fn` returned, for the policy's `responseId`, when `fn` returns
+   * a framework's wrapper of it (the LangGraph integrations record a ToolMessage's form and pass its
+   * parsed content or artifact here). Default: what `fn` returned.
+   */
+  toolResult?: ((value: unknown) => unknown) | undefined;
 }
 
 /** The key of a call and what went into it. */

@@ -10,6 +10,7 @@ import type { PolicyDefaults, PolicyTable, ResolvedPolicy, ToolPolicies } from "
 import type { ProtectOptions, RedactContext } from "./protect.js";
 import type { IdempotencyStore } from "./store.js";
 import type { IdempotencyInstrumentation } from "./instrumentation.js";
+import type { LiveDetectionOptions } from "./live-detection.js";
 
 /** Options of {@link createIdempotency}. */
 export interface IdempotencyOptions {
@@ -38,6 +39,13 @@ export interface IdempotencyOptions {
    * `idempotencyTelemetry()`, or your own. Absent: nothing is wrapped. See `instrumentation.ts`.
    */
   instrumentation?: IdempotencyInstrumentation;
+  /**
+   * Notice, when a call is about to execute, that the same action with the same arguments in the
+   * same session already executed under another key within a window, and let a hook warn, refuse
+   * or ask a person (`live-detection.ts`). Off by default; `true` means `{ windowMs: 60 000,
+   * onRepeat: "warn" }`. Costs one more store round trip per executed call.
+   */
+  liveDetection?: LiveDetectionOptions | boolean | undefined;
 }
 
 /** What `fn` receives. */

@@ -16,6 +16,7 @@
  * |   ... `onUnknownOutcome: "error"`    | throws {@link IdempotencyOutcomeUnknownError}              | failed      |
  * | any record of another scope          | throws {@link IdempotencyScopeError}; never replayed       | failed      |
  * | (store throws)                       | fail-closed: throws, `fn` never runs (or fail-open: runs)  | - / unguarded |
+ * | (claimed; liveDetection finds the call run under another key) | its hook: run, or release and throw | (as above) / failed |
  *
  * Every guarded call writes exactly one audit entry with its outcome. `cacheErrors` is asked once
  * per failure, by the call whose `fn` threw; single-flight waiters read its answer from the flight.
@@ -47,6 +48,8 @@ import { createHeartbeats } from "./lease.js";
 import { createRunContext } from "./run-context.js";
 import { storeReady } from "./ready.js";
 import { validateOptions } from "./validate.js";
+import { responseIdOrWarn } from "./response-id.js";
+import { createLiveDetector, type RepeatNote } from "./live-detection.js";
 import type { Idempotency, IdempotencyOptions, RunContext, RunOutcome, RunResult } from "./engine-types.js";
 import { instrumentRun } from "./instrumentation.js";
 
@@ -95,6 +98,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
   const failOpen = options.onStoreError === "open";
   const codec = createRecordCodec(options);
   const inflight = new Map<string, Flight>();
+  const live = createLiveDetector(options.liveDetection, store, warn);
   // A failing heartbeat counts as alive: a store hiccup must not abort a tool that still holds its lease.
   const heartbeats = createHeartbeats((claim, leaseMs) => store.heartbeat(claim, { now: clock.now(), leaseMs }).catch(() => true));
 
@@ -132,17 +136,6 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
     }
   }
 
-  function responseIdOf(policy: ResolvedPolicy, value: unknown, action: string): string | undefined {
-    if (!policy.responseId) return undefined;
-    try {
-      const id = policy.responseId(value);
-      return id === undefined || id === null ? undefined : String(id);
-    } catch (e) {
-      warn(`responseId of ${action} threw (${(e as Error)?.message}); the audit entry has no response_id`);
-      return undefined;
-    }
-  }
-
   async function runGuarded<T>(
     call: GuardedCall,
     policy: ResolvedPolicy,
@@ -153,6 +146,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
     const started = clock.now();
     let attempt = 1;
     let responseId: string | undefined;
+    const repeat: RepeatNote = {};
     // Without sinks there is nothing to build or await (most of the calls a benchmark makes).
     const write = (outcome: AuditOutcome): Promise<void> | undefined =>
       sinks.length === 0 ? undefined : audit({
@@ -166,6 +160,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
         fingerprint: d.fingerprint,
         attempt,
         duration_ms: Math.max(0, clock.now() - started),
+        scope: d.scope, key_sent: true, turn: call.turn, repeat_of: repeat.of, repeat_decision: repeat.decision,
       });
     const replay = async (record: CompletedRecord): Promise<RunResult<T>> => {
       attempt = record.attempt;
@@ -222,7 +217,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
 
       if (claimed.outcome === "claimed") {
         attempt = claimed.claim.attempt;
-        return execute(call, policy, d, fn, claimed.claim, claimed.previous, write, (id) => (responseId = id), flight);
+        return execute(call, policy, d, fn, claimed.claim, claimed.previous, write, (id) => (responseId = id), flight, repeat);
       }
 
       const record: IdempotencyRecord = claimed.record;
@@ -266,6 +261,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
     write: (outcome: AuditOutcome) => Promise<void> | undefined,
     setResponseId: (id: string | undefined) => void,
     flight: Flight,
+    repeat: RepeatNote,
   ): Promise<RunResult<T>> {
     const attempt = claim.attempt;
     const ctx = { action: call.action, key: d.key };
@@ -292,6 +288,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
         fingerprint: previous.fingerprint,
         attempt: previous.attempt,
         duration_ms: Math.max(0, clock.now() - previous.claimedAt),
+        scope: previous.scope, key_sent: true, turn: call.turn,
       });
     }
     if (previous?.status === "in_progress" && typeof policy.onUnknownOutcome === "function") {
@@ -306,7 +303,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       }
       if (found) {
         const value = found.result as T;
-        const responseId = responseIdOf(policy, value, call.action);
+        const responseId = responseIdOrWarn(policy, value, call.action, warn);
         setResponseId(responseId);
         const r = record(value, responseId);
         const ok = await finish(claim, r.complete);
@@ -325,11 +322,14 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
 
     let value: T;
     try {
+      // Live detection decides inside the claim: a refusal or an interrupt releases it, never records it.
+      if (live) await live.check(call, d, clock.now(), repeat);
       value = await fn(run.context);
     } catch (error) {
       await stopBeating();
       // Asked once per failure; single flight reads the answer from the flight, not asking again.
-      const final = isFinal(policy, call, error);
+      // A live-detection refusal or interrupt (not checked yet) is never final: it releases.
+      const final = !repeat.thrown && isFinal(policy, call, error);
       flight.final = final;
       await (final
         ? store.fail(claim, { error: codec.encodeError(recordable(toRecordedError(error), call.action, warn) as RecordedError, ctx), now: clock.now(), ttlMs: policy.ttlMs })
@@ -339,7 +339,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       throw error;
     }
     await stopBeating();
-    const responseId = responseIdOf(policy, value, call.action);
+    const responseId = responseIdOrWarn(policy, value, call.action, warn, call.toolResult);
     setResponseId(responseId);
     let ok: boolean;
     const r = record(value, responseId);
@@ -390,6 +390,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
         fingerprint: "",
         attempt: 1,
         duration_ms: Math.max(0, clock.now() - started),
+        scope: call.scope, key_sent: false, turn: call.turn,
       });
     if (!policy) {
       let value: T;
@@ -412,7 +413,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
     try {
       codec.checkArgs(d.argsBytes, d.key);
     } catch (error) {
-      await audit({ ts: clock.now(), action_type: call.action, idempotency_key: d.key, outcome: "failed", session_id: d.sessionId, tool_call_id: call.toolCallId, fingerprint: d.fingerprint, attempt: 1, duration_ms: 0 });
+      await audit({ ts: clock.now(), action_type: call.action, idempotency_key: d.key, outcome: "failed", session_id: d.sessionId, tool_call_id: call.toolCallId, fingerprint: d.fingerprint, attempt: 1, duration_ms: 0, scope: d.scope, key_sent: false, turn: call.turn });
       throw error;
     }
 
@@ -440,6 +441,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
           fingerprint: d.fingerprint,
           attempt: r.attempt,
           duration_ms: Math.max(0, clock.now() - started),
+          scope: d.scope, key_sent: true, turn: call.turn,
         };
         await audit(entry);
         if (mismatch && policy.onPayloadMismatch === "error") throw new IdempotencyPayloadMismatchError(d.key, undefined);

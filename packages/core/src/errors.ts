@@ -18,7 +18,8 @@ export type ErrorCode =
   | "RECORDED_ERROR"
   | "LEASE_LOST"
   | "RECORD_TOO_LARGE"
-  | "STORE_UNAVAILABLE";
+  | "STORE_UNAVAILABLE"
+  | "REPEAT_REFUSED";
 
 const PREFIX = "[agent-idempotency]";
 
@@ -214,6 +215,26 @@ export class IdempotencyRecordTooLargeError extends IdempotencyError {
     this.key = key;
     this.bytes = bytes;
     this.limit = limit;
+  }
+}
+
+/**
+ * Live detection refused a call: the same action, with the same arguments, in the same session
+ * already executed under another key within the window (`liveDetection.onRepeat`). The tool did not
+ * run; its claim was released, so the same call can run once someone decides it should.
+ */
+export class IdempotencyRepeatRefusedError extends IdempotencyError {
+  readonly key: string;
+  /** The key the earlier execution ran under, its scope, and when it started (epoch ms). */
+  readonly previous: { key: string; scope: string; executedAt: number };
+  constructor(action: string, key: string, previous: { key: string; scope: string; executedAt: number }, ageMs: number, kind: string) {
+    super(
+      "REPEAT_REFUSED",
+      `${action}: refused: the same call (same arguments, same session) executed ${Math.max(0, Math.round(ageMs / 1000))} s ago under key ${previous.key} (${kind.replaceAll("_", " ")}); this call's key is ${key}. Confirm with the user before running it again`,
+    );
+    this.name = "IdempotencyRepeatRefusedError";
+    this.key = key;
+    this.previous = previous;
   }
 }
 

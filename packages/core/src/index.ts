@@ -37,6 +37,7 @@ export {
   IdempotencyPolicyError,
   IdempotencyRecordedError,
   IdempotencyRecordTooLargeError,
+  IdempotencyRepeatRefusedError,
   IdempotencyScopeError,
   IdempotencyStoreError,
   causeText,
@@ -50,13 +51,30 @@ export { KeyvStore } from "./generic-keyv-store.js";
 export { MemoryStore } from "./memory-store.js";
 export type { MemoryStoreOptions } from "./memory-store.js";
 export { AuditOutcome, inRange } from "./audit/entry.js";
-export type { AuditEntry, AuditQuery, AuditSink } from "./audit/entry.js";
+export type { AuditEntry, AuditQuery, AuditSink, MalformedEntry, RepeatDecisionLogged } from "./audit/entry.js";
+export { isKnownOutcome, MalformedTally, parseTimestamp, readAuditEntry } from "./audit/read-entry.js";
+export type { ReadResult } from "./audit/read-entry.js";
 export { MemoryAuditLog } from "./audit/memory-audit-log.js";
 export { JsonlAuditLog } from "./audit/jsonl-audit-log.js";
 export { flushOnSignals, SIGNAL_GRACE_MS } from "./audit/flush-on-signals.js";
 export type { Flushable } from "./audit/flush-on-signals.js";
 export { auditReport, emptyCounts } from "./audit/report.js";
-export type { ActionWithSeveralKeys, AuditFlag, AuditReport, AuditReportOptions, KeyWithSeveralResponses, OutcomeCounts } from "./audit/report.js";
+export type {
+  ActionWithSeveralKeys,
+  AuditFlag,
+  AuditReport,
+  AuditReportOptions,
+  BlindSpots,
+  KeyWithSeveralResponses,
+  LiveDetectionCounts,
+  OutcomeCounts,
+  RepeatExecution,
+  RepeatInNewTurn,
+  UnguardedRepeats,
+} from "./audit/report.js";
+export { defaultResponseId, responseIdOf } from "./response-id.js";
+export { claimRepeatWindow, repeatWindowKey } from "./live-detection.js";
+export type { DetectedRepeat, LiveDetectionOptions, RepeatDecision, RepeatHook, WindowHolder } from "./live-detection.js";
 export { AUDIT_LOG_SCHEMES, createAuditLog, createStore, STORE_SCHEMES } from "./create-store.js";
 export type { ModuleLoader } from "./create-store.js";
 export { createRecordCodec, DEFAULT_MAX_RECORD_BYTES } from "./protect.js";

@@ -46,7 +46,11 @@ export interface ToolPolicy {
   cacheErrors?: boolean | ((error: unknown) => boolean);
   /** A previous holder died without an outcome: run again (default), ask `reconcile`, or throw. */
   onUnknownOutcome?: "reexecute" | "error" | Reconcile;
-  /** The upstream's id for the effect (`r => r.booking_id`), logged for the audit's duplicate check. */
+  /**
+   * The upstream's id for the effect (`r => r.booking_id`), logged for the audit's duplicate check.
+   * Receives the tool's own result in every integration. Default: `defaultResponseId` (one plain
+   * top-level id field, else none).
+   */
   responseId?: (result: any) => string | undefined;
   /**
    * What keeps this tool's keys apart inside LangGraph and langchain: `"turn"`, `"thread"`, or a

@@ -9,6 +9,7 @@ import type { IdempotencyOptions } from "./engine-types.js";
 import { IdempotencyPolicyError } from "./errors.js";
 import { policyTableProblems } from "./policy.js";
 import { createRecordCodec } from "./protect.js";
+import { liveDetectionProblems } from "./live-detection.js";
 import { unknownFieldProblems } from "./suggest.js";
 
 /**
@@ -28,6 +29,7 @@ export const IDEMPOTENCY_OPTION_FIELDS: readonly (keyof IdempotencyOptions)[] = 
   "redact",
   "maxRecordBytes",
   "instrumentation",
+  "liveDetection",
 ];
 
 /** The methods every {@link IdempotencyStore} has. */
@@ -64,6 +66,7 @@ export function configurationProblems(options: unknown): string[] {
   const store = storeProblem(o.store);
   if (store !== undefined) problems.push(store);
   problems.push(...policyTableProblems(o.tools, o.defaults));
+  problems.push(...liveDetectionProblems(o.liveDetection));
   if (o.onStoreError !== undefined && o.onStoreError !== "closed" && o.onStoreError !== "open") {
     problems.push(`onStoreError must be "closed" or "open", got ${JSON.stringify(o.onStoreError)}`);
   }

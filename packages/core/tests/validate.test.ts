@@ -121,6 +121,7 @@ describe("createIdempotency(): validation", () => {
       redact: (v) => v,
       maxRecordBytes: 1,
       instrumentation: { start: () => ({ end: () => undefined }) },
+      liveDetection: false,
     };
     expect([...IDEMPOTENCY_OPTION_FIELDS].sort()).toEqual(Object.keys(options).sort());
   });

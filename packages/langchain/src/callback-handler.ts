@@ -202,7 +202,7 @@ export class IdempotencyCallbackHandler extends BaseCallbackHandler {
   async #finish(run: ObservedRun, outcome: "unguarded" | "failed", output: unknown): Promise<void> {
     const now = this.#clock.now();
     const policy = this.#policy(run.name);
-    const { key, fingerprint } = keyOf(run, policy);
+    const { key, fingerprint, scope } = keyOf(run, policy);
     const entry: AuditEntry = {
       ts: now,
       action_type: run.name,
@@ -214,6 +214,9 @@ export class IdempotencyCallbackHandler extends BaseCallbackHandler {
       fingerprint,
       attempt: 1,
       duration_ms: Math.max(0, now - run.startedAt),
+      scope,
+      // Observe-only: a key here was derived for the log, never handed to the tool.
+      key_sent: false,
     };
     const duplicate = outcome === "unguarded" ? await this.#execution(run, key, false, fingerprint, now) : undefined;
     if (duplicate) entry.outcome = "duplicate";

@@ -196,7 +196,7 @@ async function guardToolCall(settings: Settings, request: Request, handler: Tool
   return runGuardedToolCall(
     engine,
     // The ToolNode's run config (async context), so the replay event reaches its callbacks.
-    { call, args: parsed.args, schema: toolOutputSchema(tool), scope, signal, config: currentConfig(), writer: runtime.writer },
+    { call, args: parsed.args, schema: toolOutputSchema(tool), scope, signal, config: currentConfig(), writer: runtime.writer, state: request.state },
     (entry, leaseSignal) => noteChainErrors(() => handler({ ...request, tool: keyedTool(tool, entry, leaseSignal) })),
     (error) => failed(error, call, runtime, settings.handleToolErrors),
   );

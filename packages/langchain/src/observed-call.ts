@@ -4,9 +4,8 @@
  * or with the handler's session, never at turn scope.
  */
 import type { ResolvedPolicy } from "@agent-idempotency/core";
-import { deriveKey, fingerprint as fingerprintOf } from "@agent-idempotency/core";
-import { resolveScope } from "@agent-idempotency/langgraph";
-import { ToolMessage } from "@langchain/core/messages";
+import { deriveKey, fingerprint as fingerprintOf, responseIdOf as responseIdFor } from "@agent-idempotency/core";
+import { resolveScope, toolResultOf } from "@agent-idempotency/langgraph";
 
 /** A tool call as callbacks show it. @internal */
 export interface ObservedCall {
@@ -28,37 +27,37 @@ export function parseInput(input: unknown): unknown {
   }
 }
 
-/** The key the policy would give the call (absent without a policy or a session), and its fingerprint. @internal */
-export function keyOf(call: ObservedCall, policy: ResolvedPolicy | undefined): { key: string | undefined; fingerprint: string } {
+/**
+ * The key the policy would give the call (absent without a policy or a session), the scope it is
+ * derived in (the thread, or the handler's session), and the call's fingerprint. The key is only
+ * derived for the log: nothing sends it to the tool. @internal
+ */
+export function keyOf(call: ObservedCall, policy: ResolvedPolicy | undefined): { key: string | undefined; fingerprint: string; scope: string | undefined } {
   if (policy !== undefined && call.sessionId !== "") {
     try {
       const scoped = call.fromThread ? resolveScope("thread", { configurable: { thread_id: call.sessionId } }, undefined, call.name) : { sessionId: call.sessionId };
       const d = deriveKey({ action: call.name, args: call.args, ...scoped }, policy);
-      return { key: d.key, fingerprint: d.fingerprint };
+      return { key: d.key, fingerprint: d.fingerprint, scope: d.scope };
     } catch {
       // a missing identity field: the call is still logged, without a key
     }
   }
   try {
-    return { key: undefined, fingerprint: fingerprintOf(call.args) };
+    return { key: undefined, fingerprint: fingerprintOf(call.args), scope: undefined };
   } catch {
-    return { key: undefined, fingerprint: "" };
+    return { key: undefined, fingerprint: "", scope: undefined };
   }
 }
 
 /**
- * The policy's `responseId` of what the engine would have recorded: a ToolMessage's recorded form
- * (`{ kind, content, artifact?, status }`, as under the node and the middleware), else the raw
- * result. A `responseId` that throws gives no id; it never fails the observed run. @internal
+ * The policy's `responseId` (or core's default) of the tool's own result, taken out of the output
+ * callbacks see exactly as the node and the middleware take it (`toolResultOf`: a ToolMessage's
+ * artifact or parsed content). A `responseId` that throws gives no id; it never fails the observed
+ * run. @internal
  */
 export function responseIdOf(policy: ResolvedPolicy | undefined, output: unknown): string | undefined {
-  if (!policy?.responseId) return undefined;
-  const value = ToolMessage.isInstance(output)
-    ? { kind: "tool_message", content: output.content, ...(output.artifact !== undefined ? { artifact: output.artifact } : {}), status: output.status ?? "success" }
-    : output;
   try {
-    const id = policy.responseId(value);
-    return id === undefined || id === null ? undefined : String(id);
+    return responseIdFor(policy, toolResultOf(output));
   } catch {
     return undefined;
   }

@@ -6,8 +6,9 @@
  * Its `_call` runs the original's `_call` inside the engine, so the schema is parsed once, the
  * output is formatted by LangChain exactly as the original would be (a ToolMessage answering the
  * CURRENT `tool_call_id` when invoked with a tool call, else the raw result), and callbacks see one
- * tool run per call. The engine records the original's raw result, so a policy's
- * `responseId: (r) => r.booking_id` reads the tool's own return value.
+ * tool run per call. The engine records the original's raw result, and a policy's
+ * `responseId: (r) => r.booking_id` reads the tool's own return value exactly as under the node and
+ * the middleware (a content_and_artifact tool's artifact; JSON text parsed).
  */
 import type { Idempotency, IdempotencyOptions, IdempotencyRecordedError, RunResult, ToolPolicy } from "@agent-idempotency/core";
 import { IdempotencyKeyError, IdempotencyPolicyError, isIdempotencyError } from "@agent-idempotency/core";
@@ -25,6 +26,7 @@ import {
   toolOutputSchema,
   TRACE_METADATA,
   traceReplay,
+  toolResultOf,
   withToolIdempotency,
 } from "@agent-idempotency/langgraph";
 import type { CallbackManagerForToolRun } from "@langchain/core/callbacks/manager";
@@ -109,7 +111,7 @@ class IdempotentTool extends StructuredTool {
     let result: RunResult<unknown>;
     try {
       result = await this.idempotency.run(
-        { action: this.name, args, schema: toolOutputSchema(this.#inner), ...this.#scope(cfg), toolCallId, signal: cfg.signal, passthrough: isGraphBubbleUp },
+        { action: this.name, args, schema: toolOutputSchema(this.#inner), ...this.#scope(cfg), toolCallId, signal: cfg.signal, passthrough: isGraphBubbleUp, toolResult: (raw) => this.#toolResult(raw) },
         async ({ key, attempt, signal }) => {
           const runConfig = key === undefined ? cfg : withToolIdempotency({ ...cfg, signal }, { key, attempt });
           // In the async context too, so getIdempotencyKey() without arguments finds it (a StructuredTool's _call).
@@ -139,6 +141,16 @@ class IdempotentTool extends StructuredTool {
     const slot = cfg[META_SLOT];
     if (slot !== undefined) slot.meta = meta;
     return result.value;
+  }
+
+  /**
+   * What `responseId` receives: the tool's own result as the node and the middleware give it
+   * (`toolResultOf`), here from `_call`'s raw value: a content_and_artifact tool's artifact, JSON
+   * text parsed, anything else as returned.
+   */
+  #toolResult(raw: unknown): unknown {
+    if (this.#inner.responseFormat === "content_and_artifact" && Array.isArray(raw) && raw.length === 2) return raw[1];
+    return toolResultOf(raw);
   }
 
   /** The session (and thread scope) of a call; throws {@link IdempotencyKeyError} when there is none. */

@@ -13,7 +13,7 @@ import type { DuplicateToolCall } from "../src/index.js";
 import { IdempotencyCallbackHandler, idempotencyMiddleware, withIdempotency } from "../src/index.js";
 import { book, bookingTool, flakyTool, human, scriptedModel, thread } from "./helpers.js";
 
-const policies = { book_calendar: { identity: ["slot"], responseId: (r: { content: string }) => JSON.parse(r.content).booking_id } };
+const policies = { book_calendar: { identity: ["slot"], responseId: (r: { booking_id: string }) => r.booking_id } };
 const summary = (entries: AuditEntry[]) => entries.map((e) => `${e.tool_call_id ?? "-"}:${e.outcome}`);
 
 function observer(options: Partial<ConstructorParameters<typeof IdempotencyCallbackHandler>[0]> = {}) {
@@ -39,7 +39,9 @@ describe("IdempotencyCallbackHandler", () => {
     expect(duplicates).toHaveLength(1);
     expect(duplicates[0]).toMatchObject({ action_type: "book_calendar", session_id: "t-stock", executions: 2, guarded: false, first: { tool_call_id: "c1" }, again: { tool_call_id: "c2" } });
     const report = await auditReport(log.entries);
-    expect(report.flags).toMatchObject([{ kind: "one_key_several_response_ids", response_ids: ["b_1", "b_2"] }]);
+    // No key was ever sent: the flag says the tool ran twice with no guard, not that an upstream ignored a key.
+    expect(report.flags).toMatchObject([{ kind: "one_key_several_response_ids", response_ids: ["b_1", "b_2"], key_sent: false, cause: "no_guard" }]);
+    expect(log.entries.map((e) => [e.key_sent, e.scope])).toEqual([[false, "thread:t-stock"], [false, "thread:t-stock"]]);
   });
 
   it("handleToolEnd(): on an agent guarded by the middleware, the log holds one executed and one replayed entry", async () => {
@@ -121,7 +123,10 @@ describe("IdempotencyCallbackHandler", () => {
     expect(summary(log.entries)).toEqual(["c1:executed", "c2:executed"]);
     expect(new Set(log.entries.map((e) => e.idempotency_key)).size).toBe(2);
     expect(duplicates).toMatchObject([{ guarded: true, first: { tool_call_id: "c1" }, again: { tool_call_id: "c2" } }]);
-    expect((await auditReport(log.entries)).flags).toMatchObject([{ kind: "one_action_several_keys", executions: 2 }]);
+    // A deliberate repeat in a new turn: listed for review with both turns, not flagged.
+    const report = await auditReport(log.entries);
+    expect(report.flags).toEqual([]);
+    expect(report.review).toMatchObject([{ kind: "repeated_in_new_turn", executions: [{ turn: expect.stringMatching(/^1:/) }, { turn: expect.stringMatching(/^2:/) }] }]);
   });
 
   it("handleToolError(): a failing unguarded tool is logged as failed and is not an execution", async () => {

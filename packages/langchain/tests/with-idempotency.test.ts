@@ -141,6 +141,19 @@ describe("withIdempotency()", () => {
     expect(warnings).toEqual([expect.stringContaining("store unavailable for charge_card")]);
   });
 
+  it("invoke(): responseId receives the tool's own result as the node gives it: an artifact, JSON text parsed, an object as is", async () => {
+    const seen: unknown[] = [];
+    const responseId = (r: { id?: string }) => (seen.push(r), r.id);
+    const withArtifact = tool(async () => ["charged", { id: "ch_a" }], { name: "a", description: "a", schema: z.object({ n: z.number() }), responseFormat: "content_and_artifact" });
+    const asText = tool(async () => JSON.stringify({ id: "ch_t" }), { name: "t", description: "t", schema: z.object({ n: z.number() }) });
+    const asObject = tool(async () => ({ id: "ch_o" }), { name: "o", description: "o", schema: z.object({ n: z.number() }) });
+    const audit = new MemoryAuditLog();
+    const engine = createIdempotency({ store: new MemoryStore(), audit });
+    for (const t of [withArtifact, asText, asObject]) await withIdempotency(t, { idempotency: engine, policy: { responseId }, sessionId: "s" }).invoke({ n: 1 });
+    expect(seen).toEqual([{ id: "ch_a" }, { id: "ch_t" }, { id: "ch_o" }]);
+    expect(audit.entries.map((e) => [e.response_id, e.scope, e.key_sent])).toEqual([["ch_a", "s", true], ["ch_t", "s", true], ["ch_o", "s", true]]);
+  });
+
   it("withIdempotency(): refuses what is not a StructuredTool", () => {
     expect(() => withIdempotency({ name: "x" } as never, { idempotency: { store: new MemoryStore() } })).toThrow(/StructuredTool/);
   });

@@ -63,12 +63,14 @@ export async function answerRecordedFailure(error: IdempotencyRecordedError, cal
 
 /**
  * For an error caused by what the model sent (a missing identity field, arguments too large, a
- * key reused with other arguments), the error ToolMessage that sends it back to the model to fix,
- * like a schema error; undefined for any other error (the store, the configuration).
+ * key reused with other arguments) or a repeat live detection refused, the error ToolMessage that
+ * sends it back to the model, like a schema error; undefined for any other error (the store, the
+ * configuration).
  * @internal shared with `@agent-idempotency/langchain`; not a stable API.
  */
 export function answerModelInputError(error: unknown, call: ToolCall): ToolMessage | undefined {
-  if (!isIdempotencyError(error, "KEY_INVALID") && !isIdempotencyError(error, "RECORD_TOO_LARGE") && !isIdempotencyError(error, "PAYLOAD_MISMATCH")) return undefined;
+  const forModel = ["KEY_INVALID", "RECORD_TOO_LARGE", "PAYLOAD_MISMATCH", "REPEAT_REFUSED"] as const;
+  if (!forModel.some((code) => isIdempotencyError(error, code))) return undefined;
   const meta: IdempotencyMetadata = { key: (error as { key?: string }).key ?? "", replayed: false, outcome: "failed", attempt: 1 };
   return new ToolMessage({
     status: "error",

@@ -6,7 +6,9 @@
  * 1. the engine claims the key, and `run` runs the tool with it (`getIdempotencyKey(config)`);
  * 2. an error-status ToolMessage travels as a thrown {@link ToolMessageFailure}, so the claim is
  *    released (or the failure recorded, with `cacheErrors`) instead of recorded as done;
- * 3. an output is recorded as `recorded-output.ts` says;
+ * 3. an output is recorded as `recorded-output.ts` says; the policy's `responseId` receives the tool's
+ *    own result from the output as it ran (`tool-result.ts`), never the recorded form, and the
+ *    audit entry carries the call's turn (`turn-marker.ts`);
  * 4. the call that ran gets its own output back, annotated with `response_metadata.idempotency`;
  *    a replay gets the recorded output rebuilt for the CURRENT `tool_call_id`, the
  *    `idempotency_replay` event, and a run of its own in traces (`replay-run.ts`).
@@ -24,6 +26,8 @@ import { emitReplay } from "./replay-event.js";
 import { traceReplay } from "./replay-run.js";
 import type { ResolvedScope } from "./scope.js";
 import { toolMessageFailure } from "./tool-message-failure.js";
+import { toolResultOf } from "./tool-result.js";
+import { turnMarker } from "./turn-marker.js";
 
 /**
  * A guarded tool call, as {@link runGuardedToolCall} takes it.
@@ -44,6 +48,8 @@ export interface GuardedToolCall {
   config: RunnableConfig | undefined;
   /** Where a replay's event is written for `streamMode: "custom"`. Default: the config's writer. */
   writer?: ((chunk: unknown) => void) | null | undefined;
+  /** The graph state, for the call's turn in the audit log (`turn-marker.ts`). */
+  state?: unknown;
 }
 
 /** How the caller runs the tool: with the key (none when the engine gives none) and the lease's signal. */
@@ -66,7 +72,19 @@ export async function runGuardedToolCall(
   let result: RunResult<unknown>;
   try {
     result = await engine.run(
-      { action: call.name, args: g.args, schema: g.schema, scope: g.scope.scope, sessionId: g.scope.sessionId, toolCallId: call.id, signal: g.signal, passthrough: isGraphBubbleUp },
+      {
+        action: call.name,
+        args: g.args,
+        schema: g.schema,
+        scope: g.scope.scope,
+        sessionId: g.scope.sessionId,
+        toolCallId: call.id,
+        signal: g.signal,
+        passthrough: isGraphBubbleUp,
+        turn: turnMarker(g.state),
+        // responseId reads what the tool returned, not the form the store keeps.
+        toolResult: (recorded) => toolResultOf(executed ?? recorded),
+      },
       async ({ key, attempt, signal }) => {
         const out = await run(key === undefined ? undefined : { key, attempt }, signal);
         if (isErrorToolMessage(out)) throw toolMessageFailure(out, call.name, key ?? "", attempt);

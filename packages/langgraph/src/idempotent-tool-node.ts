@@ -118,7 +118,7 @@ export class IdempotentToolNode<T = any> extends ToolNode<T> {
     let ran: ToolIdempotency | undefined;
     return runGuardedToolCall(
       this.idempotency,
-      { call, args: parsed.args, schema: toolOutputSchema(tool), scope, signal: config.signal, config },
+      { call, args: parsed.args, schema: toolOutputSchema(tool), scope, signal: config.signal, config, state },
       (entry, signal) => {
         ran = entry;
         return runWithToolIdempotency(entry, () => this.#runToolStrictly(call, engineRunConfig({ ...config, signal }, entry), state));

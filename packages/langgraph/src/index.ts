@@ -14,6 +14,8 @@ export type { IdempotencyMetadata } from "./recorded-output.js";
 export { TOOL_MESSAGE_ERROR } from "./tool-message-failure.js";
 export { ENGINE_RUN_METADATA } from "./engine-run-metadata.js";
 export { REPLAY_TAG, TRACE_METADATA } from "./trace-metadata.js";
+export { interruptOnRepeat } from "./interrupt-on-repeat.js";
+export type { InterruptOnRepeatOptions, RepeatInterrupt } from "./interrupt-on-repeat.js";
 export type { EngineRunMark } from "./engine-run-metadata.js";
 
 // @internal: shared with @agent-idempotency/langchain so both write and replay one record format;
@@ -40,3 +42,5 @@ export { withTraceMetadata } from "./trace-metadata.js";
 export { runGuardedToolCall } from "./guarded-tool-call.js";
 export type { GuardedToolCall } from "./guarded-tool-call.js";
 export { answerModelInputError, answerRecordedFailure, answerToolMessageFailure } from "./failure-answer.js";
+export { toolResultOf } from "./tool-result.js";
+export { turnMarker } from "./turn-marker.js";

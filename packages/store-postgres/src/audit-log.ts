@@ -3,7 +3,7 @@
  *
  * `write()` only pushes onto a buffer, so a tool call never waits for the database. The buffer is
  * written on the next tick, on `flush()` and on `close()`, as one multi-row INSERT per batch
- * (`unnest` of one array per column: ten parameters whatever the batch size, far from the 65 535
+ * (`unnest` of one array per column: fifteen parameters whatever the batch size, far from the 65 535
  * parameter limit). A failed flush keeps its entries, in order, for the next attempt.
  *
  * `query()` streams oldest first in pages with keyset pagination on the `(ts, id)` index, so
@@ -35,7 +35,11 @@ export interface PostgresAuditLogOptions {
   maxBuffered?: number;
 }
 
-const COLUMNS = "ts, action_type, idempotency_key, response_id, outcome, session_id, tool_call_id, fingerprint, attempt, duration_ms";
+const COLUMNS =
+  "ts, action_type, idempotency_key, response_id, outcome, session_id, tool_call_id, fingerprint, attempt, duration_ms, " +
+  "scope, key_sent, turn, repeat_of, repeat_decision";
+/** Optional text columns: absent in the entry is NULL in the row. */
+const OPTIONAL_TEXT = ["idempotency_key", "response_id", "tool_call_id", "scope", "turn", "repeat_of", "repeat_decision"] as const;
 
 interface Row {
   id: string;
@@ -49,6 +53,11 @@ interface Row {
   fingerprint: string;
   attempt: number;
   duration_ms: number;
+  scope: string | null;
+  key_sent: boolean | null;
+  turn: string | null;
+  repeat_of: string | null;
+  repeat_decision: string | null;
 }
 
 function toEntry(r: Row): AuditEntry {
@@ -61,9 +70,8 @@ function toEntry(r: Row): AuditEntry {
     attempt: r.attempt,
     duration_ms: r.duration_ms,
   };
-  if (r.idempotency_key !== null) e.idempotency_key = r.idempotency_key;
-  if (r.response_id !== null) e.response_id = r.response_id;
-  if (r.tool_call_id !== null) e.tool_call_id = r.tool_call_id;
+  for (const c of OPTIONAL_TEXT) if (r[c] !== null) (e as unknown as Record<string, unknown>)[c] = r[c];
+  if (r.key_sent !== null) e.key_sent = r.key_sent;
   return e;
 }
 
@@ -197,7 +205,8 @@ export class PostgresAuditLog implements AuditSink {
     const t = qualified(this.tableName);
     const text =
       `INSERT INTO ${t} (${COLUMNS}) SELECT ${COLUMNS} FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], ` +
-      "$5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::float8[]) WITH ORDINALITY " +
+      "$5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::float8[], $11::text[], $12::boolean[], $13::text[], " +
+      "$14::text[], $15::text[]) WITH ORDINALITY " +
       `AS u(${COLUMNS}, ord) ORDER BY ord`;
     while (this.#buffer.length > 0) {
       const batch = this.#buffer.splice(0, this.#batchSize);
@@ -214,6 +223,11 @@ export class PostgresAuditLog implements AuditSink {
           col("fingerprint"),
           col("attempt"),
           col("duration_ms"),
+          col("scope"),
+          col("key_sent"),
+          col("turn"),
+          col("repeat_of"),
+          col("repeat_decision"),
         ]);
       } catch (cause) {
         this.#buffer.unshift(...batch); // keep the order for the next attempt

@@ -60,6 +60,12 @@ export const AUDIT_MIGRATIONS: readonly Migration[] = [
     description: "index on (ts, id) for time ranges",
     sql: (n) => `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${n.table}_ts_idx`)} ON ${qualified(n)} (ts, id)`,
   },
+  {
+    description: "scope, key_sent, turn and live detection's repeat_of, repeat_decision",
+    sql: (n) =>
+      `ALTER TABLE ${qualified(n)} ADD COLUMN IF NOT EXISTS scope TEXT, ADD COLUMN IF NOT EXISTS key_sent BOOLEAN, ` +
+      "ADD COLUMN IF NOT EXISTS turn TEXT, ADD COLUMN IF NOT EXISTS repeat_of TEXT, ADD COLUMN IF NOT EXISTS repeat_decision TEXT",
+  },
 ];
 
 /**

@@ -31,6 +31,11 @@ function entry(i: number, over: Partial<AuditEntry> = {}): AuditEntry {
     fingerprint: "f".repeat(32),
     attempt: 1 + (i % 2),
     duration_ms: i / 4,
+    scope: i % 4 ? `turn:["s${i % 7}","h${i}"]` : undefined,
+    key_sent: i % 4 ? i % 8 !== 1 : undefined,
+    turn: i % 4 === 2 ? `${i}:abcd` : undefined,
+    repeat_of: i % 6 === 0 ? `k${i - 1}` : undefined,
+    repeat_decision: i % 6 === 0 ? (i % 12 ? "proceed" : "refuse") : undefined,
     ...over,
   };
 }
@@ -44,6 +49,26 @@ async function collect(it: AsyncIterable<AuditEntry>): Promise<AuditEntry[]> {
 
 describe.skipIf(!inject("pgUrl"))("PostgresAuditLog (real server)", () => {
   afterAll(() => dropTables(uri, tables));
+
+  it("setup(): a table of the previous schema gains the new columns; its old rows read back without them", async () => {
+    const t = table("oldschema");
+    await withAdmin(uri, async (c) => {
+      await c.query(
+        `CREATE TABLE "${t}" (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, ts BIGINT NOT NULL, action_type TEXT NOT NULL, ` +
+          "idempotency_key TEXT, response_id TEXT, outcome TEXT NOT NULL, session_id TEXT NOT NULL, tool_call_id TEXT, " +
+          "fingerprint TEXT NOT NULL, attempt INTEGER NOT NULL, duration_ms DOUBLE PRECISION NOT NULL)",
+      );
+      await c.query(`CREATE TABLE "${t}_migrations" (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+      await c.query(`INSERT INTO "${t}_migrations" (version, description) VALUES (0, 'audit table'), (1, 'index')`);
+      await c.query(`INSERT INTO "${t}" (ts, action_type, outcome, session_id, fingerprint, attempt, duration_ms) VALUES ($1, 'a', 'executed', 's', 'f', 1, 0)`, [T]);
+    });
+    const log = new PostgresAuditLog({ uri, table: t });
+    log.write(entry(2));
+    await log.flush();
+    const back = await collect(log.query());
+    await log.close();
+    expect(back).toEqual([{ ts: T, action_type: "a", outcome: "executed", session_id: "s", fingerprint: "f", attempt: 1, duration_ms: 0 }, strip(entry(2))]);
+  });
 
   it("close(): every write is readable afterwards, in order, from a new instance", async () => {
     const t = table("audit");

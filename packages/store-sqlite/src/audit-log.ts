@@ -33,8 +33,14 @@ export interface SqliteAuditLogOptions {
 }
 
 /** The columns, in the order the batches carry them (one JSON array per entry). */
-const COLUMNS = ["ts", "action_type", "idempotency_key", "response_id", "outcome", "session_id", "tool_call_id", "fingerprint", "attempt", "duration_ms"] as const;
+const COLUMNS = [
+  "ts", "action_type", "idempotency_key", "response_id", "outcome", "session_id", "tool_call_id", "fingerprint", "attempt", "duration_ms",
+  "scope", "key_sent", "turn", "repeat_of", "repeat_decision",
+] as const;
+/** Optional text columns: absent in the entry is NULL in the row. */
+const OPTIONAL_TEXT = new Set<string>(["idempotency_key", "response_id", "tool_call_id", "scope", "turn", "repeat_of", "repeat_decision"]);
 type Row = { id: number } & { [C in (typeof COLUMNS)[number]]: string | number | null };
+type Optional = "idempotency_key" | "response_id" | "tool_call_id" | "scope" | "turn" | "repeat_of" | "repeat_decision";
 
 /**
  * An {@link AuditSink} on a SQLite table, created on first use and indexed by `ts`.
@@ -187,7 +193,8 @@ function toTuple(e: AuditEntry): unknown[] {
   const bad = COLUMNS.filter((c) => {
     const v = (e as unknown as Record<string, unknown>)[c];
     if (c === "ts" || c === "attempt" || c === "duration_ms") return typeof v !== "number" || !Number.isFinite(v);
-    if (c === "idempotency_key" || c === "response_id" || c === "tool_call_id") return v !== undefined && v !== null && typeof v !== "string";
+    if (OPTIONAL_TEXT.has(c)) return v !== undefined && v !== null && typeof v !== "string";
+    if (c === "key_sent") return v !== undefined && v !== null && typeof v !== "boolean";
     return typeof v !== "string";
   });
   if (bad.length > 0) throw new IdempotencyStoreError(`[store-sqlite] audit entry has invalid ${bad.join(", ")}`);
@@ -204,8 +211,7 @@ function fromRow(row: Row): AuditEntry {
     attempt: row.attempt as number,
     duration_ms: row.duration_ms as number,
   };
-  if (row.idempotency_key !== null) entry.idempotency_key = row.idempotency_key as string;
-  if (row.response_id !== null) entry.response_id = row.response_id as string;
-  if (row.tool_call_id !== null) entry.tool_call_id = row.tool_call_id as string;
+  for (const c of OPTIONAL_TEXT) if (row[c as Optional] !== null) (entry as unknown as Record<string, unknown>)[c] = row[c as Optional];
+  if (row.key_sent !== null) entry.key_sent = row.key_sent === 1;
   return entry;
 }

@@ -2,7 +2,8 @@
  * The schema, as ordered lists of statements whose index is the version. `setup()` applies the
  * missing ones and records the version per table in `agent_idempotency_schema`.
  *
- * Every statement must be idempotent (`IF NOT EXISTS`): they run without an explicit
+ * Every statement must be idempotent (`IF NOT EXISTS`; an `ADD COLUMN` that finds its column is
+ * taken as done, SQLite having no `IF NOT EXISTS` for it): they run without an explicit
  * transaction, because the store shares its handle with the Keyv adapter (a `BEGIN` there would
  * sweep unrelated statements into the transaction). Two processes running `setup()` at once
  * therefore both succeed: each statement is atomic on its own, and the busy timeout orders them.
@@ -53,6 +54,12 @@ export function auditMigrations(table: string): readonly string[] {
     `CREATE INDEX IF NOT EXISTS ${table}_ts_idx ON ${table}(ts)`,
     `CREATE TRIGGER IF NOT EXISTS ${table}_append_only BEFORE UPDATE ON ${table}
       BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`,
+    // The entry's scope, whether the key was sent, the turn, and what live detection decided.
+    `ALTER TABLE ${table} ADD COLUMN scope TEXT`,
+    `ALTER TABLE ${table} ADD COLUMN key_sent INTEGER`,
+    `ALTER TABLE ${table} ADD COLUMN turn TEXT`,
+    `ALTER TABLE ${table} ADD COLUMN repeat_of TEXT`,
+    `ALTER TABLE ${table} ADD COLUMN repeat_decision TEXT`,
   ];
 }
 
@@ -61,7 +68,12 @@ export async function applyMigrations(conn: SqliteConnection, subject: string, m
   await conn.run(`CREATE TABLE IF NOT EXISTS ${SCHEMA_TABLE}(subject TEXT PRIMARY KEY, version INTEGER NOT NULL)`);
   const rows = await conn.all<{ version: number }>(`SELECT version FROM ${SCHEMA_TABLE} WHERE subject = ?`, [subject]);
   for (let version = rows[0]?.version ?? 0; version < migrations.length; version++) {
-    await conn.run(migrations[version]!);
+    try {
+      await conn.run(migrations[version]!);
+    } catch (error) {
+      // SQLite has no ADD COLUMN IF NOT EXISTS: a process that ran this step first made the column.
+      if (!(/^ALTER TABLE .* ADD COLUMN /s.test(migrations[version]!) && /duplicate column name/i.test(String((error as Error)?.message)))) throw error;
+    }
     // max(): a process that read an older version must not move the record backwards.
     await conn.run(
       `INSERT INTO ${SCHEMA_TABLE}(subject, version) VALUES(?, ?)

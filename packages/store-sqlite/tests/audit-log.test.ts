@@ -27,6 +27,15 @@ function entry(i: number, ts = T + i): AuditEntry {
   if (i % 2 === 0) e.idempotency_key = `key-${i}`;
   if (i % 3 === 0) e.response_id = `ch_${i}`;
   if (i % 4 !== 1) e.tool_call_id = `call_${i}`;
+  if (i % 2 === 0) {
+    e.scope = `turn:["s-${i % 7}","h-${i}"]`;
+    e.key_sent = i % 4 === 0;
+  }
+  if (i % 5 === 1) e.turn = `${i}:abcd`;
+  if (i % 6 === 0) {
+    e.repeat_of = `key-${i - 2}`;
+    e.repeat_decision = i % 12 ? "proceed" : "deferred";
+  }
   return e;
 }
 
@@ -52,6 +61,33 @@ function killedWorker(path: string, count: number, mode = ""): Promise<{ code: n
 }
 
 describe("SqliteAuditLog", () => {
+  it("setup(): a file of the previous schema gains the new columns; its old rows read back without them", async () => {
+    const path = freshPath();
+    const table = "agent_idempotency_audit";
+    await new Promise<void>((resolve, reject) => {
+      const db = new sqlite3.Database(path, (e) => {
+        if (e) return reject(e);
+        db.exec(
+          `CREATE TABLE ${table}(id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, action_type TEXT NOT NULL, idempotency_key TEXT, response_id TEXT,
+             outcome TEXT NOT NULL, session_id TEXT NOT NULL, tool_call_id TEXT, fingerprint TEXT NOT NULL, attempt INTEGER NOT NULL, duration_ms REAL NOT NULL);
+           CREATE TABLE agent_idempotency_schema(subject TEXT PRIMARY KEY, version INTEGER NOT NULL);
+           INSERT INTO agent_idempotency_schema VALUES('audit:${table}', 3);
+           INSERT INTO ${table}(ts, action_type, outcome, session_id, fingerprint, attempt, duration_ms) VALUES(${T}, 'a', 'executed', 's', 'f', 1, 0);`,
+          (err) => db.close(() => (err ? reject(err) : resolve())),
+        );
+      });
+    });
+    // Two logs set the file up at once: the second finds the columns the first added.
+    const [a, b] = [new SqliteAuditLog({ path }), new SqliteAuditLog({ path })];
+    await Promise.all([a.setup(), b.setup()]);
+    a.write(entry(6));
+    await a.close();
+    await b.close();
+    const reader = new SqliteAuditLog({ path });
+    expect(await collect(reader)).toEqual([{ ts: T, action_type: "a", outcome: "executed", session_id: "s", fingerprint: "f", attempt: 1, duration_ms: 0 }, entry(6)]);
+    await reader.close();
+  });
+
   it("write(): buffers synchronously; every entry is readable after close(), from a new instance", async () => {
     const path = freshPath();
     const log = new SqliteAuditLog({ path });

@@ -17,7 +17,7 @@ import { deleteRedisPrefix, PG_URL, REDIS_URL, RUN_ID, TOOLS } from "./workload.
 const HOUR = 3_600_000;
 
 /** An engine on `store` with the suite's tools; exported for sections that build their own. */
-export const engineOf = (store) => createIdempotency({ store, tools: TOOLS, onWarning: () => undefined });
+export const engineOf = (store, extra = {}) => createIdempotency({ store, tools: TOOLS, onWarning: () => undefined, ...extra });
 
 /**
  * What the store writes for key `k`, in Keyv's encoding: the in-progress record of the claim and
@@ -126,7 +126,7 @@ async function postgres() {
     await counted.end();
   };
   const sibling = () => new PostgresStore({ uri: PG_URL, table, purgeEvery: 0, poolSize: 2 });
-  return { name: "postgres", store, engine: engineOf(store), floor, sibling, close, counting: { engine: engineOf(countingStore), count: () => countingPool.statements } };
+  return { name: "postgres", store, engine: engineOf(store), floor, sibling, close, counting: { engine: engineOf(countingStore), live: engineOf(countingStore, { liveDetection: true }), count: () => countingPool.statements } };
 }
 
 /** Redis: the floor is `SET … NX PXAT … GET` and the compare-and-set script, on a client of its own. */
@@ -162,7 +162,7 @@ async function redis() {
     await client.close();
     if (countedClient.isOpen) await countedClient.close();
   };
-  return { name: "redis", store, engine: engineOf(store), floor, sibling: () => new RedisStore({ url: REDIS_URL, prefix }), close, counting: { engine: engineOf(countingStore), count: () => commands } };
+  return { name: "redis", store, engine: engineOf(store), floor, sibling: () => new RedisStore({ url: REDIS_URL, prefix }), close, counting: { engine: engineOf(countingStore), live: engineOf(countingStore, { liveDetection: true }), count: () => commands } };
 }
 
 /** Opens the backends by name; a server that does not answer is reported and skipped, not faked. */

@@ -1,6 +1,7 @@
 // Guarded-call overhead per backend: a fresh call (claim + run + complete) and a replay, next to
-// the bare tool call and next to the raw statements that are the store's floor. Sequential, then
-// 16 concurrent callers. All five series of a backend are interleaved round by round.
+// the bare tool call and next to the raw statements that are the store's floor; and a fresh call
+// with live detection on (one more claim, of the repeat window). Sequential, then 16 concurrent
+// callers. All the series of a backend are interleaved round by round.
 import { MemoryStore } from "@agent-idempotency/core";
 import { engineOf } from "../lib/backends.mjs";
 import { interleave, roundRatio } from "../lib/measure.mjs";
@@ -23,6 +24,9 @@ async function measure(backend, { rounds, callers, scale }) {
   // In memory every table starts from an empty store (as the peers' do): the records of the
   // previous table would only make the heap, and so each GC, larger.
   const engine = backend.name === "memory" ? engineOf(new MemoryStore()) : backend.engine;
+  // Same store, live detection on; every call is a new action, so no repeat is ever found: this is
+  // the cost every executed call pays for the check.
+  const live = engineOf(engine.store, { liveDetection: true });
   backend.floor.reset?.();
   const tag = callers > 1 ? "c" : "s";
   // Replays read a fixed set of records written once up front, so the order of the series in a
@@ -33,10 +37,12 @@ async function measure(backend, { rounds, callers, scale }) {
     await backend.floor.fresh(floorKey(`${tag}r`, i));
   }
   const freshBase = (r) => (callers > 1 ? 5_000_000 : 1_000_000) + (r + 1) * n;
+  const liveBase = (r) => (callers > 1 ? 7_000_000 : 3_000_000) + (r + 1) * n;
   const variants = {
     bare: () => (i) => bookCalendar(args200(i)),
     "floor fresh": (r) => (i) => backend.floor.fresh(floorKey(`${tag}${r + 1}_`, i)),
     "ours fresh": (r) => (i) => runOurs(engine, args200(freshBase(r) + i)),
+    "ours fresh + live": (r) => (i) => runOurs(live, args200(liveBase(r) + i)),
     "floor replay": () => (i) => backend.floor.replay(floorKey(`${tag}r`, i % n)),
     "ours replay": () => (i) => runOurs(engine, args200(replayBase + (i % n))),
   };
@@ -56,7 +62,11 @@ async function roundTrips(backend) {
   const fresh = (count() - before) / N;
   before = count();
   for (let i = 1; i <= N; i++) await runOurs(engine, args200(8_000_000 + i));
-  return { fresh, replay: (count() - before) / N };
+  const replay = (count() - before) / N;
+  await runOurs(backend.counting.live, args200(8_100_000));
+  before = count();
+  for (let i = 1; i <= N; i++) await runOurs(backend.counting.live, args200(8_100_000 + i));
+  return { fresh, replay, liveFresh: (count() - before) / N };
 }
 
 /** Runs the section; returns results keyed by backend, and table rows. */
@@ -77,6 +87,9 @@ export async function overhead(backends, opts, log) {
       replayMinusFloorUs: seq["ours replay"].p50 - seq["floor replay"].p50,
       concurrentFreshOverFloor: roundRatio(conc["ours fresh"], conc["floor fresh"]),
       concurrentReplayOverFloor: roundRatio(conc["ours replay"], conc["floor replay"]),
+      liveMinusFreshUs: seq["ours fresh + live"].p50 - seq["ours fresh"].p50,
+      liveOverFresh: roundRatio(seq["ours fresh + live"], seq["ours fresh"]),
+      concurrentLiveOverFresh: roundRatio(conc["ours fresh + live"], conc["ours fresh"]),
       roundTrips: trips,
     };
     results[backend.name] = { sequential: seq, concurrent16: conc, ...derived };

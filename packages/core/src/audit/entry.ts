@@ -42,12 +42,58 @@ export interface AuditEntry {
   fingerprint: string;
   attempt: number;
   duration_ms: number;
+  /**
+   * The scope the key was derived in, as the engine received it: in LangGraph the turn
+   * (`turn:["t-1","h-1"]`) or the thread (`thread:t-1`), a scope function's value, or the session.
+   * Two executions of one call under different keys in the SAME scope mean a broken key; in
+   * different turns, a deliberate repeat the report lists for review.
+   */
+  scope?: string | undefined;
+  /**
+   * True when the engine guarded the call and handed `idempotency_key` to the tool (to forward
+   * upstream); false when the key, if any, was only derived for the log (the observe-only callback
+   * handler) or the call ran with no key at all. Absent in entries of older versions.
+   */
+  key_sent?: boolean | undefined;
+  /**
+   * Which turn of the conversation the call belongs to, independent of message ids:
+   * `"<n>:<digest>"`, the position of the latest human message among the human messages of the
+   * state and a hash of its content. The same turn retried with a new message id keeps it; a new
+   * turn changes it. Written by the LangGraph integrations (the node and the middleware).
+   */
+  turn?: string | undefined;
+  /**
+   * Live detection: the key under which the same action, arguments and session already executed
+   * within its window when this call was about to execute.
+   */
+  repeat_of?: string | undefined;
+  /** Live detection: what its hook decided; `deferred` when the hook deferred (a LangGraph interrupt). */
+  repeat_decision?: RepeatDecisionLogged | undefined;
+}
+
+/** What live detection decided for a call, as the audit log records it. */
+export type RepeatDecisionLogged = "proceed" | "refuse" | "deferred";
+
+/** A record of the log that could not be read as an entry, for the report. */
+export interface MalformedEntry {
+  /** 1-based line of a JSON-lines file. */
+  line?: number | undefined;
+  /** 1-based position in the stream, when there is no line. */
+  index?: number | undefined;
+  /** What is wrong with it, without its content (it may hold personal data). */
+  reason: string;
 }
 
 /** A time range, epoch ms, `since` inclusive and `until` exclusive. */
 export interface AuditQuery {
   since?: number;
   until?: number;
+  /**
+   * Called for each record the sink could not read as an entry (a line that is not JSON, a `ts`
+   * that is not a time), which `query()` then skips. Sinks that cannot hold such records (the SQL
+   * tables) never call it.
+   */
+  onMalformed?: ((problem: MalformedEntry) => void) | undefined;
 }
 
 /**

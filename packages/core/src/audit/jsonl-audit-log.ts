@@ -4,7 +4,9 @@
  * the process exits. Appends are synchronous on purpose: an async append still in flight when the
  * process exits would be lost or, written again by the exit hook, duplicated. One append of a
  * batch to the page cache costs microseconds. SIGINT/SIGTERM flush too (see flush-on-signals.ts).
- * Opening a log only to read it creates nothing and registers no hook.
+ * Opening a log only to read it creates nothing and registers no hook. Reading accepts lines other
+ * writers made (`read-entry.ts`): an ISO-8601 `ts` is normalized to epoch ms, and a line that is not
+ * an entry is reported to `onMalformed` with its line number, never dropped in silence.
  */
 import { appendFileSync, createReadStream, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -12,6 +14,7 @@ import { createInterface } from "node:readline";
 import type { AuditEntry, AuditQuery, AuditSink } from "./entry.js";
 import { inRange } from "./entry.js";
 import { flushOnSignals } from "./flush-on-signals.js";
+import { readAuditEntry } from "./read-entry.js";
 
 export class JsonlAuditLog implements AuditSink {
   readonly path: string;
@@ -53,15 +56,21 @@ export class JsonlAuditLog implements AuditSink {
     await this.flush();
     if (!existsSync(this.path)) return;
     const lines = createInterface({ input: createReadStream(this.path, "utf8"), crlfDelay: Infinity });
+    let n = 0;
     for await (const line of lines) {
+      n++;
       if (line.trim() === "") continue;
-      let entry: AuditEntry;
+      let value: unknown;
       try {
-        entry = JSON.parse(line) as AuditEntry;
+        value = JSON.parse(line);
       } catch {
-        continue; // a torn last line after a crash: skip it, keep reading
+        // A torn last line after a crash, or a line someone else wrote: reported, then skipped.
+        range?.onMalformed?.({ line: n, reason: "not JSON" });
+        continue;
       }
-      if (inRange(entry.ts, range)) yield entry;
+      const read = readAuditEntry(value);
+      if (read.entry === undefined) range?.onMalformed?.({ line: n, reason: read.reason });
+      else if (inRange(read.entry.ts, range)) yield read.entry;
     }
   }
 

@@ -1,5 +1,6 @@
 import type { AuditEntry, AuditQuery, AuditSink } from "./entry.js";
 import { inRange } from "./entry.js";
+import { readAuditEntry } from "./read-entry.js";
 
 /** Keeps entries in an array you can read (`log.entries`); for tests, notebooks and demos. */
 export class MemoryAuditLog implements AuditSink {
@@ -10,7 +11,12 @@ export class MemoryAuditLog implements AuditSink {
   }
 
   async *query(range?: AuditQuery): AsyncIterable<AuditEntry> {
-    for (const e of this.entries) if (inRange(e.ts, range)) yield e;
+    for (const [i, e] of this.entries.entries()) {
+      // Entries are whatever was written; one that is not readable is reported, not yielded.
+      const read = readAuditEntry(e);
+      if (read.entry === undefined) range?.onMalformed?.({ index: i + 1, reason: read.reason });
+      else if (inRange(read.entry.ts, range)) yield read.entry;
+    }
   }
 
   /** Empties the log. */

@@ -16,6 +16,7 @@ import type { IdempotencyStore } from "../store.js";
 import { claimCases } from "./cases/claim.js";
 import { completeCases } from "./cases/complete.js";
 import { leaseCases } from "./cases/lease.js";
+import { repeatWindowCases } from "./cases/repeat-window.js";
 import type { StoreHarness, TestApi } from "./harness.js";
 import { globalTestApi } from "./harness.js";
 
@@ -55,5 +56,6 @@ export function describeStoreConformance(
     claimCases(ctx);
     completeCases(ctx);
     leaseCases(ctx);
+    repeatWindowCases(ctx);
   });
 }

@@ -5,10 +5,12 @@
  * describeCrossProcessRace("RedisStore", (mode) => ({ module: distUrl, export: "RedisStore", options: { url, prefix: `race-${mode}` } }), { test: { describe, it } });
  * ```
  *
- * Three cases, each forking real processes behind a barrier (see {@link crossProcessRace}): every
+ * Four cases, each forking real processes behind a barrier (see {@link crossProcessRace}): every
  * key claimed by processes x concurrency racers has exactly one winner; the same on keys whose
- * lease just expired, and the stale holders' `complete` returns false; and `run()` calls of one
- * logical action from every process run its side effect once, all resolving to its value.
+ * lease just expired, and the stale holders' `complete` returns false; `run()` calls of one
+ * logical action from every process run its side effect once, all resolving to its value; and
+ * calls of one action under as many different keys, with live detection refusing repeats, run
+ * once in all (the repeat window is claimed through the store's own atomic claim).
  */
 import assert from "node:assert/strict";
 import type { StoreSpec } from "./cross-process.js";
@@ -25,9 +27,9 @@ export interface CrossProcessSuiteOptions {
   timeoutMs?: number;
 }
 
-type Mode = "claim" | "takeover" | "engine";
+type Mode = "claim" | "takeover" | "engine" | "live";
 
-/** Registers the three cross-process races under `describe(name)`. `store(mode)` gives each its own objects. */
+/** Registers the four cross-process races under `describe(name)`. `store(mode)` gives each its own objects. */
 export function describeCrossProcessRace(name: string, store: (mode: Mode) => StoreSpec, options: CrossProcessSuiteOptions = {}): void {
   const test = options.test ?? globalTestApi("describeCrossProcessRace");
   const { processes = 4, concurrency = 50, keys = 100, timeoutMs = 180_000 } = options;
@@ -53,6 +55,13 @@ export function describeCrossProcessRace(name: string, store: (mode: Mode) => St
       assert.deepEqual(r.errors, []);
       assert.equal(r.effects, 1);
       assert.equal(r.distinctValues, 1);
+    }, timeoutMs);
+
+    test.it(`run(): ${processes} processes x ${concurrency} calls of one action under as many keys, liveDetection "refuse": it runs once, every other call is refused`, async () => {
+      const r = await race("live");
+      assert.deepEqual(r.errors, []);
+      assert.equal(r.effects, 1);
+      assert.equal(r.refused, processes * concurrency - 1);
     }, timeoutMs);
   });
 }

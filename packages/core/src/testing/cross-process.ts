@@ -33,8 +33,10 @@ export interface CrossProcessOptions {
    * `claim`: every key claimed by processes × concurrency racers at once.
    * `takeover`: the same, on keys whose lease has just expired; then the stale holder completes.
    * `engine`: processes × concurrency `run()` calls of one logical action; effects counted in a file.
+   * `live`: processes × concurrency `run()` calls of one action with the same arguments in one
+   *   session, each under its own explicit key, with `liveDetection: { onRepeat: "refuse" }`.
    */
-  mode: "claim" | "takeover" | "engine";
+  mode: "claim" | "takeover" | "engine" | "live";
   processes?: number;
   concurrency?: number;
   keys?: number;
@@ -47,8 +49,10 @@ export interface CrossProcessResult {
   winnersPerKey: number[];
   /** Stale holders whose `complete` returned true (takeover; must be 0). */
   staleCompletes: number;
-  /** Side effects that ran (engine; must be 1). */
+  /** Side effects that ran (engine, live; must be 1). */
   effects: number;
+  /** Calls live detection refused (live; must be all but one). */
+  refused: number;
   /** Distinct values the engine calls resolved to (engine; must be 1). */
   distinctValues: number;
   /** Errors workers reported, as messages. */
@@ -69,6 +73,7 @@ export interface WorkerReport {
   won: string[];
   values: string[];
   errors: string[];
+  refused?: number;
 }
 
 // src/testing and dist/testing are both two levels below the package root.
@@ -95,7 +100,7 @@ export async function crossProcessRace(options: CrossProcessOptions): Promise<Cr
   const processes = options.processes ?? 4;
   const concurrency = options.concurrency ?? 50;
   const run = randomUUID().slice(0, 8);
-  const keys = Array.from({ length: options.mode === "engine" ? 1 : options.keys ?? 100 }, (_, i) => `race-${run}-${i}`);
+  const keys = Array.from({ length: options.mode === "engine" || options.mode === "live" ? 1 : options.keys ?? 100 }, (_, i) => `race-${run}-${i}`);
   const dir = mkdtempSync(join(tmpdir(), "idem-race-"));
   const effectsFile = join(dir, "effects.log");
   const leaseMs = 60_000;
@@ -146,6 +151,7 @@ export async function crossProcessRace(options: CrossProcessOptions): Promise<Cr
         winnersPerKey,
         staleCompletes,
         effects,
+        refused: all.reduce((n, r) => n + (r.refused ?? 0), 0),
         distinctValues: new Set(all.flatMap((r) => r.values)).size,
         errors: all.flatMap((r) => r.errors),
       };

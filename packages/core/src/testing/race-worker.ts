@@ -4,6 +4,7 @@
  */
 import { appendFileSync } from "node:fs";
 import { createIdempotency } from "../engine.js";
+import { isIdempotencyError } from "../errors.js";
 import type { IdempotencyStore } from "../store.js";
 import type { WorkerConfig, WorkerReport } from "./cross-process.js";
 
@@ -30,6 +31,25 @@ process.once("message", async (config: WorkerConfig) => {
       );
       for (const r of results) {
         if (r.status === "fulfilled") report.values.push(JSON.stringify(r.value.value));
+        else report.errors.push(String((r.reason as Error)?.message ?? r.reason));
+      }
+    } else if (config.mode === "live") {
+      // One action, same arguments, same session, but every call under a key of its own (as when
+      // each retry gets a new turn id): live detection lets exactly one execute.
+      const idempotency = createIdempotency({ store, tools: { send_email: { identity: ["to"] } }, liveDetection: { onRepeat: "refuse" }, onWarning: () => {} });
+      const results = await Promise.allSettled(
+        Array.from({ length: config.concurrency }, (_, i) =>
+          idempotency.run({ action: "send_email", args: { to: "ada@example.com" }, sessionId: config.keys[0], key: `${config.keys[0]}-${process.pid}-${i}` }, async ({ key }) => {
+            appendFileSync(config.effectsFile, `${process.pid} ${key}\n`);
+            await new Promise((r) => setTimeout(r, 50));
+            return { message_id: `m_${process.pid}_${i}` };
+          }),
+        ),
+      );
+      report.refused = 0;
+      for (const r of results) {
+        if (r.status === "fulfilled") report.values.push(JSON.stringify(r.value.value));
+        else if (isIdempotencyError(r.reason, "REPEAT_REFUSED")) report.refused++;
         else report.errors.push(String((r.reason as Error)?.message ?? r.reason));
       }
     } else {
