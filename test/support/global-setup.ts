@@ -1,6 +1,7 @@
 /**
  * Finds the real servers the store tests talk to and hands their URLs to the tests
- * (`inject("pgUrl")`). URLs come from IDEMPOTENCY_PG_URL / IDEMPOTENCY_REDIS_URL, else the local
+ * (`inject("pgUrl")`). URLs come from IDEMPOTENCY_PG_URL / IDEMPOTENCY_REDIS_URL /
+ * IDEMPOTENCY_MYSQL_URL, else the local
  * defaults are probed. A missing server skips its suites with a loud banner; under CI=true it
  * fails the run instead, because a green CI must mean the stores were tested.
  */
@@ -10,11 +11,14 @@ import type { TestProject } from "vitest/node";
 const services = {
   pgUrl: { env: "IDEMPOTENCY_PG_URL", fallback: "postgres://postgres@127.0.0.1:5432/test", label: "PostgreSQL" },
   redisUrl: { env: "IDEMPOTENCY_REDIS_URL", fallback: "redis://127.0.0.1:6379", label: "Redis" },
+  mysqlUrl: { env: "IDEMPOTENCY_MYSQL_URL", fallback: "mysql://root@127.0.0.1:3306/test", label: "MySQL/MariaDB" },
 } as const;
+
+const DEFAULT_PORTS: Record<string, number> = { "redis:": 6379, "rediss:": 6379, "mysql:": 3306, "mariadb:": 3306 };
 
 function reachable(url: string): Promise<boolean> {
   const u = new URL(url);
-  const port = Number(u.port || (u.protocol.startsWith("redis") ? 6379 : 5432));
+  const port = Number(u.port || DEFAULT_PORTS[u.protocol] || 5432);
   return new Promise((resolve) => {
     const socket = connect({ host: u.hostname, port, timeout: 1500 });
     socket.once("connect", () => (socket.destroy(), resolve(true)));
@@ -45,5 +49,6 @@ declare module "vitest" {
   export interface ProvidedContext {
     pgUrl: string | undefined;
     redisUrl: string | undefined;
+    mysqlUrl: string | undefined;
   }
 }
