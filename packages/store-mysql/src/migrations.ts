@@ -9,13 +9,15 @@
  * setup is a single read and takes no lock (and needs no DDL privileges).
  */
 import { quoteIdent } from "./identifiers.js";
-import type { RawClient } from "./raw-client.js";
+import type { Query, RawClient } from "./raw-client.js";
 
-/** One schema step. */
+/** One schema step: statements on one connection that holds the migration lock. */
 export interface Migration {
   description: string;
-  sql(table: string): string;
+  apply(query: Query, table: string): Promise<void>;
 }
+
+const BIN = "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
 
 /**
  * The store's table: Keyv's columns (`id`, `value`, so `@keyv/mysql` reads and writes the same
@@ -24,16 +26,28 @@ export interface Migration {
  * Both text columns use the binary collation `utf8mb4_bin`: the server's default collations are
  * case- and accent-insensitive, which would make namespaces `A` and `a` share keys, and make the
  * compare-and-set `value = ?` match a value that differs only in case. `LONGTEXT` because Keyv's
- * `TEXT` stops at 64 KB, less than a large tool result.
+ * `TEXT` stops at 64 KB, less than a large tool result. A table that plain Keyv created first
+ * (`id VARCHAR(255) PRIMARY KEY, value TEXT`) is converted in place, its rows kept.
  */
 export const STORE_MIGRATIONS: readonly Migration[] = [
   {
-    description: "keyv table with a binary collation, LONGTEXT values and an expiry column",
-    sql: (t) =>
-      `CREATE TABLE IF NOT EXISTS ${quoteIdent(t)} (` +
-      "id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL PRIMARY KEY, " +
-      "value LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin, expires_at BIGINT NULL, " +
-      `KEY ${quoteIdent(`${t}_expires_idx`)} (expires_at)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+    description: "keyv table with a binary collation, LONGTEXT values and an indexed expiry column",
+    async apply(query, t) {
+      await query(
+        `CREATE TABLE IF NOT EXISTS ${quoteIdent(t)} (id VARCHAR(255) ${BIN} NOT NULL PRIMARY KEY, value LONGTEXT ${BIN}, ` +
+          `expires_at BIGINT NULL, KEY ${quoteIdent(`${t}_expires_idx`)} (expires_at)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+      );
+      const [has] = await query<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? AND column_name = 'expires_at'",
+        [t],
+      );
+      if (Number(has?.n) > 0) return;
+      // Plain Keyv made the table: same rows, our column types (MySQL 8 has no ADD COLUMN IF NOT EXISTS).
+      await query(
+        `ALTER TABLE ${quoteIdent(t)} MODIFY id VARCHAR(255) ${BIN} NOT NULL, MODIFY value LONGTEXT ${BIN}, ` +
+          `ADD COLUMN expires_at BIGINT NULL, ADD KEY ${quoteIdent(`${t}_expires_idx`)} (expires_at)`,
+      );
+    },
   },
 ];
 
@@ -41,12 +55,15 @@ export const STORE_MIGRATIONS: readonly Migration[] = [
 export const AUDIT_MIGRATIONS: readonly Migration[] = [
   {
     description: "audit table with an index on (ts, id)",
-    sql: (t) =>
-      `CREATE TABLE IF NOT EXISTS ${quoteIdent(t)} (` +
-      "id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, ts BIGINT NOT NULL, action_type TEXT NOT NULL, " +
-      "idempotency_key TEXT NULL, response_id TEXT NULL, outcome VARCHAR(32) NOT NULL, session_id TEXT NOT NULL, " +
-      "tool_call_id TEXT NULL, fingerprint VARCHAR(64) NOT NULL, attempt INT NOT NULL, duration_ms DOUBLE NOT NULL, " +
-      `KEY ${quoteIdent(`${t}_ts_idx`)} (ts, id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+    async apply(query, t) {
+      await query(
+        `CREATE TABLE IF NOT EXISTS ${quoteIdent(t)} (` +
+          "id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, ts BIGINT NOT NULL, action_type TEXT NOT NULL, " +
+          "idempotency_key TEXT NULL, response_id TEXT NULL, outcome VARCHAR(32) NOT NULL, session_id TEXT NOT NULL, " +
+          "tool_call_id TEXT NULL, fingerprint VARCHAR(64) NOT NULL, attempt INT NOT NULL, duration_ms DOUBLE NOT NULL, " +
+          `KEY ${quoteIdent(`${t}_ts_idx`)} (ts, id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+      );
+    },
   },
 ];
 
@@ -59,7 +76,7 @@ const LOCK_WAIT_SECONDS = 60;
  */
 export async function migrate(client: RawClient, table: string, list: readonly Migration[]): Promise<number> {
   const versions = quoteIdent(`${table}_migrations`);
-  const applied = async (q: RawClient["query"]) => {
+  const applied = async (q: Query) => {
     const [found] = await q<{ n: number }>(
       "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
       [`${table}_migrations`],
@@ -79,7 +96,7 @@ export async function migrate(client: RawClient, table: string, list: readonly M
       let n = 0;
       for (const [version, step] of list.entries()) {
         if (done.has(version)) continue;
-        await q(step.sql(table));
+        await step.apply(q, table);
         await q(`INSERT INTO ${versions} (version, description) VALUES (?, ?)`, [version, step.description]);
         n++;
       }
