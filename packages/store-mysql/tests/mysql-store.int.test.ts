@@ -137,3 +137,18 @@ describe.skipIf(!inject("mysqlUrl"))("MysqlStore (real server)", () => {
     await log.close();
   });
 });
+
+describe.skipIf(!inject("mysqlUrl"))("createStore() / createAuditLog() with mysql:// URIs", () => {
+  it("createStore(): core's mysql://…?table=&namespace= URI opens a MysqlStore with those options", async () => {
+    const { createAuditLog, createStore } = await import("@agent-idempotency/core");
+    const t = uniqueTable("uri");
+    const store = await createStore(`${uri}?table=${t}&namespace=uri-ns`);
+    expect(JSON.parse(JSON.stringify(store))).toEqual({ store: "store-mysql", table: t, namespace: "uri-ns" });
+    expect((await store.claim("k", claimRequest())).outcome).toBe("claimed");
+    await store.close();
+    const log = await createAuditLog(`${uri.replace(/^mysql:/, "mariadb:")}?audit_table=${t}_audit`);
+    expect(log).toBeInstanceOf(MysqlAuditLog);
+    await log.close?.();
+    await dropTables(uri, [t, `${t}_audit`]);
+  });
+});
