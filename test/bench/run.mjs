@@ -2,10 +2,10 @@
 // Not part of `pnpm test`: it asserts nothing about wall-clock time, it measures and reports.
 //
 //   node test/bench/run.mjs [--quick] [--sections=keys,overhead,peers,duplicates,scale]
-//                           [--backends=memory,sqlite,postgres,redis] [--rounds=N] [--records=N]
+//                           [--backends=memory,sqlite,postgres,redis,mysql] [--rounds=N] [--records=N]
 //
-// Prints tables, writes test/bench/results.json. Servers: IDEMPOTENCY_PG_URL and
-// IDEMPOTENCY_REDIS_URL (defaults: the local ones); a server that does not answer is skipped and
+// Prints tables, writes test/bench/results.json. Servers: IDEMPOTENCY_PG_URL,
+// IDEMPOTENCY_REDIS_URL, IDEMPOTENCY_MYSQL_URL (defaults: the local ones); a server that does not answer is skipped and
 // reported. Every table, key prefix and temp file this run creates carries its run id and is
 // removed at the end.
 import { execFileSync } from "node:child_process";
@@ -35,7 +35,7 @@ const opts = {
   records: Number(argv.records ?? (quick ? 100_000 : 1_000_000)),
 };
 const sections = (argv.sections ?? "keys,overhead,peers,duplicates,scale").split(",");
-const backendNames = (argv.backends ?? "memory,sqlite,postgres,redis").split(",");
+const backendNames = (argv.backends ?? "memory,sqlite,postgres,redis,mysql").split(",");
 const log = (m) => process.stderr.write(`${m}\n`);
 
 function gitCommit() {
