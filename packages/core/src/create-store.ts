@@ -5,7 +5,7 @@
  *
  * Options that are not connection settings travel as query parameters and are removed before
  * the URI reaches the driver: `?table=&schema=&namespace=` (Postgres), `?prefix=&namespace=`
- * (Redis), `?table=&namespace=` (SQLite, MySQL). A malformed URI is a configuration error
+ * (Redis; `?cluster=true&nodes=host:port,…` for a Redis Cluster), `?table=&namespace=` (SQLite, MySQL). A malformed URI is a configuration error
  * ({@link IdempotencyPolicyError}); a missing package is `IdempotencyStoreError` with code
  * `STORE_UNAVAILABLE`.
  */
@@ -114,9 +114,15 @@ export async function createStore(uri: string, options: { loader?: ModuleLoader 
     }
     case "redis":
     case "rediss": {
-      const { uri: url, params } = splitParams(uri, ["prefix", "namespace"]);
+      const { uri: url, params } = splitParams(uri, ["prefix", "namespace", "cluster", "nodes"]);
       const Store = await load<IdempotencyStore>("@agent-idempotency/store-redis", "RedisStore", "redis://", loader);
-      return new Store({ url, ...params });
+      const { cluster, nodes, ...rest } = params;
+      if (cluster === undefined || cluster === "false") return new Store({ url, ...rest });
+      if (cluster !== "true") throw new IdempotencyPolicyError(`"?cluster=${cluster}" in a redis URI: write ?cluster=true (a Redis Cluster) or leave it out`);
+      // A Redis Cluster: this node plus `nodes=host:port,host:port`, all seeds of the slot map.
+      const protocol = new URL(url).protocol;
+      const more = (nodes ?? "").split(",").filter(Boolean).map((hostPort) => `${protocol}//${hostPort}`);
+      return new Store({ rootNodes: [url, ...more], ...rest });
     }
     case "mysql":
     case "mariadb": {
