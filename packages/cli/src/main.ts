@@ -4,6 +4,7 @@
  */
 import { createRequire } from "node:module";
 import { auditCommand, AUDIT_USAGE } from "./commands/audit.js";
+import { explainCommand, EXPLAIN_USAGE } from "./commands/explain.js";
 import { inspectCommand, INSPECT_USAGE } from "./commands/inspect.js";
 import { purgeCommand, PURGE_USAGE } from "./commands/purge.js";
 import type { CliContext } from "./context.js";
@@ -11,6 +12,7 @@ import { describeError, ExitCode, exitCodeFor } from "./exit-codes.js";
 
 const COMMANDS: Record<string, { run: (argv: readonly string[], ctx: CliContext) => Promise<number>; usage: string }> = {
   audit: { run: auditCommand, usage: AUDIT_USAGE },
+  explain: { run: explainCommand, usage: EXPLAIN_USAGE },
   inspect: { run: inspectCommand, usage: INSPECT_USAGE },
   purge: { run: purgeCommand, usage: PURGE_USAGE },
 };
@@ -20,6 +22,7 @@ export const MAIN_USAGE = `Usage: agent-idempotency <command> [options]
 
 Commands:
   audit     calls per action and the two flags of broken idempotency (exit 1)
+  explain   why a call has its key; why two calls got two keys (exit 1)
   inspect   the record under one key and its audit history
   purge     delete expired records (with --yes: those expiring before a date)
   help      help for a command: agent-idempotency help audit
@@ -28,9 +31,9 @@ Store URIs: memory:, sqlite:PATH, postgres://…, redis://…, mysql://…;
 audit logs also jsonl:PATH.
 --store and --audit default to $IDEMPOTENCY_STORE and $IDEMPOTENCY_AUDIT.
 
-Exit codes: 0 ok, 1 audit raised a flag, 2 usage error, 3 store, log or file
-failed, 4 store package missing or operation unsupported, 5 inspect found
-nothing, 70 internal error.
+Exit codes: 0 ok, 1 audit raised a flag (explain: two calls, two keys),
+2 usage error, 3 store, log or file failed, 4 store package missing or
+operation unsupported, 5 inspect found nothing, 70 internal error.
 `;
 
 function version(): string {
@@ -59,7 +62,7 @@ export async function main(argv: readonly string[], ctx: CliContext): Promise<nu
     }
     const command = COMMANDS[name];
     if (!command) {
-      ctx.stderr.write(`agent-idempotency: unknown command "${name}"; the commands are audit, inspect and purge (see --help)\n`);
+      ctx.stderr.write(`agent-idempotency: unknown command "${name}"; the commands are audit, explain, inspect and purge (see --help)\n`);
       return ExitCode.Usage;
     }
     return await command.run(rest, ctx);

@@ -4,8 +4,13 @@
  */
 import { IdempotencyKeyError } from "./errors.js";
 import { canonicalJson } from "./canonical.js";
-import { keyFromCanonicalIdentity, readPath, selectIdentity, sha256Hex32, updatePath } from "./key.js";
+import { keyFromCanonicalIdentity, selectIdentity, sha256Hex32 } from "./key.js";
+import type { Normalizer } from "./normalize.js";
+import type { NormalizeSegment } from "./normalize-path.js";
+import { parseNormalizePath, pathsOverlap, updateAll } from "./normalize-path.js";
 import type { ResolvedPolicy } from "./policy.js";
+import type { JsonSchema } from "./schema-normalizers.js";
+import { normalizersFromSchema } from "./schema-normalizers.js";
 
 /** One call of a tool, as the engine sees it. */
 export interface GuardedCall {
@@ -19,6 +24,12 @@ export interface GuardedCall {
   scope?: string | undefined;
   /** A key the caller already holds (an `Idempotency-Key` header); the scope check still applies. */
   key?: string | undefined;
+  /**
+   * The tool's input schema as JSON schema (plain data), from which the policy's
+   * `normalizeFromSchema` derives normalizers. Only the key and fingerprint see normalized
+   * values; the tool always runs with `args` as given.
+   */
+  schema?: JsonSchema | undefined;
   /** Logged only; never part of the key (a retry gets a new one). */
   toolCallId?: string | undefined;
   /** Aborts waiting and is forwarded to the tool's `signal`. */
@@ -44,24 +55,69 @@ export interface DerivedKey {
 
 const EXPLICIT_KEY = /^[\x21-\x7e]{1,200}$/;
 
-/** Applies the policy's normalizers to a copy of the arguments. */
-export function normalizeArgs(args: unknown, policy: Pick<ResolvedPolicy, "normalize">): unknown {
-  let out = args;
-  for (const [path, fn] of Object.entries(policy.normalize)) {
-    if (readPath(out, path).found) out = updatePath(out, path, (v) => fn(v, path));
+/** A normalizer and the field it applies to: written in the policy, or derived from the schema. */
+export interface NormalizerEntry {
+  /** A normalize path (`"slot.start"`, `"attendees[*]"`). */
+  path: string;
+  normalizer: Normalizer;
+  source: "policy" | "schema";
+  /** For `source: "schema"`: the schema fact it comes from (`"format: email"`). */
+  fact?: string | undefined;
+  /** @internal the parsed path */
+  segments: readonly NormalizeSegment[];
+}
+
+type NormalizePolicy = Pick<ResolvedPolicy, "normalize"> & Partial<Pick<ResolvedPolicy, "normalizeFromSchema">>;
+
+const explicitCache = new WeakMap<object, readonly NormalizerEntry[]>();
+const mergedCache = new WeakMap<object, WeakMap<object, readonly NormalizerEntry[]>>();
+
+/**
+ * The normalizers a call gets, in the order they run. With a schema (and the policy's
+ * `normalizeFromSchema` on), the derived ones run first, then the policy's own, which win: a
+ * derived entry on the same field as a policy entry, or above it, is dropped; one below a policy
+ * entry stays and runs first, so the policy's normalizer sees typed values
+ * (`items[*].quantity` as a number before `items: sortedBy("sku")`). Cached per policy and schema.
+ */
+export function normalizersFor(policy: NormalizePolicy, schema?: JsonSchema): readonly NormalizerEntry[] {
+  let explicit = explicitCache.get(policy);
+  if (!explicit) {
+    explicit = Object.entries(policy.normalize).map(([path, normalizer]) => ({ path, normalizer, source: "policy" as const, segments: parseNormalizePath(path) }));
+    explicitCache.set(policy, explicit);
   }
+  const fromSchema = policy.normalizeFromSchema ?? true;
+  if (schema === undefined || fromSchema === false || typeof schema === "boolean") return explicit;
+  let bySchema = mergedCache.get(policy);
+  const hit = bySchema?.get(schema);
+  if (hit) return hit;
+  const derived: NormalizerEntry[] = [];
+  for (const d of normalizersFromSchema(schema, fromSchema === true ? undefined : fromSchema)) {
+    const segments = parseNormalizePath(d.path);
+    if (explicit.some((e) => e.segments.length >= segments.length && pathsOverlap(e.segments, segments))) continue;
+    derived.push({ path: d.path, normalizer: d.normalizer, source: "schema", fact: d.fact, segments });
+  }
+  const merged = derived.length === 0 ? explicit : [...derived, ...explicit];
+  if (!bySchema) mergedCache.set(policy, (bySchema = new WeakMap()));
+  bySchema.set(schema, merged);
+  return merged;
+}
+
+/** Applies the policy's normalizers (and, with a schema, the derived ones) to a copy of the arguments. */
+export function normalizeArgs(args: unknown, policy: NormalizePolicy, schema?: JsonSchema): unknown {
+  let out = args;
+  for (const { segments, normalizer } of normalizersFor(policy, schema)) out = updateAll(out, segments, normalizer);
   return out;
 }
 
 /** Derives the key, fingerprint and scope of a guarded call; throws {@link IdempotencyKeyError}. */
-export function deriveKey(call: GuardedCall, policy: Pick<ResolvedPolicy, "normalize" | "identity">): DerivedKey {
+export function deriveKey(call: GuardedCall, policy: NormalizePolicy & Pick<ResolvedPolicy, "identity">): DerivedKey {
   const scope = call.scope ?? call.sessionId;
   if (typeof scope !== "string" || scope === "") {
     throw new IdempotencyKeyError(
       `${call.action}: no scope; pass sessionId (or scope) so that calls of different sessions never share a key`,
     );
   }
-  const args = normalizeArgs(call.args, policy);
+  const args = normalizeArgs(call.args, policy, call.schema);
   const canonicalArgs = canonicalJson(args);
   const fingerprint = sha256Hex32(canonicalArgs);
   let key: string;

@@ -5,6 +5,7 @@
 import type { AuditEntry, AuditOutcome, AuditSink } from "./audit/entry.js";
 import type { Clock } from "./clock.js";
 import type { DerivedKey, GuardedCall } from "./derive.js";
+import type { KeyComparison, KeyExplanation } from "./explain-key.js";
 import type { PolicyDefaults, PolicyTable, ResolvedPolicy, ToolPolicies } from "./policy.js";
 import type { ProtectOptions, RedactContext } from "./protect.js";
 import type { IdempotencyStore } from "./store.js";
@@ -64,8 +65,25 @@ export interface Idempotency {
   run<T>(call: GuardedCall, fn: (ctx: RunContext) => Promise<T> | T): Promise<RunResult<T>>;
   /** The resolved policy of a tool, or undefined when the tool is unguarded. */
   policy(action: string): ResolvedPolicy | undefined;
+  /**
+   * Start-up health check: sets up the store (tables, scripts, connection) and reads from it;
+   * throws {@link IdempotencyStoreError} (code `STORE_UNAVAILABLE`) whose message ends with the
+   * driver's reason (`database "nosuchdb" does not exist (3D000)`). Call it once at boot to fail
+   * fast instead of at the first tool call.
+   */
+  ready(): Promise<void>;
+  /** Sends a message to `onWarning` (default `console.warn`): for the framework packages' degraded paths. */
+  warn(message: string): void;
   /** The key a call would get (throws {@link IdempotencyKeyError} like `run` would). */
   deriveKey(call: GuardedCall): DerivedKey | undefined;
+  /**
+   * Why a call has its key: the scope, each normalizer with the value before and after, the
+   * selected identity, the canonical JSON hashed and the key; with a second call, the fields that
+   * gave them different keys. `console.log` prints it as text. Throws what `run` would throw for
+   * the call (a missing identity field, an unreadable value), and for a tool with no policy.
+   */
+  explainKey(call: GuardedCall): KeyExplanation;
+  explainKey(call: GuardedCall, other: GuardedCall): KeyComparison;
   readonly store: IdempotencyStore;
   readonly audit: readonly AuditSink[];
   readonly policies: PolicyTable;

@@ -17,12 +17,14 @@
  * | any record of another scope          | throws {@link IdempotencyScopeError}; never replayed       | failed      |
  * | (store throws)                       | fail-closed: throws, `fn` never runs (or fail-open: runs)  | - / unguarded |
  *
- * Every guarded call writes exactly one audit entry with its outcome.
+ * Every guarded call writes exactly one audit entry with its outcome. `cacheErrors` is asked once
+ * per failure, by the call whose `fn` threw; single-flight waiters read its answer from the flight.
  */
 import type { AuditEntry, AuditOutcome, AuditSink } from "./audit/entry.js";
 import { realSleep, systemClock } from "./clock.js";
 import type { DerivedKey, GuardedCall } from "./derive.js";
 import { deriveKey } from "./derive.js";
+import { compareCalls, explainCall, requirePolicy } from "./explain-key.js";
 import {
   IdempotencyInProgressError,
   IdempotencyLeaseLostError,
@@ -43,6 +45,8 @@ import { createRecordCodec } from "./protect.js";
 import { recordable } from "./recordable.js";
 import { createHeartbeats } from "./lease.js";
 import { createRunContext } from "./run-context.js";
+import { storeReady } from "./ready.js";
+import { validateOptions } from "./validate.js";
 import type { Idempotency, IdempotencyOptions, RunContext, RunOutcome, RunResult } from "./engine-types.js";
 
 type Settled = { ok: true; result: RunResult<unknown>; fingerprint: string } | { ok: false; error: unknown; final: boolean };
@@ -54,6 +58,8 @@ interface Flight {
   settled: Promise<Settled>;
   /** What a waiter gets for the leader's executed value: the replay form, as from the store. */
   replayForm?: { value: unknown } | undefined;
+  /** Whether `cacheErrors` called the leader's own failure final (asked once, in `execute`). */
+  final?: boolean | undefined;
 }
 
 const MAX_POLL_MS = 250;
@@ -75,6 +81,9 @@ const MAX_POLL_MS = 250;
  * ```
  */
 export function createIdempotency(options: IdempotencyOptions): Idempotency {
+  // Every mistake at once, before anything runs: the first tool call is too late to learn the
+  // store is missing or that a policy field is misspelt.
+  validateOptions(options);
   const { store } = options;
   const clock = options.clock ?? systemClock;
   const sleep = (ms: number, signal?: AbortSignal) => (clock.sleep ?? realSleep)(ms, signal);
@@ -318,7 +327,9 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       value = await fn(run.context);
     } catch (error) {
       await stopBeating();
+      // Asked once per failure; single flight reads the answer from the flight, not asking again.
       const final = isFinal(policy, call, error);
+      flight.final = final;
       await (final
         ? store.fail(claim, { error: codec.encodeError(recordable(toRecordedError(error), call.action, warn) as RecordedError, ctx), now: clock.now(), ttlMs: policy.ttlMs })
         : store.release(claim)
@@ -442,7 +453,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       };
       flight.settled = promise.then(
         (result): Settled => (leave(), { ok: true, result, fingerprint: d.fingerprint }),
-        (error): Settled => (leave(), { ok: false, error, final: error instanceof IdempotencyRecordedError || (!isIdempotencyError(error) && isFinal(policy, call, error)) }),
+        (error): Settled => (leave(), { ok: false, error, final: error instanceof IdempotencyRecordedError || flight.final === true }),
       );
       inflight.set(d.key, flight);
       return promise;
@@ -451,11 +462,15 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
 
   return {
     run,
+    ready: () => storeReady(store),
+    warn,
     policy: (action) => policies.get(action),
     deriveKey(call) {
       const p = policies.get(call.action);
       return p ? deriveKey(call, p) : undefined;
     },
+    explainKey: ((call: GuardedCall, other?: GuardedCall) =>
+      other === undefined ? explainCall(call, requirePolicy(call.action, policies.get)) : compareCalls(call, other, policies.get)) as Idempotency["explainKey"],
     store,
     audit: sinks,
     policies,

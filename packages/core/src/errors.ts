@@ -46,11 +46,27 @@ export class IdempotencyKeyError extends IdempotencyError {
   }
 }
 
-/** A tool policy or engine option is invalid; thrown when the engine is created. */
+/**
+ * A tool policy or an option is invalid; thrown when the engine (or the node, or the middleware)
+ * is created. One error names every problem found, each with its fix; `problems` lists them.
+ */
 export class IdempotencyPolicyError extends IdempotencyError {
-  constructor(message: string, options?: ErrorOptions) {
-    super("POLICY_INVALID", message, options);
+  /** Every problem found, one sentence each (the message lists them too). */
+  readonly problems: readonly string[];
+  /**
+   * @param problems one problem, or all of them
+   * @param options `subject` names what was being configured (`"IdempotentToolNode"`), for the message's first line
+   */
+  constructor(problems: string | readonly string[], options?: ErrorOptions & { subject?: string }) {
+    const list = (typeof problems === "string" ? [problems] : [...problems]).map((p) => p.replace(/^\[agent-idempotency\] /, ""));
+    const subject = options?.subject === undefined ? "" : `${options.subject}: `;
+    super(
+      "POLICY_INVALID",
+      list.length === 1 ? `${subject}${list[0]}` : `${subject}${list.length} problems in the configuration:\n${list.map((p) => `  - ${p}`).join("\n")}`,
+      options,
+    );
     this.name = "IdempotencyPolicyError";
+    this.problems = list;
   }
 }
 
@@ -118,12 +134,42 @@ export class IdempotencyScopeError extends RecordError {
   }
 }
 
-/** The store failed (fail-closed: the tool did not run), or was misconfigured. */
+/**
+ * The store failed (fail-closed: the tool did not run), or was misconfigured. When it has a
+ * `cause`, the message ends with the cause's own message and code (`…: connect ECONNREFUSED
+ * 127.0.0.1:1 (ECONNREFUSED)`), so the reason shows wherever only messages are logged.
+ */
 export class IdempotencyStoreError extends IdempotencyError {
   constructor(message: string, options?: ErrorOptions & { code?: "STORE_FAILED" | "STORE_UNAVAILABLE" }) {
-    super(options?.code ?? "STORE_FAILED", message, options);
+    const reason = options !== undefined && "cause" in options ? causeText(options.cause) : "";
+    super(options?.code ?? "STORE_FAILED", reason === "" || message.endsWith(reason) ? message : `${message}: ${reason}`, options);
     this.name = "IdempotencyStoreError";
   }
+}
+
+/** A driver error's `code` (`ECONNREFUSED`, Postgres's `3D000`), if it has one. */
+function codeOf(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null | undefined)?.code;
+  return typeof code === "string" || typeof code === "number" ? String(code) : undefined;
+}
+
+/**
+ * `message (code)` of a cause: a driver error's own words. An `AggregateError` (a connection
+ * tried on several addresses) often has an empty message; its errors' messages are used then.
+ * A wrapper without a code of its own (node-redis's `ReconnectStrategyError`) lends the code of
+ * the socket error it wraps.
+ */
+export function causeText(cause: unknown): string {
+  if (cause === undefined || cause === null) return "";
+  if (!(cause instanceof Error) && (typeof cause !== "object" || typeof (cause as { message?: unknown }).message !== "string")) return String(cause);
+  const e = cause as Error & { code?: unknown; errors?: unknown };
+  let message = String(e.message ?? "").replace(/^\[agent-idempotency\] /, "");
+  if (message === "" && Array.isArray(e.errors)) message = [...new Set(e.errors.map((x) => causeText(x)).filter((x) => x !== ""))].join("; ");
+  if (message === "") message = e.name || "Error";
+  const code = codeOf(e) ?? codeOf((e as { socketError?: unknown }).socketError) ?? codeOf((e as { originalError?: unknown }).originalError) ?? codeOf(e.cause) ?? "";
+  // Our own errors carry their code in `name`; a driver's code is what a search engine finds.
+  if (code === "" || isIdempotencyError(cause) || message.endsWith(`(${code})`)) return message;
+  return `${message} (${code})`;
 }
 
 /** A failure recorded with `cacheErrors`, rethrown on replay. `recorded` is what was stored. */

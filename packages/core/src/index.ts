@@ -2,12 +2,21 @@ export { canonicalJson, toStrictJson } from "./canonical.js";
 export type { JsonValue } from "./canonical.js";
 export { fingerprint, idempotencyKey, isVolatileFieldName, parsePath, readPath, selectIdentity } from "./key.js";
 export type { KeyParts } from "./key.js";
-export { compose, isoInstant, lowercase, normalizers, number, trim } from "./normalize.js";
+export { boolean, collapseWhitespace, compose, isoInstant, lowercase, nfc, number, trim } from "./normalize.js";
 export type { Normalizer } from "./normalize.js";
-export { deriveKey, normalizeArgs } from "./derive.js";
-export type { DerivedKey, GuardedCall } from "./derive.js";
-export { createPolicyTable, DEFAULT_LEASE_MS, DEFAULT_TTL_MS, resolvePolicy } from "./policy.js";
-export type { PolicyDefaults, PolicyTable, Reconcile, ResolvedPolicy, ToolPolicies, ToolPolicy } from "./policy.js";
+export { asSet, each, sortedBy, unordered } from "./normalize-arrays.js";
+export { minorUnits } from "./normalize-money.js";
+export { normalizers } from "./normalizers.js";
+export { normalizersFromSchema } from "./schema-normalizers.js";
+export type { DerivedNormalizer, JsonSchema, SchemaNormalizeOptions } from "./schema-normalizers.js";
+export { deriveKey, normalizeArgs, normalizersFor } from "./derive.js";
+export type { DerivedKey, GuardedCall, NormalizerEntry } from "./derive.js";
+export { formatKeyComparison, formatKeyExplanation } from "./explain-text.js";
+export type { KeyComparison, KeyDifference, KeyExplanation, NormalizerStep } from "./explain-key.js";
+export { createPolicyTable, DEFAULT_LEASE_MS, DEFAULT_TTL_MS, POLICY_DEFAULTS_FIELDS, policyTableProblems, resolvePolicy, TOOL_POLICY_FIELDS } from "./policy.js";
+export type { PolicyDefaults, PolicyScope, PolicyScopeFunction, PolicyTable, Reconcile, ResolvedPolicy, ToolPolicies, ToolPolicy } from "./policy.js";
+export { configurationProblems, IDEMPOTENCY_OPTION_FIELDS, isIdempotencyStore, validateOptions } from "./validate.js";
+export { closestName, didYouMean, unknownFieldProblems } from "./suggest.js";
 export { realSleep, systemClock } from "./clock.js";
 export type { Clock } from "./clock.js";
 export { decideClaim, isLeaseLive, newInProgressRecord, newToken } from "./lease.js";
@@ -29,6 +38,7 @@ export {
   IdempotencyRecordTooLargeError,
   IdempotencyScopeError,
   IdempotencyStoreError,
+  causeText,
   isIdempotencyError,
   toRecordedError,
 } from "./errors.js";

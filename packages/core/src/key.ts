@@ -34,13 +34,21 @@ export function sha256Hex32(text: string): string {
  * @internal
  */
 export function keyFromCanonicalIdentity(action: string, scope: string, canonicalIdentity: string): string {
+  return sha256Hex32(canonicalKeyText(action, scope, canonicalIdentity));
+}
+
+/**
+ * The exact text a key hashes, `JCS({ action, scope, identity })`, from an identity that is
+ * already canonical JSON (what `explainKey` shows). @internal
+ */
+export function canonicalKeyText(action: string, scope: string, canonicalIdentity: string): string {
   if (typeof action !== "string" || action === "") {
     throw new IdempotencyKeyError("the action (tool name) must be a non-empty string");
   }
   if (typeof scope !== "string") {
     throw new IdempotencyKeyError(`the scope for ${action} must be a string (a session or turn id)`);
   }
-  return sha256Hex32(`{"action":${canonicalJson(action)},"identity":${canonicalIdentity},"scope":${canonicalJson(scope)}}`);
+  return `{"action":${canonicalJson(action)},"identity":${canonicalIdentity},"scope":${canonicalJson(scope)}}`;
 }
 
 /** The idempotency key of `{ action, scope, identity }`: 32 lowercase hex characters. */

@@ -123,6 +123,25 @@ describe("run(): single flight and replay", () => {
     expect(r.outcome).toBe("unguarded");
     expect(audit.entries.map((e) => e.outcome)).toEqual(["unguarded", "unguarded"]);
   });
+
+  it("run(): a tool listed as false is never guarded, even under guard: \"all\"; other tools are", async () => {
+    const store = new MemoryStore();
+    const audit = new MemoryAuditLog();
+    const engine = createIdempotency({ store, audit, defaults: { guard: "all" }, tools: { search: false }, ...quiet });
+    expect(engine.policy("search")).toBeUndefined();
+    expect(engine.policy("book")).toBeDefined();
+    let searches = 0;
+    let bookings = 0;
+    for (let i = 0; i < 2; i++) {
+      await engine.run({ action: "search", args: { q: 1 }, sessionId: "s" }, () => ++searches);
+      await engine.run({ action: "book", args: { slot: 1 }, sessionId: "s" }, () => ++bookings);
+    }
+    expect({ searches, bookings }).toEqual({ searches: 2, bookings: 1 });
+    expect(audit.entries.map((e) => `${e.action_type}:${e.outcome}`)).toEqual(["search:unguarded", "book:executed", "search:unguarded", "book:replayed"]);
+    // extend() can guard it again with a policy of its own.
+    expect(engine.extend({ tools: { search: {} } }).policy("search")).toBeDefined();
+    expect(() => createIdempotency({ store, tools: { search: null as never }, ...quiet })).toThrow(/must be a policy object, true, or false/);
+  });
 });
 
 describe("run(): leases and take-over", () => {

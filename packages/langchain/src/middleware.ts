@@ -3,38 +3,51 @@
  * as `IdempotentToolNode`, on `createMiddleware({ wrapToolCall })`. Per tool call:
  *
  * 1. tools without a policy run untouched, through the engine so its audit lists them as
- *    `unguarded` (as `IdempotentToolNode` does); their errors still become error ToolMessages (4);
+ *    `unguarded` (as `IdempotentToolNode` does); what they return or throw passes through as is;
  * 2. the arguments are parsed by the tool's schema (the key is computed from what the tool will run
  *    with), and the scope comes from the langgraph package's `resolveScope` with the runtime's
  *    `configurable` (thread id) and the agent state (turn = latest human message);
  * 3. the engine claims the key and runs the rest of the middleware chain with a tool whose config
  *    carries the key (`getIdempotencyKey(config)`) and whose run is marked for callbacks as one
  *    the engine logs (`ENGINE_RUN_METADATA`);
- * 4. a thrown tool error becomes the error ToolMessage createAgent gives without middleware, an
- *    error ToolMessage is a failure (the claim is released, not recorded as done), interrupts pass
- *    through untouched, arguments that cannot be keyed go back to the model as an error
- *    ToolMessage (as in the node), and the engine's refusals (no thread id, store down) fail the run;
+ * 4. an error thrown by the rest of the chain (the tool, another middleware, langchain's checks)
+ *    releases the claim, or is recorded under `cacheErrors`, and is rethrown as the same object
+ *    (`tool-error-message.ts`); an error ToolMessage is a failure (released, not recorded as done)
+ *    and is returned; interrupts pass through; arguments that cannot be keyed go back to the model
+ *    as an error ToolMessage (as a schema error does); the engine's refusals (no thread id, store
+ *    down) fail the run;
  * 5. a replay answers the CURRENT `tool_call_id` with the recorded content, artifact and status,
  *    carries `response_metadata.idempotency`, and emits the `idempotency_replay` custom event.
  *
  * Steps 3 to 5 are the langgraph package's `runGuardedToolCall`, which `IdempotentToolNode` runs too:
  * one record format, so a store shared with the node replays across both.
+ *
+ * Validation: `createAgent` hands a middleware no tool list when it is built, so the policies are
+ * checked against the tools (a policy for a tool the agent lacks, a path its schema lacks) at
+ * construction when `tools` is passed, else at the agent's first model call (`wrapModelCall`
+ * sees the agent's tools before any tool can run), failing that call with the same
+ * `IdempotencyPolicyError`. The first call is the earliest point without a second list to keep in
+ * sync; `tools` moves it to start-up for those who want it there.
  */
 import type { Idempotency, IdempotencyOptions, IdempotencyRecordedError, RecordedError } from "@agent-idempotency/core";
-import { isIdempotencyError } from "@agent-idempotency/core";
-import type { ScopeOption, ToolIdempotency } from "@agent-idempotency/langgraph";
+import { IdempotencyPolicyError, isIdempotencyError } from "@agent-idempotency/core";
+import type { ConstructionCheck, NamedTool, ScopeFallback, ScopeOption, ToolIdempotency } from "@agent-idempotency/langgraph";
 import {
   answerModelInputError,
   answerRecordedFailure,
   answerToolMessageFailure,
+  checkedEngine,
   engineRunConfig,
   isToolMessageFailure,
   parseToolArgs,
-  resolveEngine,
+  recordedToolMessage,
   resolveScope,
   runGuardedToolCall,
+  runWithToolIdempotency,
+  settleFindings,
   threadIdOf,
-  validateScopeOption,
+  toolFindings,
+  toolOutputSchema,
 } from "@agent-idempotency/langgraph";
 import type { ToolMessage } from "@langchain/core/messages";
 import type { ToolCall } from "@langchain/core/messages/tool";
@@ -43,15 +56,45 @@ import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import type { Command } from "@langchain/langgraph";
 import { createMiddleware } from "langchain";
 import type { ToolCallHandler, ToolCallRequest } from "langchain";
-import { toolErrorMessage } from "./tool-error-message.js";
+import { answerToolError, cameFromChain, noteChainErrors, noteToolErrors } from "./tool-error-message.js";
 
 /** Options of {@link idempotencyMiddleware}. */
 export interface IdempotencyMiddlewareOptions {
   /** An engine from `createIdempotency`, or the options to create one (store, per-tool policies, audit). */
   idempotency: Idempotency | IdempotencyOptions;
-  /** `"turn"` (default), `"thread"`, or `(config, state) => string`; the langgraph package's scope rules. */
+  /**
+   * `"turn"` (default), `"thread"`, or `(config, state, { name, args }) => string`, for tools whose
+   * policy sets no `scope`; the langgraph package's scope rules.
+   */
   scope?: ScopeOption | undefined;
+  /**
+   * The agent's tools (the array given to `createAgent`), to check the policies against them at
+   * construction. Without it they are checked at the agent's first model call.
+   */
+  tools?: readonly NamedTool[] | undefined;
+  /** Checks that warn instead of throwing: `"unknown-tool"` (an engine shared with other agents), `"schema-path"`. */
+  warnOnly?: readonly ConstructionCheck[] | undefined;
+  /**
+   * `false` (default): every error travels as it would without this middleware (rethrown, the same
+   * object), so middleware outside it see it and, with no tool-error handling in the agent, the run
+   * fails (langchain's rule for any `wrapToolCall` middleware). `true`: an error the tool itself
+   * throws becomes the error ToolMessage an agent without `wrapToolCall` middleware answers the
+   * model with (`"Error: …\n Please fix your mistakes."`); use it only when no middleware outside
+   * this one handles tool errors.
+   */
+  handleToolErrors?: boolean | undefined;
 }
+
+/** What one call needs besides its request. */
+interface Settings {
+  engine: Idempotency;
+  scope: ScopeOption;
+  handleToolErrors: boolean;
+  onFallback: (fallback: ScopeFallback, message: string) => void;
+}
+
+/** The fields of {@link IdempotencyMiddlewareOptions}; any other fails at construction. */
+export const IDEMPOTENCY_MIDDLEWARE_OPTION_FIELDS: readonly string[] = ["idempotency", "scope", "tools", "warnOnly", "handleToolErrors"];
 
 /** The middleware's `name` in `createAgent`. */
 export const IDEMPOTENCY_MIDDLEWARE_NAME = "IdempotencyMiddleware";
@@ -62,8 +105,9 @@ type Tool = NonNullable<ToolCallRequest["tool"]>;
 /**
  * A `createAgent` middleware whose guarded tools run once per logical action: a model that repeats
  * a call with a new `tool_call_id`, a retried or resumed run, gets the recorded ToolMessage back
- * instead of a second side effect. Put it first in `middleware` so that retry middleware placed
- * after it retries inside one claim, under one key.
+ * instead of a second side effect. Errors travel through it unchanged (see `handleToolErrors`).
+ * Put it first in `middleware`: retry and tool-error middleware placed after it run inside one
+ * claim, under one key, and see the tool's own errors.
  *
  * @example
  * ```ts
@@ -91,55 +135,97 @@ type Tool = NonNullable<ToolCallRequest["tool"]>;
  * ```
  */
 export function idempotencyMiddleware(options: IdempotencyMiddlewareOptions) {
-  const engine = resolveEngine(options?.idempotency, "idempotencyMiddleware", "langchain");
-  const scope: ScopeOption = options.scope ?? "turn";
-  validateScopeOption(scope);
+  const { engine, scope, warnOnly } = checkedEngine("idempotencyMiddleware", "langchain", options, IDEMPOTENCY_MIDDLEWARE_OPTION_FIELDS, options?.tools, "the agent");
+  const h = options.handleToolErrors;
+  if (h !== undefined && typeof h !== "boolean") {
+    throw new IdempotencyPolicyError([`options.handleToolErrors must be true or false, got ${JSON.stringify(h)}; for custom error answers use langchain's toolErrorMiddleware`], { subject: "idempotencyMiddleware" });
+  }
+  // Checked against the agent's tools once, at its first model call, unless `tools` did it already.
+  let toolsChecked: Error | true | undefined = options.tools === undefined ? undefined : true;
+  const checkTools = (tools: readonly NamedTool[]) => {
+    const problems = settleFindings(engine, toolFindings(engine, tools, "the agent"), warnOnly);
+    toolsChecked = problems.length === 0 ? true : new IdempotencyPolicyError(problems, { subject: "idempotencyMiddleware" });
+  };
+  const warned = new Set<ScopeFallback>();
+  const onFallback = (fallback: ScopeFallback, message: string) => {
+    if (warned.has(fallback)) return;
+    warned.add(fallback);
+    engine.warn(`idempotencyMiddleware: ${message}`);
+  };
+  const settings: Settings = { engine, scope, handleToolErrors: h === true, onFallback };
   return createMiddleware({
     name: IDEMPOTENCY_MIDDLEWARE_NAME,
-    wrapToolCall: (request, handler) => guardToolCall(engine, scope, request as Request, handler as ToolCallHandler),
+    wrapModelCall: (request, handler) => {
+      if (toolsChecked === undefined) checkTools(((request as { tools?: unknown[] }).tools ?? []).filter(isNamed));
+      if (toolsChecked !== true) throw toolsChecked;
+      return handler(request);
+    },
+    wrapToolCall: (request, handler) => guardToolCall(settings, request as Request, handler as ToolCallHandler),
   });
 }
 
-async function guardToolCall(engine: Idempotency, scopeOption: ScopeOption, request: Request, handler: ToolCallHandler): Promise<ToolMessage | Command> {
+function isNamed(t: unknown): t is NamedTool {
+  return typeof (t as { name?: unknown } | null)?.name === "string";
+}
+
+async function guardToolCall(settings: Settings, request: Request, handler: ToolCallHandler): Promise<ToolMessage | Command> {
+  const { engine } = settings;
   const { toolCall: call, tool, runtime } = request;
   const signal = runtime.signal;
-  const untouched = async (req: Request) => {
-    try {
-      return await handler(req);
-    } catch (error) {
-      return toolErrorMessage(error, call, signal);
-    }
-  };
-  if (tool === undefined) return untouched(request);
-  if (engine.policy(call.name) === undefined) {
+  // No tool to wrap (a dynamic tool an inner middleware supplies, or an unknown name): nothing to
+  // guard or mark; the chain answers as without us.
+  if (tool === undefined) return handler(request);
+  const policy = engine.policy(call.name);
+  if (policy === undefined) {
     // Unguarded: runs untouched, but through the engine so the audit log lists it as unguarded.
+    // The engine rethrows what the chain threw, unchanged.
     const sessionId = threadIdOf({ configurable: runtime.configurable as Record<string, unknown> | undefined });
-    const run = () => untouched({ ...request, tool: keyedTool(tool, undefined) });
-    return (await engine.run({ action: call.name, args: call.args, sessionId, toolCallId: call.id }, run)).value;
+    const run = () => handler({ ...request, tool: keyedTool(tool, undefined) });
+    try {
+      return (await engine.run({ action: call.name, args: call.args, sessionId, toolCallId: call.id }, run)).value;
+    } catch (error) {
+      return answerToolError(error, call, settings.handleToolErrors, signal);
+    }
   }
   const parsed = await parseToolArgs(tool, call.args);
-  if (!parsed.ok) return untouched(request); // the tool rejects them without running: ToolNode answers as usual
-  const scope = resolveScope(scopeOption, { configurable: runtime.configurable as Record<string, unknown> | undefined }, request.state, call.name);
+  if (!parsed.ok) return handler(request); // the tool rejects them without running: ToolNode answers as usual
+  const scope = resolveScope(policy.scope ?? settings.scope, { configurable: runtime.configurable as Record<string, unknown> | undefined }, request.state, call.name, {
+    args: parsed.args,
+    onFallback: settings.onFallback,
+  });
   return runGuardedToolCall(
     engine,
     // The ToolNode's run config (async context), so the replay event reaches its callbacks.
-    { call, args: parsed.args, scope, signal, config: currentConfig(), writer: runtime.writer },
-    (entry, leaseSignal) => handler({ ...request, tool: keyedTool(tool, entry, leaseSignal) }),
-    (error) => failed(error, call, runtime),
+    { call, args: parsed.args, schema: toolOutputSchema(tool), scope, signal, config: currentConfig(), writer: runtime.writer },
+    (entry, leaseSignal) => noteChainErrors(() => handler({ ...request, tool: keyedTool(tool, entry, leaseSignal) })),
+    (error) => failed(error, call, runtime, settings.handleToolErrors),
   );
 }
 
-/** What a call that threw becomes: the ToolMessage createAgent would give, or the error rethrown. */
-async function failed(error: unknown, call: ToolCall, runtime: ToolCallRequest["runtime"]): Promise<ToolMessage> {
+/**
+ * What a guarded call that failed becomes, once the engine released its claim (or recorded the
+ * failure): the error rethrown as it came, or the answer this middleware owes the model.
+ */
+async function failed(error: unknown, call: ToolCall, runtime: ToolCallRequest["runtime"], handleToolErrors: boolean): Promise<ToolMessage> {
+  // The chain returned an error ToolMessage: nothing was thrown, the message goes back as it came.
   if (isToolMessageFailure(error)) return answerToolMessageFailure(error, call);
+  // What the chain threw is not ours to answer, even an engine error of a nested guarded call.
+  if (cameFromChain(error)) return answerToolError(error, call, handleToolErrors, runtime.signal);
   if (isIdempotencyError(error, "RECORDED_ERROR")) {
-    // A failure recorded with `cacheErrors`: replayed as the error ToolMessage it first was.
-    const words = (recorded: RecordedError) => `${errorString(recorded)}\n Please fix your mistakes.`;
-    return answerRecordedFailure(error as IdempotencyRecordedError, call, { config: currentConfig(), writer: runtime.writer }, words);
+    // A failure recorded with `cacheErrors`. A recorded error ToolMessage replays as that message;
+    // a recorded thrown error replays as the error ToolMessage it was first answered with under
+    // `handleToolErrors`, and otherwise is thrown (the engine's error: the tool's own words).
+    const recorded = error as IdempotencyRecordedError;
+    if (recordedToolMessage(recorded.recorded) === undefined && !handleToolErrors) throw error;
+    const words = (r: RecordedError) => `${errorString(r)}\n Please fix your mistakes.`;
+    return answerRecordedFailure(recorded, call, { config: currentConfig(), writer: runtime.writer }, words);
   }
-  // Arguments that cannot be keyed go back to the model, as IdempotentToolNode does; the rest is
-  // answered (or rethrown) exactly as createAgent does without middleware.
-  return answerModelInputError(error, call) ?? toolErrorMessage(error, call, runtime.signal);
+  // Arguments that cannot be keyed go back to the model, as a schema error does (langchain answers
+  // `ToolInvocationError` even with middleware) and as IdempotentToolNode does; the engine's other
+  // refusals (store down, still in progress) fail the run.
+  const forModel = answerModelInputError(error, call);
+  if (forModel !== undefined) return forModel;
+  throw error;
 }
 
 /** `String(error)` of the error that was recorded: "Name: message", as the first answer read. */
@@ -163,7 +249,7 @@ function keyedTool(tool: Tool, entry: ToolIdempotency | undefined, leaseSignal?:
   const invoke = (input: unknown, config?: RunnableConfig) => {
     const base = (config ?? {}) as RunnableConfig;
     const signal = leaseSignal === undefined ? base.signal : base.signal ? AbortSignal.any([base.signal, leaseSignal]) : leaseSignal;
-    return (tool as { invoke(input: unknown, config?: RunnableConfig): Promise<unknown> }).invoke(input, engineRunConfig({ ...base, signal }, entry));
+    return runWithToolIdempotency(entry, () => noteToolErrors(() => (tool as { invoke(input: unknown, config?: RunnableConfig): Promise<unknown> }).invoke(input, engineRunConfig({ ...base, signal }, entry))));
   };
   return new Proxy(tool, {
     get(target, prop) {

@@ -12,7 +12,19 @@
 import type { Idempotency, IdempotencyOptions, RunResult, ToolPolicy } from "@agent-idempotency/core";
 import { IdempotencyKeyError, IdempotencyPolicyError } from "@agent-idempotency/core";
 import type { EngineRunMark, IdempotencyMetadata } from "@agent-idempotency/langgraph";
-import { annotate, IDEMPOTENCY_REPLAY_EVENT, isEngine, markEngineRun, parseToolArgs, resolveEngine, resolveScope, threadIdOf, withToolIdempotency } from "@agent-idempotency/langgraph";
+import {
+  annotate,
+  IDEMPOTENCY_REPLAY_EVENT,
+  isEngine,
+  markEngineRun,
+  parseToolArgs,
+  resolveEngine,
+  resolveScope,
+  runWithToolIdempotency,
+  threadIdOf,
+  toolOutputSchema,
+  withToolIdempotency,
+} from "@agent-idempotency/langgraph";
 import type { CallbackManagerForToolRun } from "@langchain/core/callbacks/manager";
 import { parseCallbackConfigArg } from "@langchain/core/callbacks/manager";
 import { ToolMessage } from "@langchain/core/messages";
@@ -91,10 +103,11 @@ class IdempotentTool extends StructuredTool {
     const cfg = (config ?? {}) as SlotConfig;
     const toolCallId = cfg.toolCall?.id;
     const result: RunResult<unknown> = await this.idempotency.run(
-      { action: this.name, args, ...this.#scope(cfg), toolCallId, signal: cfg.signal, passthrough: isGraphBubbleUp },
+      { action: this.name, args, schema: toolOutputSchema(this.#inner), ...this.#scope(cfg), toolCallId, signal: cfg.signal, passthrough: isGraphBubbleUp },
       async ({ key, attempt, signal }) => {
         const runConfig = key === undefined ? cfg : withToolIdempotency({ ...cfg, signal }, { key, attempt });
-        const raw = await this.#inner._call(args, runManager, runConfig);
+        // In the async context too, so getIdempotencyKey() without arguments finds it (a StructuredTool's _call).
+        const raw = await runWithToolIdempotency(key === undefined ? undefined : { key, attempt }, () => this.#inner._call(args, runManager, runConfig));
         return isAsyncGenerator(raw) ? drain(raw, runManager) : raw;
       },
     );
@@ -140,7 +153,7 @@ class IdempotentTool extends StructuredTool {
       return undefined;
     }
     try {
-      return { guarded: true, key: this.idempotency.deriveKey({ action: this.name, args: parsed.args, ...scope })?.key };
+      return { guarded: true, key: this.idempotency.deriveKey({ action: this.name, args: parsed.args, schema: toolOutputSchema(this.#inner), ...scope })?.key };
     } catch {
       return { guarded: true }; // no key (a missing identity field): the engine logs the call as failed
     }

@@ -90,7 +90,7 @@ describe("IdempotencyCallbackHandler", () => {
     for (const kind of ["middleware", "node"] as const) {
       const { tool: bookTool, effects } = bookingTool();
       const { log, duplicates, handler: observeOnly } = observer();
-      const idempotency = createIdempotency({ store: new MemoryStore(), tools: { other_tool: true }, audit: log });
+      const idempotency = createIdempotency({ store: new MemoryStore(), tools: {}, audit: log });
       const model = scriptedModel([book("10:00", "c1")], [book("10:00", "c2")]);
       const input = { messages: [human("book 10:00")] };
       if (kind === "middleware") {

@@ -11,10 +11,10 @@ import { z } from "zod";
 import { idempotencyMiddleware } from "../src/index.js";
 import { book, bookingTool, flakyTool, human, scriptedModel, seenByModel, thread, toolMessages } from "./helpers.js";
 
-function guarded(tools: Record<string, object | true>, extra: { cacheErrors?: boolean } = {}) {
+function guarded(tools: Record<string, object | true>, extra: { cacheErrors?: boolean } = {}, handleToolErrors?: boolean) {
   const audit = new MemoryAuditLog();
   const idempotency = createIdempotency({ store: new MemoryStore(), tools: Object.fromEntries(Object.entries(tools).map(([k, v]) => [k, v === true ? { ...extra } : { ...v, ...extra }])), audit });
-  return { idempotency, audit, middleware: idempotencyMiddleware({ idempotency }) };
+  return { idempotency, audit, middleware: idempotencyMiddleware({ idempotency, ...(handleToolErrors === undefined ? {} : { handleToolErrors }) }) };
 }
 const outcomes = (entries: AuditEntry[]) => entries.map((e) => `${e.tool_call_id}:${e.outcome}`);
 
@@ -47,7 +47,7 @@ describe("idempotencyMiddleware() with createAgent", () => {
 
   it("wrapToolCall(): a tool without a policy runs untouched, gets no key, and the engine logs it as unguarded", async () => {
     const { tool: bookTool, effects } = bookingTool();
-    const { middleware, audit } = guarded({ other_tool: true });
+    const { middleware, audit } = guarded({});
     const agent = createAgent({ model: scriptedModel([book("12:00", "c1")], [book("12:00", "c2")]), tools: [bookTool], middleware: [middleware] });
     await agent.invoke({ messages: [human("book 12:00")] }, thread("t-unguarded"));
     expect(effects.map((e) => e.key)).toEqual([undefined, undefined]);
@@ -56,10 +56,12 @@ describe("idempotencyMiddleware() with createAgent", () => {
     expect(audit.entries[0]!.idempotency_key).toBeUndefined();
   });
 
+  // An agent without other wrapToolCall middleware, and the middleware asked to answer tool errors
+  // the way that agent does (the default rethrows them: error-travel.test.ts).
   describe.each(["stock", "middleware"] as const)("a failing tool (%s)", (kind) => {
-    const middleware = () => (kind === "stock" ? [] : [guarded({ charge_card: true }).middleware]);
+    const middleware = () => (kind === "stock" ? [] : [guarded({ charge_card: true }, {}, true).middleware]);
 
-    it("wrapToolCall(): a thrown tool error becomes an error ToolMessage, the model sees it and the agent continues", async () => {
+    it("wrapToolCall(): with handleToolErrors a thrown tool error becomes an error ToolMessage, the model sees it and the agent continues", async () => {
       const { tool: charge, effects } = flakyTool(1);
       const model = scriptedModel([{ name: "charge_card", args: { order_id: "o-1" }, id: "c1" }], [{ name: "charge_card", args: { order_id: "o-1" }, id: "c2" }]);
       const agent = createAgent({ model, tools: [charge], middleware: middleware() });
@@ -89,11 +91,11 @@ describe("idempotencyMiddleware() with createAgent", () => {
     });
   });
 
-  it("wrapToolCall(): the error ToolMessage is the one createAgent gives without middleware, also for unguarded tools", async () => {
+  it("wrapToolCall(): with handleToolErrors the error ToolMessage is the one createAgent gives without middleware, also for unguarded tools", async () => {
     const run = async (withMiddleware: boolean) => {
       const { tool: charge } = flakyTool();
       const model = scriptedModel([{ name: "charge_card", args: { order_id: "o-9" }, id: "c1" }]);
-      const agent = createAgent({ model, tools: [charge], middleware: withMiddleware ? [guarded({ other: true }).middleware] : [] });
+      const agent = createAgent({ model, tools: [charge], middleware: withMiddleware ? [guarded({}, {}, true).middleware] : [] });
       const out = await agent.invoke({ messages: [human("charge")] }, thread("t-same"));
       const msg = out.messages.find((m) => ToolMessage.isInstance(m)) as ToolMessage;
       return { content: msg.content, status: msg.status, name: msg.name, id: msg.tool_call_id, meta: msg.response_metadata };
@@ -124,17 +126,18 @@ describe("idempotencyMiddleware() with createAgent", () => {
     expect(audit.entries.map((e) => e.outcome)).toEqual(["failed", "executed"]); // the interrupt released the claim
   });
 
-  it("wrapToolCall(): without a thread_id the run fails closed and the tool never runs", async () => {
+  it("wrapToolCall(): without a thread_id the call runs, scoped to the invocation, and the middleware warns once", async () => {
     const { tool: bookTool, effects } = bookingTool();
-    const { middleware } = guarded({ book_calendar: true });
-    const agent = createAgent({ model: scriptedModel([book("10:00", "c1")]), tools: [bookTool], middleware: [middleware] });
-    const error = await agent.invoke({ messages: [human("book")] }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeDefined();
-    expect(isIdempotencyError(error, "KEY_INVALID") || isIdempotencyError((error as Error).cause, "KEY_INVALID")).toBe(true);
-    expect(effects).toEqual([]);
+    const warnings: string[] = [];
+    const idempotency = createIdempotency({ store: new MemoryStore(), tools: { book_calendar: true }, onWarning: (m) => warnings.push(m) });
+    const model = () => scriptedModel([book("10:00", "c1")], [book("10:00", "c2")]);
+    const middleware = idempotencyMiddleware({ idempotency });
+    const agent = (m: ReturnType<typeof model>) => createAgent({ model: m, tools: [bookTool], middleware: [middleware] });
+    const out = await agent(model()).invoke({ messages: [human("book")] });
+    expect(toolMessages(out.messages).map((m) => m.replayed)).toEqual([false, true]); // the repeat inside the invocation replays
+    await agent(model()).invoke({ messages: [human("book")] }); // a new invocation runs again
+    expect(effects).toHaveLength(2);
+    expect(warnings).toEqual([expect.stringMatching(/^idempotencyMiddleware: book_calendar: no thread_id/)]);
   });
 
   it("wrapToolCall(): a call missing an identity field goes back to the model as an error ToolMessage; the tool never runs", async () => {
@@ -202,9 +205,9 @@ describe("idempotencyMiddleware() with createAgent", () => {
     expect(effects).toHaveLength(2); // one per thread
   });
 
-  it("wrapToolCall(): with cacheErrors a recorded failure replays as the same error ToolMessage; the tool runs once", async () => {
+  it("wrapToolCall(): with cacheErrors and handleToolErrors a recorded failure replays as the same error ToolMessage; the tool runs once", async () => {
     const { tool: charge, effects } = flakyTool();
-    const { middleware } = guarded({ charge_card: true }, { cacheErrors: true });
+    const { middleware } = guarded({ charge_card: true }, { cacheErrors: true }, true);
     const model = scriptedModel([{ name: "charge_card", args: { order_id: "o-2" }, id: "c1" }], [{ name: "charge_card", args: { order_id: "o-2" }, id: "c2" }]);
     const agent = createAgent({ model, tools: [charge], middleware: [middleware] });
     const out = await agent.invoke({ messages: [human("charge o-2")] }, thread("t-cache"));

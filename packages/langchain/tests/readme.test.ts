@@ -15,8 +15,8 @@ const dir = fileURLToPath(new URL("./.readme-snippets/", import.meta.url));
 describe("README", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("has a runnable snippet for each of the three exports", () => {
-    expect(snippets).toHaveLength(3);
+  it("has a runnable snippet for each of the three exports, and one for the order among langchain's middleware", () => {
+    expect(snippets).toHaveLength(4);
   });
 
   it.each(snippets.map((code, i) => [i + 1, code] as const))("snippet %i runs and prints what its comments say", async (i, code) => {

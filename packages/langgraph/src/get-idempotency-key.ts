@@ -4,6 +4,7 @@
  * (`tool.invoke` → `StructuredTool.call` → `patchConfig` → the tool function's second argument,
  * and the AsyncLocalStorage config), for `tool()` functions and `StructuredTool` classes alike.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 
 /**
@@ -34,10 +35,33 @@ function entryOf(config: unknown): ToolIdempotency | undefined {
 }
 
 /**
+ * The tool call the engine is running in this async context: its entry, or `none` for a call the
+ * engine runs unguarded (so a tool nested in a guarded one's run does not see the outer key).
+ * LangChain's own async-local config is not enough: a `StructuredTool` subclass's `_call` runs
+ * in the caller's context, whose config never carried the key.
+ */
+const current = new AsyncLocalStorage<{ entry: ToolIdempotency | undefined }>();
+
+/**
+ * Runs `fn` with `entry` as the key `getIdempotencyKey()` finds without arguments, anywhere in
+ * the async work `fn` starts.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
+export function runWithToolIdempotency<T>(entry: ToolIdempotency | undefined, fn: () => T): T {
+  return current.run({ entry }, fn);
+}
+
+function saysNone(config: unknown): boolean {
+  const c = config as ConfigLike;
+  return (c.configurable !== undefined && CONFIG_KEY in c.configurable) || (c.config?.configurable !== undefined && CONFIG_KEY in c.config.configurable);
+}
+
+/**
  * The idempotency key of the guarded tool call running with `config`, or `undefined` when the
  * tool is not guarded. Forward it upstream (Stripe's `idempotency_key`, an `Idempotency-Key`
- * header) so an upstream that honours keys dedupes "the 504 that lied". Without `config` it reads
- * the config of the current run from AsyncLocalStorage.
+ * header) so an upstream that honours keys dedupes "the 504 that lied". Without `config` it works
+ * anywhere inside the guarded call (a `tool()` function, a `StructuredTool` subclass's `_call`, a
+ * helper it awaits), through async-local context as LangGraph's `getConfig()` does.
  *
  * @example
  * ```ts
@@ -48,8 +72,12 @@ function entryOf(config: unknown): ToolIdempotency | undefined {
  * ```
  */
 export function getIdempotencyKey(config?: unknown): string | undefined {
-  const c = config ?? AsyncLocalStorageProviderSingleton.getRunnableConfig();
-  return entryOf(c)?.key;
+  // A config that says (an entry, or explicitly none) decides; one that does not, as a config a
+  // tool built itself, falls through to the async context.
+  if (config !== undefined && config !== null && (entryOf(config) !== undefined || saysNone(config))) return entryOf(config)?.key;
+  const here = current.getStore();
+  if (here !== undefined) return here.entry?.key;
+  return entryOf(AsyncLocalStorageProviderSingleton.getRunnableConfig())?.key;
 }
 
 /**

@@ -11,7 +11,7 @@
  *    a replay gets the recorded output rebuilt for the CURRENT `tool_call_id`, and the
  *    `idempotency_replay` event.
  */
-import type { Idempotency, RunResult } from "@agent-idempotency/core";
+import type { Idempotency, JsonSchema, RunResult } from "@agent-idempotency/core";
 import type { ToolMessage } from "@langchain/core/messages";
 import type { ToolCall } from "@langchain/core/messages/tool";
 import type { RunnableConfig } from "@langchain/core/runnables";
@@ -33,6 +33,8 @@ export interface GuardedToolCall {
   call: ToolCall;
   /** Its arguments as the tool's schema parsed them: the identity. */
   args: unknown;
+  /** The tool's input as JSON schema (`toolOutputSchema`), for the policy's `normalizeFromSchema`. */
+  schema?: JsonSchema | undefined;
   /** The call's scope, from `resolveScope`. */
   scope: ResolvedScope;
   /** The caller's abort signal. */
@@ -63,7 +65,7 @@ export async function runGuardedToolCall(
   let result: RunResult<unknown>;
   try {
     result = await engine.run(
-      { action: call.name, args: g.args, scope: g.scope.scope, sessionId: g.scope.sessionId, toolCallId: call.id, signal: g.signal, passthrough: isGraphBubbleUp },
+      { action: call.name, args: g.args, schema: g.schema, scope: g.scope.scope, sessionId: g.scope.sessionId, toolCallId: call.id, signal: g.signal, passthrough: isGraphBubbleUp },
       async ({ key, attempt, signal }) => {
         const out = await run(key === undefined ? undefined : { key, attempt }, signal);
         if (isErrorToolMessage(out)) throw toolMessageFailure(out, call.name, key ?? "", attempt);

@@ -5,10 +5,13 @@
  * combining `Command`s; each guarded call goes through `idempotency.run`:
  *
  * 1. the arguments are parsed by the tool's schema (the identity is what the tool will run with);
- * 2. the scope is the turn (default), the thread, or a function (`scope.ts`);
+ * 2. the scope is the tool policy's `scope`, else the node's option: the turn (default), the
+ *    thread, or a function (`scope.ts`), falling back instead of throwing where ToolNode runs;
  * 3. the engine claims the key, and ToolNode's own `runTool` runs the tool with the key in its
- *    config (`getIdempotencyKey(config)`) and its run marked for callbacks as one the engine logs
- *    (`ENGINE_RUN_METADATA`, as unguarded tools run through the engine are);
+ *    config and async context (`getIdempotencyKey()`) and its run marked for callbacks as one the
+ *    engine logs (`ENGINE_RUN_METADATA`, as unguarded tools run through the engine are). It runs
+ *    with `handleToolErrors` off, so the engine (and `cacheErrors`) sees the tool's own error; the
+ *    node then answers it exactly as ToolNode would;
  * 4. a ToolMessage is recorded as its content, artifact and status; a `Command` as its update,
  *    goto and graph (`recorded-output.ts`); an error-status ToolMessage is a failure and is not
  *    recorded as done; a graph interrupt passes through and releases the claim;
@@ -16,24 +19,31 @@
  *    emits the custom event `idempotency_replay`.
  *
  * Steps 3 to 5 are `guarded-tool-call.ts`, which langchain's `idempotencyMiddleware` runs too.
+ * The constructor checks the policies against the tools (`construction-check.ts`).
  */
 import type { Idempotency, IdempotencyRecordedError } from "@agent-idempotency/core";
 import { isIdempotencyError } from "@agent-idempotency/core";
 import type { DynamicTool, StructuredToolInterface } from "@langchain/core/tools";
 import type { RunnableToolLike } from "@langchain/core/runnables";
 import type { ToolCall } from "@langchain/core/messages/tool";
-import type { ToolMessage } from "@langchain/core/messages";
+import { ToolMessage } from "@langchain/core/messages";
 import type { Command, LangGraphRunnableConfig } from "@langchain/langgraph";
+import { isGraphDrained, isGraphInterrupt } from "@langchain/langgraph";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
+import type { ConstructionCheck } from "./construction-check.js";
+import { checkedEngine } from "./construction-check.js";
 import { engineRunConfig } from "./engine-run-metadata.js";
 import { answerModelInputError, answerRecordedFailure, answerToolMessageFailure } from "./failure-answer.js";
-import { withToolIdempotency } from "./get-idempotency-key.js";
+import type { ToolIdempotency } from "./get-idempotency-key.js";
+import { runWithToolIdempotency, withToolIdempotency } from "./get-idempotency-key.js";
 import { runGuardedToolCall } from "./guarded-tool-call.js";
 import type { IdempotentToolNodeOptions } from "./options.js";
-import { resolveEngine } from "./options.js";
+import { IDEMPOTENT_TOOL_NODE_OPTION_FIELDS } from "./options.js";
 import { parseToolArgs } from "./parse-tool-args.js";
-import type { ScopeOption } from "./scope.js";
-import { resolveScope, threadIdOf, validateScopeOption } from "./scope.js";
+import type { IdempotencyMetadata } from "./recorded-output.js";
+import type { ResolvedScope, ScopeFallback, ScopeOption } from "./scope.js";
+import { resolveScope, threadIdOf } from "./scope.js";
+import { toolOutputSchema } from "./schema-normalize.js";
 import { isToolMessageFailure, recordedToolMessage } from "./tool-message-failure.js";
 
 type Tools = (StructuredToolInterface | DynamicTool | RunnableToolLike)[];
@@ -72,40 +82,95 @@ type Tools = (StructuredToolInterface | DynamicTool | RunnableToolLike)[];
 export class IdempotentToolNode<T = any> extends ToolNode<T> {
   /** The engine that guards the tools. */
   readonly idempotency: Idempotency;
-  /** How keys are scoped. */
+  /** How keys of tools whose policy sets no `scope` are scoped. */
   readonly scope: ScopeOption;
+  /** Construction checks that only warned. */
+  readonly warnOnly: readonly ConstructionCheck[];
+  /** Scope fallbacks already warned about: once per node and kind. */
+  readonly #warned = new Set<ScopeFallback>();
 
+  /**
+   * @throws {IdempotencyPolicyError} naming every problem: unknown options, the engine's options,
+   * a policy for a tool not in `tools`, an identity or normalize path a tool's schema lacks.
+   */
   constructor(tools: Tools, options: IdempotentToolNodeOptions) {
-    const { idempotency, scope, ...toolNodeOptions } = options ?? ({} as IdempotentToolNodeOptions);
+    const { idempotency: _engine, scope: _scope, warnOnly: _warnOnly, ...toolNodeOptions } = options ?? ({} as IdempotentToolNodeOptions);
     super(tools, toolNodeOptions);
-    this.idempotency = resolveEngine(idempotency);
-    this.scope = scope ?? "turn";
-    validateScopeOption(this.scope);
+    const checked = checkedEngine("IdempotentToolNode", "langgraph", options, IDEMPOTENT_TOOL_NODE_OPTION_FIELDS, tools);
+    this.idempotency = checked.engine;
+    this.scope = checked.scope;
+    this.warnOnly = checked.warnOnly;
   }
 
   protected override async runTool(call: ToolCall, config: LangGraphRunnableConfig, state: unknown): Promise<ToolMessage | Command> {
     const tool = this.tools.find((t) => t.name === call.name);
     if (tool === undefined) return super.runTool(call, withToolIdempotency(config, undefined), state);
-    if (this.idempotency.policy(call.name) === undefined) {
+    const policy = this.idempotency.policy(call.name);
+    if (policy === undefined) {
       // Unguarded: runs untouched, but through the engine so the audit log lists it as unguarded
       // (and marked, so a callback handler leaves that entry to the engine).
-      const run = () => super.runTool(call, engineRunConfig(config, undefined), state);
+      const run = () => runWithToolIdempotency(undefined, () => super.runTool(call, engineRunConfig(config, undefined), state));
       return (await this.idempotency.run({ action: call.name, args: call.args, sessionId: threadIdOf(config), toolCallId: call.id }, run)).value;
     }
     const parsed = await parseToolArgs(tool, call.args);
     if (!parsed.ok) return super.runTool(call, withToolIdempotency(config, undefined), state);
-    const scope = resolveScope(this.scope, config, state, call.name);
+    const scope = resolveScope(policy.scope ?? this.scope, config, state, call.name, { args: parsed.args, invocation: config, onFallback: this.#onFallback });
+    let ran: ToolIdempotency | undefined;
     return runGuardedToolCall(
       this.idempotency,
-      { call, args: parsed.args, scope, signal: config.signal, config },
-      (entry, signal) => super.runTool(call, engineRunConfig({ ...config, signal }, entry), state),
-      (error) => this.failed(error, call, config),
+      { call, args: parsed.args, schema: toolOutputSchema(tool), scope, signal: config.signal, config },
+      (entry, signal) => {
+        ran = entry;
+        return runWithToolIdempotency(entry, () => this.#runToolStrictly(call, engineRunConfig({ ...config, signal }, entry), state));
+      },
+      (error) => this.failed(error, call, config, ran ?? this.#keyOf(call, parsed.args, scope)),
     );
   }
 
+  /**
+   * ToolNode's own `runTool` with `handleToolErrors` off, so a tool's error reaches the engine as
+   * itself (its status, its code) for `cacheErrors`, once; `failed` then answers it as ToolNode does.
+   */
+  #runToolStrictly(call: ToolCall, config: LangGraphRunnableConfig, state: unknown): Promise<ToolMessage | Command> {
+    // A view of this node with the one flag changed, rather than a copy of ToolNode's body: its
+    // runTool reads only `tools` and `handleToolErrors` from `this` (LangGraph 1.7), and the
+    // compatibility suite (tests/toolnode-compat.test.ts) fails if a later version reads more.
+    const strict = Object.create(this, { handleToolErrors: { value: false } }) as this;
+    return super.runTool.call(strict, call, config, state);
+  }
+
+  /** The key of a call that did not run (a single-flight waiter handed the leader's final failure). */
+  #keyOf(call: ToolCall, args: unknown, scope: ResolvedScope): { key: string; attempt: number; replayed: true } | undefined {
+    try {
+      const d = this.idempotency.deriveKey({ action: call.name, args, scope: scope.scope, sessionId: scope.sessionId });
+      return d === undefined ? undefined : { key: d.key, attempt: 1, replayed: true };
+    } catch {
+      return undefined;
+    }
+  }
+
+  #onFallback = (fallback: ScopeFallback, message: string): void => {
+    if (this.#warned.has(fallback)) return;
+    this.#warned.add(fallback);
+    this.idempotency.warn(`IdempotentToolNode: ${message}`);
+  };
+
   /** What a call that threw becomes: ToolNode's behaviour for tool failures, engine errors thrown. */
-  private async failed(error: unknown, call: ToolCall, config: LangGraphRunnableConfig): Promise<ToolMessage> {
+  private async failed(error: unknown, call: ToolCall, config: LangGraphRunnableConfig, ran: (ToolIdempotency & { replayed?: boolean }) | undefined): Promise<ToolMessage> {
     if (isToolMessageFailure(error)) return answerToolMessageFailure(error, call);
+    if (!isIdempotencyError(error)) {
+      // The tool's own error (or a final one a single-flight leader handed over), answered exactly
+      // as ToolNode answers it: thrown when handleToolErrors is off, interrupts always thrown.
+      if (!this.handleToolErrors || isGraphInterrupt(error) || isGraphDrained(error)) throw error;
+      const meta: IdempotencyMetadata = { key: ran?.key ?? "", replayed: ran?.replayed === true, outcome: "failed", attempt: ran?.attempt ?? 1 };
+      return new ToolMessage({
+        status: "error",
+        content: `Error: ${(error as Error)?.message}\n Please fix your mistakes.`,
+        name: call.name,
+        tool_call_id: call.id ?? "",
+        response_metadata: { idempotency: meta },
+      });
+    }
     if (isIdempotencyError(error, "RECORDED_ERROR")) {
       const e = error as IdempotencyRecordedError;
       // A failure recorded from a thrown error is answered the way ToolNode answers tool errors,

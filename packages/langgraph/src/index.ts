@@ -1,7 +1,10 @@
 export { IdempotentToolNode } from "./idempotent-tool-node.js";
 export type { IdempotentToolNodeOptions } from "./options.js";
+export { IDEMPOTENT_TOOL_NODE_OPTION_FIELDS } from "./options.js";
+export { CONSTRUCTION_CHECKS } from "./construction-check.js";
+export type { ConstructionCheck } from "./construction-check.js";
 export { latestHumanMessage, resolveScope, threadIdOf, validateScopeOption } from "./scope.js";
-export type { ResolvedScope, ScopeConfig, ScopeFunction, ScopeOption } from "./scope.js";
+export type { ResolvedScope, ResolveScopeOptions, ScopeCall, ScopeConfig, ScopeFallback, ScopeFunction, ScopeOption } from "./scope.js";
 export { getIdempotencyKey, idempotencyHeaders } from "./get-idempotency-key.js";
 export { IDEMPOTENCY_REPLAY_EVENT } from "./replay-event.js";
 export type { IdempotencyReplayEvent } from "./replay-event.js";
@@ -13,9 +16,14 @@ export type { EngineRunMark } from "./engine-run-metadata.js";
 // @internal: shared with @agent-idempotency/langchain so both write and replay one record format;
 // not a stable API (each export's TSDoc says so).
 export { engineRunConfig, engineRunOf, markEngineRun } from "./engine-run-metadata.js";
-export { CONFIG_KEY, withToolIdempotency } from "./get-idempotency-key.js";
+export { CONFIG_KEY, runWithToolIdempotency, withToolIdempotency } from "./get-idempotency-key.js";
+export { checkedEngine, settleFindings, toolFindings } from "./construction-check.js";
+export type { CheckedEngine, CheckedEngineOptions, NamedTool, ToolFinding } from "./construction-check.js";
+export { missingPath, toolJsonSchema } from "./tool-schema.js";
+export type { JsonSchemaNode, MissingPath } from "./tool-schema.js";
 export type { ToolIdempotency } from "./get-idempotency-key.js";
 export { parseToolArgs } from "./parse-tool-args.js";
+export { toolOutputSchema } from "./schema-normalize.js";
 export type { ParsedArgs } from "./parse-tool-args.js";
 export { isEngine, resolveEngine } from "./options.js";
 export { annotate, asRecordedOutput, isErrorToolMessage, isRecordedOutput, recordOutput, replayOutput } from "./recorded-output.js";

@@ -4,15 +4,31 @@
 import type { Idempotency, IdempotencyOptions } from "@agent-idempotency/core";
 import { createIdempotency, IdempotencyPolicyError } from "@agent-idempotency/core";
 import type { ToolNodeOptions } from "@langchain/langgraph/prebuilt";
+import type { ConstructionCheck } from "./construction-check.js";
 import type { ScopeOption } from "./scope.js";
 
 /** Options of `new IdempotentToolNode(tools, options)`. */
 export type IdempotentToolNodeOptions = ToolNodeOptions & {
   /** An engine from `createIdempotency`, or the options to create one. */
   idempotency: Idempotency | IdempotencyOptions;
-  /** `"turn"` (default), `"thread"`, or `(config, state) => string`. See `resolveScope`. */
+  /**
+   * `"turn"` (default), `"thread"`, or `(config, state, { name, args }) => string`: the scope of
+   * tools whose policy sets none. See `resolveScope`.
+   */
   scope?: ScopeOption | undefined;
+  /**
+   * Construction checks that warn (through the engine's `onWarning`) instead of throwing:
+   * `"unknown-tool"` for an engine shared by several nodes or tools added later, `"schema-path"`
+   * for a schema that accepts fields it does not declare.
+   */
+  warnOnly?: readonly ConstructionCheck[] | undefined;
 };
+
+/**
+ * The fields of {@link IdempotentToolNodeOptions}; any other fails at construction with a "did
+ * you mean". A field added to the options must be added here too.
+ */
+export const IDEMPOTENT_TOOL_NODE_OPTION_FIELDS: readonly string[] = ["idempotency", "scope", "warnOnly", "name", "tags", "handleToolErrors"];
 
 /**
  * True when `x` is an engine rather than the options for one.

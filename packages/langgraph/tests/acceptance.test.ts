@@ -17,7 +17,9 @@ type Kind = "stock" | "idempotent";
 const policies = { book_calendar: { identity: ["slot"] }, charge_card: {} };
 
 function toolsNode(kind: Kind, tools: ConstructorParameters<typeof ToolNode>[0], options: { handleToolErrors?: boolean } = {}) {
-  return kind === "stock" ? new ToolNode(tools, options) : new IdempotentToolNode(tools, { ...options, idempotency: { store: new MemoryStore(), tools: policies } });
+  // Only the policies of this node's tools: a policy for a tool the node lacks fails at construction.
+  const own = Object.fromEntries(Object.entries(policies).filter(([name]) => tools.some((t) => t.name === name)));
+  return kind === "stock" ? new ToolNode(tools, options) : new IdempotentToolNode(tools, { ...options, idempotency: { store: new MemoryStore(), tools: own } });
 }
 
 /** book_calendar: one real effect per run, recorded in `bookings`. */

@@ -128,14 +128,15 @@ describe("IdempotentToolNode", () => {
     expect(toolMessages(out.messages).at(-1)).toMatchObject({ id: "c1", content: "ok", replayed: false });
   });
 
-  it("runTool(): a guarded call without thread_id or scope function fails with IdempotencyKeyError and runs nothing", async () => {
+  it("runTool(): a guarded call without thread_id runs, scoped to the invocation, with one warning", async () => {
     const book = counted("book");
-    const graph = new StateGraph(MessagesAnnotation).addNode("tools", node([book.tool], { idempotency: engine({ book: {} }) })).addEdge(START, "tools").compile();
-    const input = { messages: [human("x", "h1"), new AIMessage({ content: "", tool_calls: [{ id: "c1", name: "book", args: { slot: "9" } }] })] };
-    const error = await graph.invoke(input).catch((e: unknown) => e);
-    expect(isIdempotencyError(error, "KEY_INVALID")).toBe(true);
-    expect(String((error as Error).message)).toMatch(/thread_id/);
-    expect(book.calls).toHaveLength(0);
+    const warnings: string[] = [];
+    const graph = new StateGraph(MessagesAnnotation).addNode("tools", node([book.tool], { idempotency: engine({ book: {} }, { onWarning: (m) => warnings.push(m) }) })).addEdge(START, "tools").compile();
+    const input = (h: string) => ({ messages: [human("x", h), new AIMessage({ content: "", tool_calls: [{ id: "c1", name: "book", args: { slot: "9" } }] })] });
+    await graph.invoke(input("h1"));
+    await graph.invoke(input("h2"));
+    expect(book.calls).toHaveLength(2);
+    expect(warnings).toEqual([expect.stringMatching(/^IdempotentToolNode: book: no thread_id in config\.configurable, so keys are scoped to this invocation/)]);
   });
 
   it("runTool(): a missing identity field goes back to the model as an error ToolMessage; the tool does not run", async () => {

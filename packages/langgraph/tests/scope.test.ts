@@ -35,12 +35,51 @@ describe("resolveScope", () => {
     expect(resolveScope((c) => String(c.configurable?.["user"]), { configurable: { user: "u", thread_id: "t" } }, {})).toEqual({ scope: "fn:u", sessionId: "t" });
   });
 
-  it("resolveScope(): throws IdempotencyKeyError without a thread id, a human message, or its id", () => {
-    expect(keyError(() => resolveScope("turn", cfg(), state("h1")))).toMatch(/thread_id/);
-    expect(keyError(() => resolveScope("thread", undefined, state("h1")))).toMatch(/thread_id/);
-    expect(keyError(() => resolveScope("turn", cfg("t"), { messages: [new AIMessage("x")] }))).toMatch(/human message/);
-    expect(keyError(() => resolveScope("turn", cfg("t"), { messages: [new HumanMessage("x")] }))).toMatch(/id/);
+  it("resolveScope(): a scope function gets the tool's name and arguments; an empty answer still throws", () => {
+    const seen: unknown[] = [];
+    const fn = (_c: unknown, _s: unknown, call: { name: string; args: unknown }) => (seen.push(call), `order-${(call.args as { order: string }).order}`);
+    expect(resolveScope(fn, cfg("t"), {}, "send_invoice", { args: { order: "o1" } }).scope).toBe("fn:order-o1");
+    expect(seen).toEqual([{ name: "send_invoice", args: { order: "o1" } }]);
     expect(keyError(() => resolveScope(() => "", cfg("t"), {}))).toMatch(/scope function/);
+  });
+
+  it("resolveScope(): without a thread id it scopes to the invocation, and says so", () => {
+    const told: string[] = [];
+    const onFallback = (kind: string, message: string) => told.push(`${kind}: ${message}`);
+    // The latest human message's id names the invocation (messagesStateReducer gives each a fresh one)...
+    const a = resolveScope("turn", cfg(), state("h1", "a1"), "book", { onFallback });
+    expect(a).toEqual({ scope: 'invocation:["human","h1"]', sessionId: '["human","h1"]' });
+    expect(resolveScope("thread", cfg(), { messages: [...state("h1", "a1").messages, new AIMessage({ id: "a2", content: "" })] }, "book").scope).toBe(a.scope);
+    // ...else the LangGraph task (the same across the task's retries)...
+    const task = { configurable: { __pregel_task_id: "task-1" } };
+    expect(resolveScope("turn", task, { messages: [new HumanMessage("x")] }).scope).toBe('invocation:["task","task-1"]');
+    // ...else the node run: one object per run of the node.
+    const run1 = {};
+    const one = resolveScope("turn", cfg(), [], "book", { invocation: run1 }).scope;
+    expect(resolveScope("turn", cfg(), [], "book", { invocation: run1 }).scope).toBe(one);
+    expect(resolveScope("turn", cfg(), [], "book", { invocation: {} }).scope).not.toBe(one);
+    expect(told).toEqual([expect.stringMatching(/^invocation: book: no thread_id in config\.configurable, so keys are scoped to this invocation.*a new invocation runs guarded tools again/)]);
+  });
+
+  it("resolveScope(): turn without a human message is the thread", () => {
+    const told: string[] = [];
+    const s = resolveScope("turn", cfg("t1"), { messages: [new AIMessage("x")] }, "book", { onFallback: (k) => told.push(k) });
+    expect(s).toEqual(resolveScope("thread", cfg("t1"), {}));
+    expect(told).toEqual(["thread"]);
+  });
+
+  it("resolveScope(): a human message without id gets a turn id from its position and content", () => {
+    const h = (content: string) => new HumanMessage(content);
+    const told: string[] = [];
+    const onFallback = (k: string) => told.push(k);
+    const turn1 = resolveScope("turn", cfg("t1"), [h("book 10:00"), new AIMessage("...")], "book", { onFallback }).scope;
+    // Stable while the turn goes on (the state only grows after the human message).
+    expect(resolveScope("turn", cfg("t1"), [h("book 10:00"), new AIMessage("..."), new AIMessage("more")]).scope).toBe(turn1);
+    // The user saying the same words again is a new turn; other words in the same place are another turn.
+    expect(resolveScope("turn", cfg("t1"), [h("book 10:00"), new AIMessage("..."), h("book 10:00")]).scope).not.toBe(turn1);
+    expect(resolveScope("turn", cfg("t1"), [h("book 11:00"), new AIMessage("...")]).scope).not.toBe(turn1);
+    expect(resolveScope("turn", cfg("t2"), [h("book 10:00"), new AIMessage("...")]).scope).not.toBe(turn1);
+    expect(told).toEqual(["positional-turn"]);
   });
 
   it("latestHumanMessage(): reads message arrays, states and plain message objects", () => {

@@ -142,11 +142,11 @@ export class RawClient {
     this.#ended = true;
     const pool = this.#pool;
     if (!pool) return;
-    try {
-      if (this.#owned) await (pool as unknown as pg.Pool).end();
-    } finally {
-      pool.removeListener("error", this.#onIdleError);
-    }
+    // An owned pool keeps its listener: pg-pool resolves end() as soon as it has asked each
+    // connection to close, and one the server kills in the meantime (a restart, DROP DATABASE
+    // WITH (FORCE)) would raise an error with nobody listening, crashing the process.
+    if (this.#owned) await (pool as unknown as pg.Pool).end();
+    else pool.removeListener("error", this.#onIdleError);
   }
 }
 

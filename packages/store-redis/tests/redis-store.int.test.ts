@@ -184,7 +184,7 @@ describe.skipIf(!url)("RedisStore on a real server", () => {
     await admin.hSet(store.redisKey("k"), "f", "v");
     const error = (await store.claim("k", request(Date.now())).catch((e: unknown) => e)) as Error;
     expect(isIdempotencyError(error, "STORE_FAILED")).toBe(true);
-    expect(error.message).toBe("[agent-idempotency] [store-redis] claim failed for key k");
+    expect(error.message).toMatch(/^\[agent-idempotency\] \[store-redis\] claim failed for key k: .*WRONGTYPE/);
     expect(String((error.cause as Error).message)).toContain("WRONGTYPE");
     await store.close();
   });

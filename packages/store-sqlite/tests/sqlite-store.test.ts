@@ -158,7 +158,8 @@ describe("SqliteStore errors", () => {
     await rawClose(db);
     const error = await store.claim("k", liveReq()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IdempotencyStoreError);
-    expect((error as Error).message).toBe("[agent-idempotency] [store-sqlite] claim failed for key k");
+    // The message ends with the driver's own words and code: the reason shows where only messages are logged.
+    expect((error as Error).message).toBe("[agent-idempotency] [store-sqlite] claim failed for key k: SQLITE_ERROR: no such table: keyv (SQLITE_ERROR)");
     expect(((error as Error).cause as { code?: string; message?: string }).message).toMatch(/SQLITE_ERROR: no such table: keyv/);
     await expect(store.get("k")).rejects.toBeInstanceOf(IdempotencyStoreError);
     await expect(store.keyv.get("k")).rejects.toThrow(/no such table/);
