@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
-const packages = ["core", "langgraph", "langchain", "store-sqlite", "store-postgres", "store-redis", "cli", "mcp", "opentelemetry"];
+const packages = ["core", "langgraph", "langchain", "store-sqlite", "store-postgres", "store-redis", "store-mysql", "cli", "mcp", "opentelemetry"];
 
 export default defineConfig({
   resolve: {

@@ -1,7 +1,9 @@
 // Renders test/bench/results.json as the Markdown tables of BENCHMARKS.md and replaces the block
 // between `<!-- bench:results:begin -->` and `<!-- bench:results:end -->` in it, so the figures in
 // the document are always the ones in results.json:  node test/bench/markdown.mjs [--print]
-import { readFileSync, writeFileSync } from "node:fs";
+// The workers section, run on its own (`--sections=workers --out=test/bench/results-workers.json`),
+// fills the block between `<!-- bench:workers:begin -->` and `<!-- bench:workers:end -->`.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
@@ -102,13 +104,45 @@ if (results.scale) {
 }
 
 const block = out.join("\n");
+
+/** The workers block, from results-workers.json (or results.json when the full run had it). */
+function workersBlock() {
+  const file = here("./results-workers.json");
+  const src = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : { meta, results };
+  const w = src.results.workers;
+  if (!w) return undefined;
+  const m = src.meta;
+  const lines = [
+    `Run \`${m.runId}\` of ${m.startedAt.slice(0, 16).replace("T", " ")} UTC, commit \`${m.commit}\`, ${m.cores} cores; load average ${m.loadAverageAtStart.map((x) => x.toFixed(1)).join(" / ")} at the start and ${m.loadAverageAtEnd.map((x) => x.toFixed(1)).join(" / ")} at the end; ${m.options.workerSeconds} s per cell, 4 calls in flight per process. Command: \`${m.command}\`.`,
+    "",
+  ];
+  const backends = Object.keys(w);
+  const ns = [...new Set(backends.flatMap((b) => w[b].runs.map((r) => r.workers)))].sort((a, b) => a - b);
+  lines.push(md(["backend", ...ns.map((n) => `${n} workers: calls/s, p50 / p99`), "failures", "bytes per record", "records per GB"], backends.map((b) => [
+    b,
+    ...ns.map((n) => {
+      const r = w[b].runs.find((x) => x.workers === n);
+      return r ? `${Math.round(r.perSecond).toLocaleString("en")}, ${f(r.p50Ms, 1)} / ${f(r.p99Ms, 0)} ms` : "–";
+    }),
+    String(w[b].runs.reduce((s, r) => s + r.failures, 0)),
+    f(w[b].bytesPerRecord, 0),
+    w[b].recordsPerGB ? Math.round(w[b].recordsPerGB).toLocaleString("en") : "–",
+  ])));
+  return lines.join("\n");
+}
+
+const workers = workersBlock();
 if (process.argv.includes("--print")) {
   console.log(block);
+  if (workers) console.log(`\n${workers}`);
 } else {
   const file = here("../../BENCHMARKS.md");
-  const doc = readFileSync(file, "utf8");
+  let doc = readFileSync(file, "utf8");
   const re = /(<!-- bench:results:begin -->\n)[\s\S]*?(<!-- bench:results:end -->)/;
   if (!re.test(doc)) throw new Error("BENCHMARKS.md has no <!-- bench:results:begin/end --> block");
-  writeFileSync(file, doc.replace(re, (_, begin, end) => `${begin}${block}\n${end}`));
+  doc = doc.replace(re, (_, begin, end) => `${begin}${block}\n${end}`);
+  const rw = /(<!-- bench:workers:begin -->\n)[\s\S]*?(<!-- bench:workers:end -->)/;
+  if (workers && rw.test(doc)) doc = doc.replace(rw, (_, begin, end) => `${begin}${workers}\n${end}`);
+  writeFileSync(file, doc);
   console.log(`updated ${file}`);
 }

@@ -1,11 +1,14 @@
 // The benchmark suite of issue 8: `pnpm bench` at the root (builds first, then runs this file).
 // Not part of `pnpm test`: it asserts nothing about wall-clock time, it measures and reports.
 //
-//   node test/bench/run.mjs [--quick] [--sections=keys,overhead,peers,duplicates,scale]
-//                           [--backends=memory,sqlite,postgres,redis] [--rounds=N] [--records=N]
+//   node test/bench/run.mjs [--quick] [--sections=keys,overhead,peers,duplicates,scale,workers]
+//                           [--workers=2,4,8,16] [--worker-seconds=N]
+//                           [--worker-backends=postgres,redis,redis-cluster,redis-cluster-wait,mysql]
+//                           [--out=PATH]   (default test/bench/results.json)
+//                           [--backends=memory,sqlite,postgres,redis,mysql] [--rounds=N] [--records=N]
 //
-// Prints tables, writes test/bench/results.json. Servers: IDEMPOTENCY_PG_URL and
-// IDEMPOTENCY_REDIS_URL (defaults: the local ones); a server that does not answer is skipped and
+// Prints tables, writes test/bench/results.json. Servers: IDEMPOTENCY_PG_URL,
+// IDEMPOTENCY_REDIS_URL, IDEMPOTENCY_MYSQL_URL (defaults: the local ones); a server that does not answer is skipped and
 // reported. Every table, key prefix and temp file this run creates carries its run id and is
 // removed at the end.
 import { execFileSync } from "node:child_process";
@@ -20,6 +23,7 @@ import { keys } from "./sections/keys.mjs";
 import { overhead } from "./sections/overhead.mjs";
 import { peers } from "./sections/peers.mjs";
 import { scaleSection } from "./sections/scale.mjs";
+import { workersSection } from "./sections/workers.mjs";
 
 const argv = Object.fromEntries(
   process.argv.slice(2).map((a) => {
@@ -33,9 +37,12 @@ const opts = {
   scale: Number(argv.scale ?? (quick ? 0.25 : 1)),
   trials: quick ? 2 : 5,
   records: Number(argv.records ?? (quick ? 100_000 : 1_000_000)),
+  workers: (argv.workers ?? "2,4,8,16").split(",").map(Number),
+  workerSeconds: Number(argv["worker-seconds"] ?? (quick ? 2 : 5)),
+  workerBackends: (argv["worker-backends"] ?? "postgres,redis,redis-cluster,redis-cluster-wait,mysql").split(","),
 };
-const sections = (argv.sections ?? "keys,overhead,peers,duplicates,scale").split(",");
-const backendNames = (argv.backends ?? "memory,sqlite,postgres,redis").split(",");
+const sections = (argv.sections ?? "keys,overhead,peers,duplicates,scale,workers").split(",");
+const backendNames = (argv.backends ?? "memory,sqlite,postgres,redis,mysql").split(",");
 const log = (m) => process.stderr.write(`${m}\n`);
 
 function gitCommit() {
@@ -74,12 +81,14 @@ try {
   for (const b of backends) await b.close().catch((e) => log(`  cleanup of ${b.name} failed: ${e?.message}`));
 }
 if (sections.includes("scale")) ({ results: results.scale, rows: rows.scale } = await scaleSection(opts, log));
+if (sections.includes("workers")) ({ results: results.workers, rows: rows.workers } = await workersSection(opts, log));
 
 meta.finishedAt = new Date().toISOString();
 meta.loadAverageAtEnd = os.loadavg();
 const targets = judgeTargets(results);
 console.log(render(results, rows));
 console.log(`\nload average at start ${meta.loadAverageAtStart.map((x) => x.toFixed(1)).join(" ")}, at end ${meta.loadAverageAtEnd.map((x) => x.toFixed(1)).join(" ")} (${meta.cores} cores)`);
-const file = fileURLToPath(new URL("./results.json", import.meta.url));
+// --out=PATH keeps a partial run (one section) from replacing the full results.json.
+const file = argv.out ? argv.out : fileURLToPath(new URL("./results.json", import.meta.url));
 writeFileSync(file, `${JSON.stringify({ meta, targets, results }, null, 1)}\n`);
 log(`wrote ${file}`);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { postgresBackend, redisBackend, sqliteBackend, type ChaosBackend } from "./support/backends.js";
+import { mysqlBackend, postgresBackend, redisBackend, sqliteBackend, type ChaosBackend } from "./support/backends.js";
 import { auditReport } from "@agent-idempotency/core";
 import { runCrashChaos, type CrashStats } from "./support/crash-harness.js";
 import { assertBuilt } from "./support/dist-check.js";
@@ -26,6 +26,7 @@ function expectNoDuplicate(s: CrashStats): void {
 
 const pgUrl = inject("pgUrl");
 const redisUrl = inject("redisUrl");
+const mysqlUrl = inject("mysqlUrl");
 const workDir = mkdtempSync(join(tmpdir(), "aidem-chaos-crash-"));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 beforeAll(() => assertBuilt());
@@ -34,6 +35,7 @@ const backends: { name: string; url: string | undefined | true; make: () => Prom
   { name: "sqlite", url: true, make: async () => sqliteBackend() },
   { name: "postgres", url: pgUrl, make: () => postgresBackend(pgUrl!) },
   { name: "redis", url: redisUrl, make: async () => redisBackend(redisUrl!) },
+  { name: "mysql", url: mysqlUrl, make: async () => mysqlBackend(mysqlUrl!) },
 ];
 
 function summary(s: CrashStats) {

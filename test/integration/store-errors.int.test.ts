@@ -6,12 +6,14 @@
 import { randomUUID } from "node:crypto";
 import { createIdempotency, isIdempotencyError } from "@agent-idempotency/core";
 import type { IdempotencyStore } from "@agent-idempotency/core";
+import { MysqlStore } from "@agent-idempotency/store-mysql";
 import { PostgresStore } from "@agent-idempotency/store-postgres";
 import { RedisStore } from "@agent-idempotency/store-redis";
 import { SqliteStore } from "@agent-idempotency/store-sqlite";
 import { describe, expect, inject, it } from "vitest";
 
 const pgUrl = inject("pgUrl");
+const mysqlUrl = inject("mysqlUrl");
 const missingDb = `nosuchdb_${randomUUID().slice(0, 8)}`;
 
 const cases: { name: string; enabled: boolean; open: () => IdempotencyStore; reason: RegExp }[] = [
@@ -35,6 +37,22 @@ const cases: { name: string; enabled: boolean; open: () => IdempotencyStore; rea
     name: "redis, nothing listening",
     enabled: true,
     open: () => new RedisStore({ url: "redis://127.0.0.1:1", connectTimeoutMs: 1000 }),
+    reason: /ECONNREFUSED 127\.0\.0\.1:1 \(ECONNREFUSED\)$/,
+  },
+  {
+    name: "mysql, a database that does not exist",
+    enabled: !!mysqlUrl,
+    open: () => {
+      const u = new URL(mysqlUrl!);
+      u.pathname = `/${missingDb}`;
+      return new MysqlStore({ uri: u.toString(), poolSize: 1 });
+    },
+    reason: new RegExp(`Unknown database '${missingDb}' \\(ER_BAD_DB_ERROR\\)$`),
+  },
+  {
+    name: "mysql, nothing listening",
+    enabled: true,
+    open: () => new MysqlStore({ uri: "mysql://root@127.0.0.1:1/test", poolSize: 1 }),
     reason: /ECONNREFUSED 127\.0\.0\.1:1 \(ECONNREFUSED\)$/,
   },
   {

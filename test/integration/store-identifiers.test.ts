@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createStore, isIdempotencyError } from "@agent-idempotency/core";
+import { MysqlAuditLog, MysqlStore } from "@agent-idempotency/store-mysql";
 import { PostgresAuditLog, PostgresStore } from "@agent-idempotency/store-postgres";
 import { RedisStore } from "@agent-idempotency/store-redis";
 import { SqliteAuditLog, SqliteStore } from "@agent-idempotency/store-sqlite";
@@ -20,6 +21,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // Nothing listens there: a constructor that did I/O would hang or fail differently.
 const PG = "postgres://nobody@127.0.0.1:1/none";
 const REDIS = "redis://127.0.0.1:1";
+const MYSQL = "mysql://nobody@127.0.0.1:1/none";
 const dbPath = join(dir, "never-created.db");
 
 /** Every option that names something, and how to construct with it. */
@@ -32,6 +34,9 @@ const targets: { name: string; make: (v: string) => unknown }[] = [
   { name: "PostgresStore namespace", make: (v) => new PostgresStore({ uri: PG, namespace: v }) },
   { name: "PostgresAuditLog table", make: (v) => new PostgresAuditLog({ uri: PG, table: v }) },
   { name: "PostgresAuditLog schema", make: (v) => new PostgresAuditLog({ uri: PG, schema: v }) },
+  { name: "MysqlStore table", make: (v) => new MysqlStore({ uri: MYSQL, table: v }) },
+  { name: "MysqlStore namespace", make: (v) => new MysqlStore({ uri: MYSQL, namespace: v }) },
+  { name: "MysqlAuditLog table", make: (v) => new MysqlAuditLog({ uri: MYSQL, table: v }) },
   { name: "RedisStore prefix", make: (v) => new RedisStore({ url: REDIS, prefix: v }) },
   { name: "RedisStore namespace", make: (v) => new RedisStore({ url: REDIS, namespace: v }) },
   { name: "RedisStore clientName", make: (v) => new RedisStore({ url: REDIS, clientName: v }) },
@@ -77,6 +82,8 @@ describe("store options: identifiers", () => {
     ["a schema with a semicolon", `${PG}?schema=public%3Bdrop`],
     ["a namespace with a space", `${PG}?namespace=a%20b`],
     ["a redis prefix with a glob", `${REDIS}?prefix=a*`],
+    ["a mysql table with a backtick", `${MYSQL}?table=a%60b`],
+    ["a mysql namespace with a quote", `${MYSQL}?namespace=a'b`],
     ["a sqlite table with a quote", `sqlite:${dbPath}?table=a'b`],
     ["a sqlite namespace with a semicolon", `sqlite:${dbPath}?namespace=a;b`],
   ])("createStore(): %s in the URI is refused", async (_name, uri) => {

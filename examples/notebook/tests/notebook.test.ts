@@ -23,7 +23,7 @@ const notebook = join(here, "idempotency.ipynb");
 const JUPYTER = "/usr/bin/jupyter";
 // Where `tslab install` puts the kernel spec: system-wide as root, per user otherwise.
 const KERNEL_SPECS = ["/usr/local/share/jupyter", "/usr/share/jupyter", join(homedir(), ".local/share/jupyter")].map((d) => join(d, "kernels/tslab/kernel.json"));
-const PACKAGES = ["core", "langgraph", "langchain", "store-sqlite", "store-postgres", "store-redis", "cli", "mcp", "opentelemetry"];
+const PACKAGES = ["core", "langgraph", "langchain", "store-sqlite", "store-postgres", "store-redis", "store-mysql", "cli", "mcp", "opentelemetry"];
 
 type Cell = { id: string; cell_type: string; source: string | string[]; outputs?: { name?: string; text?: string | string[]; ename?: string; evalue?: string }[] };
 const joined = (s: string | string[] | undefined) => (Array.isArray(s) ? s.join("") : (s ?? ""));

@@ -27,7 +27,7 @@ Commands:
   purge     delete expired records (with --yes: those expiring before a date)
   help      help for a command: agent-idempotency help audit
 
-Store URIs: memory:, sqlite:PATH, postgres://…, redis://…;
+Store URIs: memory:, sqlite:PATH, postgres://…, redis://…, mysql://…;
 audit logs also jsonl:PATH.
 --store and --audit default to $IDEMPOTENCY_STORE and $IDEMPOTENCY_AUDIT.
 

@@ -6,7 +6,7 @@
  *   from core's folder or the working directory a cron job happens to run in;
  * - a `sqlite:` or `jsonl:` file that does not exist is an error: opening it would create an
  *   empty one, and an audit of an empty log is a green report on a typo;
- * - the audit log defaults to the store's URI (SQLite and Postgres keep their audit table beside
+ * - the audit log defaults to the store's URI (SQLite, Postgres and MySQL keep their audit table beside
  *   the records); a Redis store keeps none, so `--audit` is required there;
  * - passwords never reach the terminal ({@link redactUri}).
  */
@@ -73,7 +73,7 @@ export function checkStoreUri(uri: string): string {
   const scheme = schemeOf(uri);
   if (scheme === "jsonl") throw usageError(`"${redactUri(uri)}" is an audit log, not a store; pass it as --audit`);
   if (!scheme || !STORE_SCHEMES.includes(scheme)) {
-    throw usageError(`"${redactUri(uri)}" is not a store URI; use memory:, sqlite:PATH, postgres://… or redis://…`);
+    throw usageError(`"${redactUri(uri)}" is not a store URI; use memory:, sqlite:PATH, postgres://…, redis://… or mysql://…`);
   }
   return scheme;
 }
@@ -82,7 +82,7 @@ function checkAuditUri(uri: string): string {
   const scheme = schemeOf(uri);
   if (scheme === "redis" || scheme === "rediss") throw usageError(`"${redactUri(uri)}": Redis keeps no audit log; use jsonl:PATH, sqlite:PATH or postgres://…`);
   if (!scheme || !AUDIT_LOG_SCHEMES.includes(scheme)) {
-    throw usageError(`"${redactUri(uri)}" is not an audit log URI; use jsonl:PATH, sqlite:PATH, postgres://… or memory:`);
+    throw usageError(`"${redactUri(uri)}" is not an audit log URI; use jsonl:PATH, sqlite:PATH, postgres://…, mysql://… or memory:`);
   }
   return uri;
 }

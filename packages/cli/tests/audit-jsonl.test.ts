@@ -129,7 +129,7 @@ describe("audit: exit codes for mistakes", () => {
     [["audit", "--audit", "jsonl:x.jsonl", "--since", "2026-11-05", "--until", "2026-11-01"], /--since must be before --until/],
     [["audit"], /no audit log: pass --store URI/],
     [["audit", "--store", "redis://127.0.0.1:6379"], /a Redis store keeps no audit log: pass --audit URI/],
-    [["audit", "--store", "mysql://x"], /not a store URI/],
+    [["audit", "--store", "mongodb://x"], /not a store URI/],
     [["audit", "--audit", "redis://127.0.0.1:6379"], /Redis keeps no audit log/],
     [["frobnicate"], /unknown command "frobnicate"/],
   ])("exit 2 (usage) for %j", async (args, message) => {

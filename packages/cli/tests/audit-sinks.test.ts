@@ -1,5 +1,5 @@
 /**
- * Acceptance: the same planted log, written through the SQLite and Postgres audit sinks of the
+ * Acceptance: the same planted log, written through the SQLite, Postgres and MySQL audit sinks of the
  * store packages, is reported by the CLI process with exactly the two planted flags. The audit
  * log defaults to the store's URI (the audit table sits beside the records).
  */
@@ -14,9 +14,12 @@ import { runCli, tempDir } from "./helpers/run-cli.js";
 type SinkCtor = new (options: Record<string, unknown>) => AuditSink;
 const sqlitePkg = (await import("@agent-idempotency/store-sqlite")) as Record<string, unknown>;
 const postgresPkg = (await import("@agent-idempotency/store-postgres")) as Record<string, unknown>;
+const mysqlPkg = (await import("@agent-idempotency/store-mysql")) as Record<string, unknown>;
 const SqliteAuditLog = sqlitePkg.SqliteAuditLog as SinkCtor | undefined;
 const PostgresAuditLog = postgresPkg.PostgresAuditLog as SinkCtor | undefined;
+const MysqlAuditLog = mysqlPkg.MysqlAuditLog as SinkCtor | undefined;
 const pgUrl = inject("pgUrl");
+const mysqlUrl = inject("mysqlUrl");
 
 async function fill(sink: AuditSink, entries: readonly AuditEntry[]): Promise<void> {
   for (const e of entries) await sink.write(e);
@@ -82,6 +85,26 @@ describe.skipIf(!PostgresAuditLog || !pgUrl)("audit on the Postgres audit table"
     u.password = "s3cret-pw";
     const r = await runCli(["audit", "--store", u.toString(), "--since", "all", "--json"]);
     expect(r.stdout + r.stderr).not.toContain("s3cret-pw");
+  });
+});
+
+describe.skipIf(!MysqlAuditLog || !mysqlUrl)("audit on the MySQL / MariaDB audit table", () => {
+  const table = `ai_cli_${randomBytes(4).toString("hex")}`;
+  beforeAll(async () => {
+    await fill(new MysqlAuditLog!({ uri: mysqlUrl, table }), entries);
+  });
+  afterAll(async () => {
+    const mysql = await import("mysql2/promise");
+    const conn = await mysql.createConnection({ uri: mysqlUrl });
+    await conn.query(`DROP TABLE IF EXISTS \`${table}\`, \`${table}_migrations\``);
+    await conn.end();
+  });
+
+  it("audit --store mysql://…?audit_table=: exactly the two planted flags, counts of the table, exit 1", async () => {
+    const r = await runCli(["audit", "--store", `${mysqlUrl}?audit_table=${table}`, "--since", "all", "--json"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(1);
+    expectPlantedReport(JSON.parse(r.stdout) as AuditReport, entries);
   });
 });
 

@@ -1,11 +1,11 @@
 /**
  * Store and audit-log URIs to instances: `memory:`, `sqlite:PATH`, `postgres://…`, `redis://…`,
- * and for audit logs also `jsonl:PATH`. Core depends on no store package, so the matching package
+ * `mysql://…` (or `mariadb://…`), and for audit logs also `jsonl:PATH`. Core depends on no store package, so the matching package
  * is imported when its scheme is used; a missing one is an error that names what to install.
  *
  * Options that are not connection settings travel as query parameters and are removed before
  * the URI reaches the driver: `?table=&schema=&namespace=` (Postgres), `?prefix=&namespace=`
- * (Redis), `?table=&namespace=` (SQLite). A malformed URI is a configuration error
+ * (Redis; `?cluster=true&nodes=host:port,…` for a Redis Cluster), `?table=&namespace=` (SQLite, MySQL). A malformed URI is a configuration error
  * ({@link IdempotencyPolicyError}); a missing package is `IdempotencyStoreError` with code
  * `STORE_UNAVAILABLE`.
  */
@@ -22,9 +22,9 @@ import type { IdempotencyStore } from "./store.js";
 type Ctor<T> = new (options: Record<string, unknown>) => T;
 
 /** The schemes {@link createStore} opens (the CLI checks URIs against this list). */
-export const STORE_SCHEMES: readonly string[] = ["memory", "sqlite", "postgres", "postgresql", "redis", "rediss"];
+export const STORE_SCHEMES: readonly string[] = ["memory", "sqlite", "postgres", "postgresql", "redis", "rediss", "mysql", "mariadb"];
 /** The schemes {@link createAuditLog} opens. */
-export const AUDIT_LOG_SCHEMES: readonly string[] = ["memory", "jsonl", "sqlite", "postgres", "postgresql"];
+export const AUDIT_LOG_SCHEMES: readonly string[] = ["memory", "jsonl", "sqlite", "postgres", "postgresql", "mysql", "mariadb"];
 
 /** How `createStore` loads a store package; override to resolve from somewhere else. */
 export type ModuleLoader = (specifier: string) => Promise<Record<string, unknown>>;
@@ -81,7 +81,7 @@ function sqlitePath(uri: string): { path: string; params: Record<string, string>
 
 function schemeOf(uri: string): string {
   const m = /^([a-z][a-z0-9+.-]*):/i.exec(uri);
-  if (!m) throw new IdempotencyPolicyError(`"${uri}" is not a store URI; use memory:, sqlite:PATH, postgres://… or redis://…`);
+  if (!m) throw new IdempotencyPolicyError(`"${uri}" is not a store URI; use memory:, sqlite:PATH, postgres://…, redis://… or mysql://…`);
   return m[1]!.toLowerCase();
 }
 
@@ -114,18 +114,30 @@ export async function createStore(uri: string, options: { loader?: ModuleLoader 
     }
     case "redis":
     case "rediss": {
-      const { uri: url, params } = splitParams(uri, ["prefix", "namespace"]);
+      const { uri: url, params } = splitParams(uri, ["prefix", "namespace", "cluster", "nodes"]);
       const Store = await load<IdempotencyStore>("@agent-idempotency/store-redis", "RedisStore", "redis://", loader);
-      return new Store({ url, ...params });
+      const { cluster, nodes, ...rest } = params;
+      if (cluster === undefined || cluster === "false") return new Store({ url, ...rest });
+      if (cluster !== "true") throw new IdempotencyPolicyError(`"?cluster=${cluster}" in a redis URI: write ?cluster=true (a Redis Cluster) or leave it out`);
+      // A Redis Cluster: this node plus `nodes=host:port,host:port`, all seeds of the slot map.
+      const protocol = new URL(url).protocol;
+      const more = (nodes ?? "").split(",").filter(Boolean).map((hostPort) => `${protocol}//${hostPort}`);
+      return new Store({ rootNodes: [url, ...more], ...rest });
+    }
+    case "mysql":
+    case "mariadb": {
+      const { uri: conn, params } = splitParams(uri, ["table", "namespace"]);
+      const Store = await load<IdempotencyStore>("@agent-idempotency/store-mysql", "MysqlStore", "mysql://", loader);
+      return new Store({ uri: conn, ...params });
     }
     default:
-      throw new IdempotencyPolicyError(`"${scheme}:" is not a store URI scheme; use memory:, sqlite:PATH, postgres://… or redis://…`);
+      throw new IdempotencyPolicyError(`"${scheme}:" is not a store URI scheme; use memory:, sqlite:PATH, postgres://…, redis://… or mysql://…`);
   }
 }
 
 /**
  * Opens the audit log a URI names: `memory:`, `jsonl:PATH`, `sqlite:PATH` (a table beside the
- * records), `postgres://…` (likewise). Redis keeps no audit log.
+ * records), `postgres://…` and `mysql://…` (likewise). Redis keeps no audit log.
  */
 export async function createAuditLog(uri: string, options: { loader?: ModuleLoader } = {}): Promise<AuditSink> {
   const loader = options.loader ?? defaultLoader;
@@ -149,10 +161,16 @@ export async function createAuditLog(uri: string, options: { loader?: ModuleLoad
       const Log = await load<AuditSink>("@agent-idempotency/store-postgres", "PostgresAuditLog", "postgres://", loader);
       return new Log({ uri: conn, ...(params.schema ? { schema: params.schema } : {}), ...(params.audit_table ? { table: params.audit_table } : {}) });
     }
+    case "mysql":
+    case "mariadb": {
+      const { uri: conn, params } = splitParams(uri, ["table", "namespace", "audit_table"]);
+      const Log = await load<AuditSink>("@agent-idempotency/store-mysql", "MysqlAuditLog", "mysql://", loader);
+      return new Log({ uri: conn, ...(params.audit_table ? { table: params.audit_table } : {}) });
+    }
     case "redis":
     case "rediss":
       throw new IdempotencyPolicyError("a Redis store keeps no audit log; pass an audit log URI such as jsonl:./audit.jsonl or postgres://…");
     default:
-      throw new IdempotencyPolicyError(`"${scheme}:" is not an audit log URI scheme; use memory:, jsonl:PATH, sqlite:PATH or postgres://…`);
+      throw new IdempotencyPolicyError(`"${scheme}:" is not an audit log URI scheme; use memory:, jsonl:PATH, sqlite:PATH, postgres://… or mysql://…`);
   }
 }

@@ -80,6 +80,7 @@ export async function migrate(client: RawClient, name: TableName, list: readonly
     if ((rows[0]?.max ?? -1) >= list.length - 1) return 0;
   }
   return client.transaction(async (c) => {
+    await c.query("SELECT 1"); // inside BEGIN: where transactions are refused, fail here, before any DDL
     await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`agent-idempotency:migrate:${name.schema}.${name.table}`]);
     // Checked first: CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege even when it exists.
     const ns = await c.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [name.schema]);
@@ -97,5 +98,14 @@ export async function migrate(client: RawClient, name: TableName, list: readonly
       applied++;
     }
     return applied;
+  }).catch((cause: unknown) => {
+    if (!/statement pooling mode/i.test(String((cause as Error | undefined)?.message))) throw cause;
+    // A plain Error: the store wraps it as setup's cause, which the caller's error then carries.
+    throw new Error(
+      "setup() runs its migrations in one transaction (under a transaction-scoped advisory lock), and PgBouncer in statement " +
+        "pooling mode refuses transactions: run setup() once against Postgres directly, or through a session or transaction pool; " +
+        "once the schema is there, the store runs in statement mode (every other step is a single statement)",
+      { cause },
+    );
   });
 }

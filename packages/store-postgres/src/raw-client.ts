@@ -23,6 +23,8 @@ export interface PgResult<R = Record<string, unknown>> {
 export interface PgPoolClient {
   query(text: string, values?: unknown[]): Promise<PgResult<any>>;
   release(error?: Error | boolean): void;
+  on?(event: "error", listener: (error: Error) => void): unknown;
+  removeListener?(event: "error", listener: (error: Error) => void): unknown;
 }
 
 /**
@@ -115,6 +117,10 @@ export class RawClient {
   async transaction<T>(fn: (client: PgPoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // A checked-out client has no pool listener: a server that hangs up mid-transaction (PgBouncer
+    // in statement mode after a BEGIN) would otherwise crash the process with an `error` event.
+    const onError = (e: Error) => (broken = e);
+    client.on?.("error", onError);
     try {
       await client.query("BEGIN");
       const out = await fn(client);
@@ -125,6 +131,7 @@ export class RawClient {
       throw error;
     } finally {
       // A connection whose ROLLBACK failed is in an unknown state: destroy it, do not pool it.
+      client.removeListener?.("error", onError);
       client.release(broken ?? false);
     }
   }

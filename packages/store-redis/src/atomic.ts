@@ -10,14 +10,29 @@
  * | list              | `SCAN MATCH <prefix>* TYPE string` + `MGET` (never `KEYS`) |
  * | purge             | `SCAN` + `EVALSHA` {@link PURGE_EXPIRED} per batch       |
  *
+ * On a Redis Cluster every command and script names keys of one slot: the claim and the scripts
+ * name one key each, and the `MGET` and purge batches are split by slot. `SCAN` runs on every
+ * master. Records are not hash-tagged: a namespace's keys spread over every shard, so a cluster
+ * scales with its masters (a tag would put each namespace on one shard).
+ *
+ * With {@link ReplicaAck} set, every write that changes a record is followed by `WAIT
+ * <replicas> <timeoutMs>` on the same connection; fewer acknowledgements than asked fail the call
+ * (closed) instead of trusting a write that a failover could still lose.
  * Expiry is native: every write carries the record's physical expiry as `PXAT`, so Redis drops
  * expired records by itself and the hot path never scans. `purge` exists for the CLI (`--before`
  * a future date, or keys written without a TTL by a plain Keyv).
  */
 import type { AtomicOps } from "@agent-idempotency/core";
 import { IdempotencyStoreError, isIdempotencyRecord } from "@agent-idempotency/core";
-import type { RawClient } from "./raw-client.js";
+import type { NodeSender, RawClient } from "./raw-client.js";
 import { COMPARE_AND_DELETE, COMPARE_AND_SET, PURGE_EXPIRED, SCRIPTS } from "./scripts.js";
+import { bySlot } from "./slot.js";
+
+/** How many replicas must acknowledge each write, and how long to wait for them (`WAIT`). */
+export interface ReplicaAck {
+  replicas: number;
+  timeoutMs: number;
+}
 
 /** Keys per `SCAN` page (a hint to the server) and so per purge script call. */
 const SCAN_COUNT = 500;
@@ -50,21 +65,28 @@ function looksLikeRecord(raw: string): boolean {
   }
 }
 
-/** Walks every string key under `prefix`, one `SCAN` page at a time. */
+/**
+ * Walks every string key under `prefix`, one `SCAN` page at a time, on every node that holds
+ * keys (every master of a cluster), in pages whose keys share one slot.
+ */
 async function* scanPages(raw: RawClient, prefix: string): AsyncGenerator<string[]> {
   const match = `${escapeGlob(raw.redisKey(prefix))}*`;
-  let cursor = "0";
-  do {
-    const [next, keys] = await raw.send<[string, string[]]>(["SCAN", cursor, "MATCH", match, "COUNT", String(SCAN_COUNT), "TYPE", "string"]);
-    cursor = String(next);
-    if (keys.length > 0) yield keys;
-  } while (cursor !== "0");
+  for (const node of await raw.nodes()) {
+    let cursor = "0";
+    do {
+      const [next, keys] = await node<[string, string[]]>(["SCAN", cursor, "MATCH", match, "COUNT", String(SCAN_COUNT), "TYPE", "string"]);
+      cursor = String(next);
+      if (keys.length === 0) continue;
+      if (raw.cluster) yield* bySlot(keys);
+      else yield keys;
+    } while (cursor !== "0");
+  }
 }
 
 /** Fails `setup()` with a clear message on a server without the commands the claim needs. */
-async function checkServerVersion(raw: RawClient): Promise<void> {
+async function checkServerVersion(node: NodeSender): Promise<void> {
   // Best effort: some managed services restrict INFO; the commands themselves then tell.
-  const info = await raw.send<string>(["INFO", "server"]).catch(() => undefined);
+  const info = await node<string>(["INFO", "server"]).catch(() => undefined);
   const version = typeof info === "string" ? /(?:^|\n)redis_version:(\d+)\.(\S*)/.exec(info) : null;
   if (version && Number(version[1]) < MIN_REDIS_MAJOR) {
     throw new IdempotencyStoreError(
@@ -74,31 +96,52 @@ async function checkServerVersion(raw: RawClient): Promise<void> {
 }
 
 /** The {@link AtomicOps} of a {@link RedisStore}, on `raw`'s client. */
-export function redisAtomicOps(raw: RawClient): AtomicOps {
+export function redisAtomicOps(raw: RawClient, ack?: ReplicaAck): AtomicOps {
+  /** After a write to `redisKey`: `WAIT` on its connection, and fail unless enough replicas have it. */
+  const acknowledged = async (redisKey: string): Promise<void> => {
+    if (!ack) return;
+    const n = Number(await raw.send<number>(["WAIT", String(ack.replicas), String(ack.timeoutMs)], redisKey));
+    if (n < ack.replicas) {
+      throw new IdempotencyStoreError(
+        `[store-redis] only ${n} of ${ack.replicas} replicas acknowledged the write within ${ack.timeoutMs} ms (WAIT); a failover now could lose it`,
+      );
+    }
+  };
   return {
     async setup() {
       // Loading the scripts up front saves the first EVALSHA its NOSCRIPT round trip; it is
-      // idempotent, so two processes running setup() at once is harmless.
-      await Promise.all(SCRIPTS.map((s) => raw.send(["SCRIPT", "LOAD", s.source])));
-      await checkServerVersion(raw);
+      // idempotent, so two processes running setup() at once is harmless. Every master of a
+      // cluster gets them (a promoted replica may not: EVALSHA falls back to EVAL).
+      const nodes = await raw.nodes();
+      await Promise.all(nodes.flatMap((node) => SCRIPTS.map((s) => node(["SCRIPT", "LOAD", s.source]))));
+      await checkServerVersion(nodes[0]!);
     },
 
     async insertIfAbsent(key, value, expiresAt) {
-      const existing = await raw.send<string | null>(["SET", raw.redisKey(key), value, "NX", "PXAT", pxat(expiresAt), "GET"]);
-      return existing === null ? { inserted: true } : { inserted: false, existing };
+      const k = raw.redisKey(key);
+      const existing = await raw.send<string | null>(["SET", k, value, "NX", "PXAT", pxat(expiresAt), "GET"], k);
+      if (existing !== null) return { inserted: false, existing };
+      await acknowledged(k);
+      return { inserted: true };
     },
 
     async compareAndSet(key, expected, value, expiresAt) {
-      const wrote = await raw.evalScript<number>(COMPARE_AND_SET, [raw.redisKey(key)], [expected, value, pxat(expiresAt)]);
-      return wrote === 1;
+      const k = raw.redisKey(key);
+      const wrote = (await raw.evalScript<number>(COMPARE_AND_SET, [k], [expected, value, pxat(expiresAt)])) === 1;
+      if (wrote) await acknowledged(k);
+      return wrote;
     },
 
     async compareAndDelete(key, expected) {
-      return (await raw.evalScript<number>(COMPARE_AND_DELETE, [raw.redisKey(key)], [expected])) === 1;
+      const k = raw.redisKey(key);
+      const deleted = (await raw.evalScript<number>(COMPARE_AND_DELETE, [k], [expected])) === 1;
+      if (deleted) await acknowledged(k);
+      return deleted;
     },
 
     async get(key) {
-      return (await raw.send<string | null>(["GET", raw.redisKey(key)])) ?? undefined;
+      const k = raw.redisKey(key);
+      return (await raw.send<string | null>(["GET", k], k)) ?? undefined;
     },
 
     async *list(prefix, options) {
@@ -111,7 +154,7 @@ export function redisAtomicOps(raw: RawClient): AtomicOps {
         const keys = page.filter((k) => !seen.has(k));
         if (keys.length === 0) continue;
         for (const k of keys) seen.add(k);
-        const values = await raw.send<Array<string | null>>(["MGET", ...keys]);
+        const values = await raw.send<Array<string | null>>(["MGET", ...keys], keys[0]);
         for (const value of values) {
           if (value === null) continue; // expired or deleted between SCAN and MGET
           // The base class drops values that are not records after this, so only records may

@@ -12,10 +12,15 @@
  *   { namespace: ns }).get(key)` looks;
  * - `throwOnErrors` / `throwOnConnectError` make the adapter throw instead of turning failures
  *   into `error` events (its default swallows them).
+ * - Redis Cluster: a node-redis `createCluster()` client (the adapter tells it by its `slots`)
+ *   routes a command by its first key (`sendCommand(key, readonly, args)`), follows MOVED and ASK,
+ *   and reads the topology again (`_slots.rediscover`, public in 5.x) only on a MOVED. A master
+ *   that dies leaves its node client reconnecting to a dead address, so on a connection error we
+ *   ask it to rediscover ourselves (see {@link RawClient.send}).
  * If a new major changes any of this, the conformance suite's Keyv round-trip case fails.
  */
-import KeyvRedis, { createClient } from "@keyv/redis";
-import type { RedisClientType } from "@keyv/redis";
+import KeyvRedis, { createClient, createCluster } from "@keyv/redis";
+import type { RedisClientType, RedisClusterType } from "@keyv/redis";
 import { CommandDeadlines } from "./command-deadlines.js";
 import type { LuaScript } from "./scripts.js";
 
@@ -23,12 +28,35 @@ import type { LuaScript } from "./scripts.js";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type RedisClient = RedisClientType<any, any, any, any, any>;
 
+/** A node-redis 5 Redis Cluster client, as `createCluster()` from `redis` or `@redis/client` returns it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type RedisCluster = RedisClusterType<any, any, any, any, any>;
+
+/** Sends one command to one node (a standalone server, or one master of a cluster). */
+export type NodeSender = <T>(args: readonly string[]) => Promise<T>;
+
+/** True for node-redis cluster clients (what `@keyv/redis` checks too). */
+export function isCluster(client: unknown): client is RedisCluster {
+  return typeof client === "object" && client !== null && (client as { slots?: unknown }).slots !== undefined;
+}
+
+/**
+ * Replies that say the cluster is changing under us, and errors that are no reply at all (a dead
+ * connection, a timeout): after them the slot map may be stale. Other replies (WRONGTYPE,
+ * NOSCRIPT) are about the command.
+ */
+function topologyMayHaveChanged(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|LOADING)\b/.test(message) || !/^[A-Z][A-Z_]+\b/.test(message);
+}
 /** How {@link RawClient} gets its connection. */
 export interface RawClientOptions {
   /** Connect to this URL with a client this instance owns (and closes). */
   url?: string | undefined;
-  /** Use this client; the caller keeps owning it (it is never closed here). */
-  client?: RedisClient | undefined;
+  /** Redis Cluster: connect to these nodes (URLs) with a cluster client this instance owns. */
+  rootNodes?: readonly string[] | undefined;
+  /** Use this client (standalone or cluster); the caller keeps owning it (it is never closed here). */
+  client?: RedisClient | RedisCluster | undefined;
   /** `CLIENT SETNAME` of an owned client. */
   clientName: string;
   /** How long a call waits for a connection (attempts and handshake); also each attempt's TCP timeout of an owned client. */
@@ -54,11 +82,25 @@ function reconnectStrategy(retries: number, cause: Error): number | Error {
   return retries >= RECONNECT_RETRIES ? cause : 100 * 2 ** retries;
 }
 
+/**
+ * A cluster's node clients never give up (a node client that gave up would stay closed in the
+ * slot map until the next MOVED); with the offline queue disabled, commands to a node that is
+ * down still fail at once, and a failover is found by rediscovery.
+ */
+const clusterReconnectStrategy = (retries: number): number => Math.min(100 * 2 ** retries, 2000);
+
+/** At most one topology refresh per this many ms, however many commands fail at once. */
+const REDISCOVER_EVERY_MS = 250;
+
 /** The Redis connection a store runs its atomic steps on, plus the Keyv adapter over the same client. */
 export class RawClient {
   /** The Keyv adapter, over the very same client. */
   readonly adapter: KeyvRedis<string>;
   readonly #client: RedisClient;
+  /** The same client as {@link RawClient.#client} when it is a cluster client. */
+  readonly #cluster: RedisCluster | undefined;
+  readonly #rootNodes: readonly string[];
+  #lastRediscover = 0;
   readonly #owned: boolean;
   readonly #adapterListeners: Array<[string, Listener]> = [];
   /** Owned client only: an injected client keeps whatever timeouts its owner configured. */
@@ -71,16 +113,26 @@ export class RawClient {
 
   constructor(options: RawClientOptions) {
     this.#owned = options.client === undefined;
-    this.#client =
-      options.client ??
-      (createClient({
-        url: options.url,
-        name: options.clientName,
-        // Commands sent while reconnecting fail at once instead of waiting in a queue: a claim
-        // must either reach the server now or fail, never run minutes later.
-        disableOfflineQueue: true,
-        socket: { connectTimeout: options.connectTimeoutMs, reconnectStrategy },
-      }) as unknown as RedisClient);
+    this.#rootNodes = options.rootNodes ?? [];
+    this.#client = (options.client ??
+      (options.rootNodes
+        ? createCluster({
+            rootNodes: options.rootNodes.map((url) => ({ url })),
+            defaults: {
+              name: options.clientName,
+              disableOfflineQueue: true,
+              socket: { connectTimeout: options.connectTimeoutMs, reconnectStrategy: clusterReconnectStrategy },
+            },
+          })
+        : createClient({
+            url: options.url,
+            name: options.clientName,
+            // Commands sent while reconnecting fail at once instead of waiting in a queue: a claim
+            // must either reach the server now or fail, never run minutes later.
+            disableOfflineQueue: true,
+            socket: { connectTimeout: options.connectTimeoutMs, reconnectStrategy },
+          }))) as unknown as RedisClient;
+    this.#cluster = isCluster(this.#client) ? this.#client : undefined;
     this.#deadlines = this.#owned ? new CommandDeadlines(options.commandTimeoutMs) : undefined;
     this.#connectTimeoutMs = options.connectTimeoutMs;
     if (this.#owned) {
@@ -107,21 +159,66 @@ export class RawClient {
     return this.adapter.createKeyPrefix(keyvKey, this.adapter.namespace);
   }
 
-  /** Sends one command; replies come back with node-redis's default type mapping (strings, numbers, arrays). */
-  async send<T>(args: readonly string[]): Promise<T> {
-    await this.#open();
-    const reply = this.#client.sendCommand(args, { typeMapping: {} }) as Promise<T>;
-    return this.#deadlines ? this.#deadlines.track(reply) : reply;
+  /** True when the store runs on a Redis Cluster. */
+  get cluster(): boolean {
+    return this.#cluster !== undefined;
   }
 
-  /** Runs a script by its SHA, loading it with `EVAL` if the server does not have it (a restart, `SCRIPT FLUSH`). */
+  /**
+   * Sends one command; replies come back with node-redis's default type mapping (strings,
+   * numbers, arrays). On a cluster, `key` routes it to the master of the key's slot (every
+   * command we send names at most one slot); a failure that may mean a failover refreshes the
+   * slot map in the background, and the command still fails (closed): the next one goes to the
+   * new master.
+   */
+  async send<T>(args: readonly string[], key?: string): Promise<T> {
+    await this.#open();
+    const cluster = this.#cluster;
+    const reply = (cluster ? cluster.sendCommand(key, false, args as string[], { typeMapping: {} }) : this.#client.sendCommand(args, { typeMapping: {} })) as Promise<T>;
+    const tracked = this.#deadlines ? this.#deadlines.track(reply) : reply;
+    if (!cluster) return tracked;
+    return tracked.catch((error: unknown) => {
+      if (topologyMayHaveChanged(error)) this.#rediscover(cluster);
+      throw error;
+    });
+  }
+
+  /**
+   * One sender per node that holds keys: the server itself, or every master of a cluster, for
+   * commands that walk the keyspace (`SCAN`) or must reach every node (`SCRIPT LOAD`, `INFO`).
+   */
+  async nodes(): Promise<NodeSender[]> {
+    await this.#open();
+    const cluster = this.#cluster;
+    const track = <T>(reply: Promise<unknown>) => (this.#deadlines ? this.#deadlines.track(reply) : reply) as Promise<T>;
+    if (!cluster) return [<T>(args: readonly string[]) => track<T>(this.#client.sendCommand(args, { typeMapping: {} }))];
+    const clients = await Promise.all(cluster.masters.map((m) => cluster.nodeClient(m)));
+    return clients.map((c) => <T>(args: readonly string[]) => track<T>(c.sendCommand(args, { typeMapping: {} })));
+  }
+
+  /** Asks a cluster client to read the slot map again, from a live master or a root node; never throws. */
+  #rediscover(cluster: RedisCluster): void {
+    const now = performance.now();
+    if (now - this.#lastRediscover < REDISCOVER_EVERY_MS) return;
+    this.#lastRediscover = now;
+    const live = cluster.masters.find((m) => (m.client as RedisClient | undefined)?.isReady)?.client;
+    const root = this.#rootNodes[0];
+    const startWith = live ?? (root ? { options: { url: root } } : cluster.masters[0]?.client);
+    const slots = (cluster as unknown as { _slots?: { rediscover(c: unknown): Promise<void> } })._slots;
+    if (startWith && slots) slots.rediscover(startWith).catch(() => undefined);
+  }
+
+  /**
+   * Runs a script by its SHA, loading it with `EVAL` if the server does not have it (a restart,
+   * `SCRIPT FLUSH`, a replica just promoted). On a cluster all `keys` must share one slot.
+   */
   async evalScript<T>(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<T> {
     const tail = [String(keys.length), ...keys, ...args];
     try {
-      return await this.send<T>(["EVALSHA", script.sha, ...tail]);
+      return await this.send<T>(["EVALSHA", script.sha, ...tail], keys[0]);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-      return this.send<T>(["EVAL", script.source, ...tail]);
+      return this.send<T>(["EVAL", script.source, ...tail], keys[0]);
     }
   }
 
@@ -138,7 +235,8 @@ export class RawClient {
     // A connect in flight ends within connectTimeoutMs; closing under it could leave a socket behind.
     await this.#connecting?.catch(() => undefined);
     if (!this.#client.isOpen) return;
-    if (this.#client.isReady) await this.#client.close();
+    // A cluster may hold a node client still reconnecting to a dead master: no graceful close there.
+    if (this.#client.isReady && !this.#cluster) await this.#client.close();
     else this.#client.destroy();
   }
 

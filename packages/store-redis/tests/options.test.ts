@@ -69,7 +69,8 @@ describe("RedisStore options", () => {
     expect(rejection(() => new RedisStore({})).message).toContain("invalid option url");
     expect(rejection(() => new RedisStore({ url: "postgres://x" })).message).toContain("redis: or rediss:");
     expect(rejection(() => new RedisStore({ url: "not a url" })).message).toContain("not a URL");
-    expect(rejection(() => new RedisStore({ url, client: {} as never })).message).toContain("not both");
+    expect(rejection(() => new RedisStore({ url, client: {} as never })).message).toContain("one of url, rootNodes and client");
+    expect(rejection(() => new RedisStore({ url, rootNodes: [url] })).message).toContain("one of url, rootNodes and client");
     expect(rejection(() => new RedisStore({ client: {} as never })).message).toContain("invalid option client");
   });
 
@@ -82,6 +83,23 @@ describe("RedisStore options", () => {
     expect(rejection(() => new RedisStore({ url, connectTimeoutMs: 0 })).message).toContain("connectTimeoutMs");
     expect(rejection(() => new RedisStore({ url, commandTimeoutMs: Number.NaN })).message).toContain("commandTimeoutMs");
     expect(rejection(() => new RedisStore({ url, clientName: "has space" })).message).toContain("clientName");
+  });
+
+  it("constructor: rootNodes must be a non-empty list of redis URLs, each checked", () => {
+    expect(rejection(() => new RedisStore({ rootNodes: [] })).message).toContain("invalid option rootNodes");
+    expect(rejection(() => new RedisStore({ rootNodes: [url, "http://x:1"] })).message).toContain("invalid option rootNodes[1]");
+    const store = new RedisStore({ rootNodes: [url, "redis://127.0.0.1:2"], prefix: "c" });
+    expect(store.cluster).toBe(true);
+    expect(JSON.parse(JSON.stringify(store))).toEqual({ store: "store-redis", prefix: "c", ownsClient: true, cluster: true });
+  });
+
+  it.each([
+    ["zero replicas (WAIT 0 would wait forever)", { replicas: 0, timeoutMs: 100 }],
+    ["a zero timeout", { replicas: 1, timeoutMs: 0 }],
+    ["a fraction", { replicas: 1.5, timeoutMs: 100 }],
+    ["not an object", 1],
+  ])("constructor: refuses waitForReplicas with %s", (_what, value) => {
+    expect(rejection(() => new RedisStore({ url, waitForReplicas: value as never })).message).toContain("invalid option waitForReplicas");
   });
 
   it("toJSON(): keeps the client out of JSON.stringify", () => {

@@ -1,4 +1,4 @@
-// Our four stores, each with the raw statements that are its floor: the claim statement and the
+// Our five stores, each with the raw statements that are its floor: the claim statement and the
 // completing update of the store's atomic.ts, issued directly on the same server, table and value
 // encoding, without the engine, Keyv, or the store class. Each backend gets its own table / key
 // prefix with this run's id, and `close()` removes them.
@@ -6,13 +6,15 @@ import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createIdempotency, MemoryStore } from "@agent-idempotency/core";
+import { MysqlStore } from "@agent-idempotency/store-mysql";
 import { PostgresStore } from "@agent-idempotency/store-postgres";
 import { COMPARE_AND_SET, RedisStore } from "@agent-idempotency/store-redis";
 import { SqliteStore } from "@agent-idempotency/store-sqlite";
 import { createClient } from "@keyv/redis";
+import mysql from "mysql2/promise";
 import pg from "pg";
 import sqlite3 from "sqlite3";
-import { deleteRedisPrefix, PG_URL, REDIS_URL, RUN_ID, TOOLS } from "./workload.mjs";
+import { deleteRedisPrefix, MYSQL_URL, PG_URL, REDIS_URL, RUN_ID, TOOLS } from "./workload.mjs";
 
 const HOUR = 3_600_000;
 
@@ -165,9 +167,50 @@ async function redis() {
   return { name: "redis", store, engine: engineOf(store), floor, sibling: () => new RedisStore({ url: REDIS_URL, prefix }), close, counting: { engine: engineOf(countingStore), live: engineOf(countingStore, { liveDetection: true }), count: () => commands } };
 }
 
+/**
+ * MySQL / MariaDB: the floor is store-mysql's `INSERT IGNORE` and compare-and-set `UPDATE`, on a
+ * pool of its own; a replay is the `INSERT IGNORE` that finds the row plus the `SELECT` that reads
+ * it (what store-mysql sends: MySQL has no `RETURNING`).
+ */
+async function mysqlBackend() {
+  const table = `aidem_bench_${RUN_ID}`;
+  const store = new MysqlStore({ uri: MYSQL_URL, table, purgeEvery: 0 });
+  await store.setup();
+  const pool = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 10 });
+  const t = `\`${table}\``;
+  const claimSql = `INSERT IGNORE INTO ${t} (id, value, expires_at) VALUES (?, ?, ?)`;
+  const casSql = `UPDATE ${t} SET value = ?, expires_at = ? WHERE id = ? AND value = ?`;
+  const floor = {
+    async fresh(k) {
+      const v = floorValues(k);
+      await pool.query(claimSql, [`floor:${k}`, v.inProgress, v.leaseEnd]);
+      await pool.query(casSql, [v.completed, v.end, `floor:${k}`, v.inProgress]);
+    },
+    async replay(k) {
+      const v = floorValues(k);
+      const [r] = await pool.query(claimSql, [`floor:${k}`, v.inProgress, v.leaseEnd]);
+      if (r.affectedRows === 0) await pool.query(`SELECT value FROM ${t} WHERE id = ?`, [`floor:${k}`]);
+    },
+  };
+  // A second store on a counting pool: how many statements a fresh call and a replay send.
+  const counted = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 2 });
+  let statements = 0;
+  const countingPool = { query: (...a) => (statements++, counted.query(...a)), getConnection: () => counted.getConnection(), end: () => counted.end(), pool: counted.pool };
+  const countingStore = new MysqlStore({ pool: countingPool, table, purgeEvery: 0 });
+  const close = async () => {
+    await store.close();
+    await countingStore.close();
+    await pool.query(`DROP TABLE IF EXISTS ${t}, \`${table}_migrations\``);
+    await pool.end();
+    await counted.end();
+  };
+  const sibling = () => new MysqlStore({ uri: MYSQL_URL, table, purgeEvery: 0, poolSize: 2 });
+  return { name: "mysql", store, engine: engineOf(store), floor, sibling, close, counting: { engine: engineOf(countingStore), count: () => statements } };
+}
+
 /** Opens the backends by name; a server that does not answer is reported and skipped, not faked. */
 export async function openBackends(names, log) {
-  const makers = { memory, sqlite, postgres, redis };
+  const makers = { memory, sqlite, postgres, redis, mysql: mysqlBackend };
   const out = [];
   for (const name of names) {
     try {

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 /** Server URLs, as the test suites find them. */
 export const PG_URL = process.env.IDEMPOTENCY_PG_URL || "postgres://postgres@127.0.0.1:5432/test";
 export const REDIS_URL = process.env.IDEMPOTENCY_REDIS_URL || "redis://127.0.0.1:6379";
+export const MYSQL_URL = process.env.IDEMPOTENCY_MYSQL_URL || "mysql://root@127.0.0.1:3306/test";
 
 /** A suffix that keeps this run's tables and key prefixes apart from every other run and test. */
 export const RUN_ID = randomBytes(4).toString("hex");

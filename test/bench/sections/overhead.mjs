@@ -11,13 +11,13 @@ import { args200, bookCalendar, runOurs } from "../lib/workload.mjs";
 const floorKey = (tag, i) => `${tag}${String(i).padStart(31 - tag.length, "0")}x`;
 
 /** Calls per round, per backend: enough samples for a stable p50, short enough to interleave often. */
-const SIZES = { memory: 4000, sqlite: 400, postgres: 400, redis: 600 };
+const SIZES = { memory: 4000, sqlite: 400, postgres: 400, redis: 600, mysql: 400 };
 
 /**
  * Calls per turn when the series take turns: short turns where a call waits on an fsync (ms, and
  * the load changes within a second), longer ones in memory so the code under test stays warm.
  */
-const BLOCKS = { memory: 32, sqlite: 4, postgres: 4, redis: 8 };
+const BLOCKS = { memory: 32, sqlite: 4, postgres: 4, redis: 8, mysql: 4 };
 
 async function measure(backend, { rounds, callers, scale }) {
   const n = Math.max(50, Math.round(SIZES[backend.name] * scale));
@@ -51,7 +51,7 @@ async function measure(backend, { rounds, callers, scale }) {
   return interleave(variants, { rounds, n, callers, block: BLOCKS[backend.name] });
 }
 
-/** Store statements (Postgres) or commands (Redis) per fresh call and per replay, counted at the client. */
+/** Store statements (Postgres, MySQL) or commands (Redis) per fresh call and per replay, counted at the client. */
 async function roundTrips(backend) {
   if (!backend.counting) return undefined;
   const { engine, count } = backend.counting;

@@ -1,6 +1,7 @@
 /**
- * The three persistent backends as the chaos runs use them: each with its own database objects
- * (a temp SQLite file, a Postgres database of its own, a random Redis prefix), a spec that forked
+ * The persistent backends as the chaos runs use them: each with its own database objects
+ * (a temp SQLite file, a Postgres database of its own, a random Redis prefix, a MySQL table of its
+ * own), a spec that forked
  * workers use to open the store from the built `dist/`, and a store in this process (the
  * sources) that the harness uses to check what the workers left behind.
  *
@@ -13,12 +14,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { IdempotencyStore } from "@agent-idempotency/core";
+import { MysqlStore } from "@agent-idempotency/store-mysql";
 import { PostgresStore } from "@agent-idempotency/store-postgres";
 import { RedisStore } from "@agent-idempotency/store-redis";
 import { SqliteStore } from "@agent-idempotency/store-sqlite";
-import { deleteRedisPrefix, openRedis, withPg } from "./drivers.js";
+import { deleteRedisPrefix, openRedis, withMysql, withPg } from "./drivers.js";
 
-export type BackendName = "sqlite" | "postgres" | "redis";
+export type BackendName = "sqlite" | "postgres" | "redis" | "mysql";
 
 /** How a forked worker opens the store: a package name (resolved to dist/), its export, options. */
 export interface StoreSpec {
@@ -41,6 +43,8 @@ export interface ChaosBackend {
   pg?: { base: string; db: string; uri(role: string): string };
   /** Redis only: the server URL and the prefix. */
   redis?: { url: string; prefix: string };
+  /** MySQL only: the server URL and the table. */
+  mysql?: { url: string; table: string };
   /** SQLite only: the file. */
   sqlite?: { path: string };
 }
@@ -106,6 +110,22 @@ export function redisBackend(url: string): ChaosBackend {
       } finally {
         await admin.close();
       }
+    },
+  };
+}
+
+export function mysqlBackend(url: string): ChaosBackend {
+  const run = runId();
+  const table = `aidem_chaos_${run}`;
+  const options = { uri: url, table, poolSize: 2 };
+  return {
+    name: "mysql",
+    spec: () => ({ module: "@agent-idempotency/store-mysql", export: "MysqlStore", options }),
+    open: (_role, overrides) => new MysqlStore({ ...options, poolSize: 4, ...overrides }),
+    connectionName: (role) => role,
+    mysql: { url, table },
+    async cleanup() {
+      await withMysql(url, (c) => c.query(`DROP TABLE IF EXISTS \`${table}\`, \`${table}_migrations\``));
     },
   };
 }

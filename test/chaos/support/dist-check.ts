@@ -18,7 +18,7 @@ function newest(dir: string): number {
   return t;
 }
 
-export function assertBuilt(packages: readonly string[] = ["core", "store-sqlite", "store-postgres", "store-redis"]): void {
+export function assertBuilt(packages: readonly string[] = ["core", "store-sqlite", "store-postgres", "store-redis", "store-mysql"]): void {
   for (const name of packages) {
     const dist = join(root, "packages", name, "dist", "index.js");
     const build = "flock /tmp/ai-build.lock npx tsc -b packages/" + name;

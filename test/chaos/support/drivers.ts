@@ -1,11 +1,12 @@
 /**
  * The drivers the harness needs for its admin connections (terminating Postgres sessions, killing
- * Redis clients by name, holding a SQLite lock): the same versions the store packages use, listed
+ * Redis clients by name, holding a SQLite lock, dropping MySQL tables): the same versions the store packages use, listed
  * in `@agent-idempotency/test`'s devDependencies. The harness only talks to the servers through
  * these to inject faults and clean up; the code under test uses the stores as an application would.
  */
 import { createRequire } from "node:module";
 import * as keyvRedis from "@keyv/redis";
+import mysql from "mysql2/promise";
 import pgModule from "pg";
 
 /** `pg`. */
@@ -34,6 +35,16 @@ export async function withPg<T>(uri: string, fn: (c: import("pg").Client) => Pro
     return await fn(client);
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+/** Opens a MySQL admin connection (not a store's pool), runs `fn`, closes it. */
+export async function withMysql<T>(uri: string, fn: (c: mysql.Connection) => Promise<T>): Promise<T> {
+  const conn = await mysql.createConnection({ uri });
+  try {
+    return await fn(conn);
+  } finally {
+    await conn.end().catch(() => undefined);
   }
 }
 

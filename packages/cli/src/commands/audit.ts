@@ -19,8 +19,8 @@ import { renderReportText } from "../render/report-text.js";
 import { auditVerdict } from "../render/verdict.js";
 
 const OPTIONS: OptionSpecs = {
-  store: { type: "string", value: "URI", description: "the store (memory:, sqlite:PATH, postgres://…, redis://…); its audit table is read ($IDEMPOTENCY_STORE)" },
-  audit: { type: "string", value: "URI", description: "the audit log, if not the store's (jsonl:PATH, sqlite:PATH, postgres://…); required for Redis ($IDEMPOTENCY_AUDIT)" },
+  store: { type: "string", value: "URI", description: "the store (memory:, sqlite:PATH, postgres://…, redis://…, mysql://…); its audit table is read ($IDEMPOTENCY_STORE)" },
+  audit: { type: "string", value: "URI", description: "the audit log, if not the store's (jsonl:PATH, sqlite:PATH, postgres://…, mysql://…); required for Redis ($IDEMPOTENCY_AUDIT)" },
   since: { type: "string", value: "WHEN", description: "start of the range (default 7d): 7d, 12h, 2026-11-01, 2026-11-01T09:00:00Z, all" },
   until: { type: "string", value: "WHEN", description: "end of the range, exclusive (default: no end)" },
   window: { type: "string", value: "DURATION", description: "two executions of one call this close together under different keys are compared (default 60s)" },

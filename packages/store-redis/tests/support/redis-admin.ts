@@ -4,7 +4,7 @@
  * test's prefix and never restarts or flushes the shared server.
  */
 import { randomUUID } from "node:crypto";
-import { createClient } from "@keyv/redis";
+import { createClient, createCluster } from "@keyv/redis";
 
 const newAdmin = (url: string) => createClient({ url, name: "store-redis-test-admin" });
 export type AdminClient = ReturnType<typeof newAdmin>;
@@ -35,6 +35,28 @@ export async function deletePrefix(url: string, prefix: string): Promise<number>
     return n;
   } finally {
     await admin.close();
+  }
+}
+
+/** Deletes every key of the prefix on every master of a cluster (SCAN per master, DEL per key). */
+export async function deleteClusterPrefix(rootNodes: readonly string[], prefix: string): Promise<number> {
+  const cluster = createCluster({ rootNodes: rootNodes.map((url) => ({ url })) });
+  cluster.on("error", () => undefined);
+  await cluster.connect();
+  let n = 0;
+  try {
+    for (const master of cluster.masters) {
+      const node = await cluster.nodeClient(master);
+      let cursor = "0";
+      do {
+        const [next, keys] = (await node.sendCommand(["SCAN", cursor, "MATCH", `${prefix}::*`, "COUNT", "1000"])) as [string, string[]];
+        cursor = String(next);
+        for (const k of keys) n += Number(await node.sendCommand(["DEL", k]));
+      } while (cursor !== "0");
+    }
+    return n;
+  } finally {
+    cluster.destroy();
   }
 }
 

@@ -1,0 +1,210 @@
+/**
+ * {@link MysqlAuditLog}: the audit trail in an append-only MySQL / MariaDB table.
+ *
+ * `write()` only pushes onto a buffer, so a tool call never waits for the database. The buffer is
+ * written on the next tick, on `flush()` and on `close()`, as one multi-row INSERT per batch. A
+ * failed flush keeps its entries, in order, for the next attempt. `query()` streams oldest first
+ * in pages with keyset pagination on the `(ts, id)` index, so memory stays at one page.
+ */
+import type { AuditEntry, AuditOutcome, AuditQuery, AuditSink } from "@agent-idempotency/core";
+import { flushOnSignals, IdempotencyStoreError } from "@agent-idempotency/core";
+import { quoteIdent, validateIdentifier } from "./identifiers.js";
+import { AUDIT_MIGRATIONS, migrate } from "./migrations.js";
+import type { MysqlPool } from "./raw-client.js";
+import { RawClient } from "./raw-client.js";
+
+/** Options of {@link MysqlAuditLog}. */
+export interface MysqlAuditLogOptions {
+  /** `mysql://user:password@host:3306/database`. Required unless `pool` is given. */
+  uri?: string;
+  /** Table name (lower-case identifier). Default `"agent_idempotency_audit"`. */
+  table?: string;
+  /** A `mysql2/promise` pool you keep owning; never ended by `close()`. */
+  pool?: MysqlPool;
+  /** Rows per INSERT statement. Default 500. */
+  batchSize?: number;
+  /** Rows per page when reading. Default 1000. */
+  pageSize?: number;
+  /** `write()` throws once this many entries wait for the database (it is down). Default 100 000. */
+  maxBuffered?: number;
+}
+
+const COLUMNS = [
+  "ts", "action_type", "idempotency_key", "response_id", "outcome", "session_id", "tool_call_id", "fingerprint", "attempt", "duration_ms",
+  "scope", "key_sent", "turn", "repeat_of", "repeat_decision",
+] as const;
+/** Optional text columns: absent in the entry is NULL in the row. */
+const OPTIONAL_TEXT = ["idempotency_key", "response_id", "tool_call_id", "scope", "turn", "repeat_of", "repeat_decision"] as const;
+
+interface Row {
+  id: number;
+  ts: number;
+  action_type: string;
+  idempotency_key: string | null;
+  response_id: string | null;
+  outcome: string;
+  session_id: string;
+  tool_call_id: string | null;
+  fingerprint: string;
+  attempt: number;
+  duration_ms: number;
+  scope: string | null;
+  key_sent: number | boolean | null;
+  turn: string | null;
+  repeat_of: string | null;
+  repeat_decision: string | null;
+}
+
+function toEntry(r: Row): AuditEntry {
+  const e: AuditEntry = {
+    ts: Number(r.ts),
+    action_type: r.action_type,
+    outcome: r.outcome as AuditOutcome,
+    session_id: r.session_id,
+    fingerprint: r.fingerprint,
+    attempt: Number(r.attempt),
+    duration_ms: Number(r.duration_ms),
+  };
+  for (const c of OPTIONAL_TEXT) if (r[c] !== null && r[c] !== undefined) (e as unknown as Record<string, unknown>)[c] = r[c];
+  // BOOLEAN is TINYINT(1): 0 or 1 comes back.
+  if (r.key_sent !== null && r.key_sent !== undefined) e.key_sent = Boolean(r.key_sent);
+  return e;
+}
+
+/**
+ * An {@link AuditSink} on a MySQL / MariaDB table, created on first use.
+ *
+ * @example
+ * ```ts
+ * import { createIdempotency } from "@agent-idempotency/core";
+ * import { MysqlAuditLog, MysqlStore } from "@agent-idempotency/store-mysql";
+ *
+ * const uri = "mysql://root@127.0.0.1:3306/test";
+ * const audit = new MysqlAuditLog({ uri });
+ * const idempotency = createIdempotency({ store: new MysqlStore({ uri }), audit, tools: { send_email: {} } });
+ * // … later: for await (const e of audit.query({ since: Date.now() - 7 * 86_400_000 })) console.log(e);
+ * await idempotency.close(); // flushes and closes the audit log and the store
+ * ```
+ */
+export class MysqlAuditLog implements AuditSink {
+  /** Where the entries live (a validated identifier). */
+  readonly table: string;
+  readonly #client: RawClient;
+  readonly #batchSize: number;
+  readonly #pageSize: number;
+  readonly #maxBuffered: number;
+  #buffer: AuditEntry[] = [];
+  #scheduled = false;
+  #tail: Promise<void> = Promise.resolve();
+  #ready: Promise<void> | undefined;
+  #closed = false;
+  #stopFlushingOnSignals: (() => void) | undefined;
+
+  constructor(options: MysqlAuditLogOptions) {
+    if (!options || (typeof options.uri !== "string" && !options.pool)) {
+      throw new IdempotencyStoreError("[store-mysql] MysqlAuditLog: pass options.uri (mysql://…) or options.pool");
+    }
+    this.table = validateIdentifier("table", options.table ?? "agent_idempotency_audit");
+    this.#client = new RawClient({ uri: options.uri?.replace(/^mariadb:/i, "mysql:"), pool: options.pool, poolSize: 2, connectTimeoutMs: 10_000 });
+    this.#batchSize = Math.max(1, Math.floor(options.batchSize ?? 500));
+    this.#pageSize = Math.max(1, Math.floor(options.pageSize ?? 1000));
+    this.#maxBuffered = Math.max(1, Math.floor(options.maxBuffered ?? 100_000));
+  }
+
+  /** Entries written but not yet in the table. */
+  get pending(): number {
+    return this.#buffer.length;
+  }
+
+  /** Creates the table and its index; idempotent, runs on first use. */
+  setup(): Promise<void> {
+    this.#ready ??= migrate(this.#client, this.table, AUDIT_MIGRATIONS).then(
+      () => undefined,
+      (cause: unknown) => {
+        this.#ready = undefined; // try again once the server is back
+        throw new IdempotencyStoreError("[store-mysql] audit setup failed", { cause });
+      },
+    );
+    return this.#ready;
+  }
+
+  /** Buffers the entry; it reaches the table on the next tick (or the next flush). */
+  write(entry: AuditEntry): void {
+    if (this.#closed) throw new IdempotencyStoreError("[store-mysql] audit write after close()");
+    if (this.#buffer.length >= this.#maxBuffered) {
+      throw new IdempotencyStoreError(`[store-mysql] audit buffer full (${this.#maxBuffered} entries): the database is not taking writes`);
+    }
+    this.#buffer.push(entry);
+    // SIGINT/SIGTERM would otherwise end the process with this buffer unwritten.
+    this.#stopFlushingOnSignals ??= flushOnSignals(this);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      // A failure keeps the entries buffered; flush()/close() retries and reports it.
+      this.flush().catch(() => undefined);
+    });
+  }
+
+  /** Writes everything buffered so far, in order. Rejects (keeping the entries) if the database fails. */
+  flush(): Promise<void> {
+    const run = this.#tail.then(() => this.#drain());
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Entries with `since <= ts < until`, oldest first, streamed page by page. */
+  async *query(range: AuditQuery = {}): AsyncIterable<AuditEntry> {
+    if (!this.#closed) await this.flush();
+    await this.setup();
+    const t = quoteIdent(this.table);
+    const bounded = range.until !== undefined;
+    const text = `SELECT id, ${COLUMNS.join(", ")} FROM ${t} WHERE (ts, id) > (?, ?)${bounded ? " AND ts < ?" : ""} ORDER BY ts, id LIMIT ?`;
+    // Start just before the first row at `since`: ids start at 1.
+    let cursor: [number, number] = [Math.floor(range.since ?? Number.MIN_SAFE_INTEGER), 0];
+    for (;;) {
+      const params: unknown[] = [...cursor];
+      if (bounded) params.push(range.until);
+      params.push(this.#pageSize);
+      let rows: Row[];
+      try {
+        rows = await this.#client.query<Row>(text, params);
+      } catch (cause) {
+        throw new IdempotencyStoreError("[store-mysql] audit query failed", { cause });
+      }
+      for (const row of rows) yield toEntry(row);
+      if (rows.length < this.#pageSize) return;
+      const last = rows[rows.length - 1]!;
+      cursor = [Number(last.ts), Number(last.id)];
+    }
+  }
+
+  /** Flushes, then ends the pool this log opened (an injected pool stays open). Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.flush();
+    } finally {
+      this.#stopFlushingOnSignals?.();
+      await this.#client.end();
+    }
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#buffer.length === 0) return;
+    await this.setup();
+    const head = `INSERT INTO ${quoteIdent(this.table)} (${COLUMNS.join(", ")}) VALUES `;
+    while (this.#buffer.length > 0) {
+      const batch = this.#buffer.splice(0, this.#batchSize);
+      // `VALUES ?` with nested arrays: mysql2 expands them into (…), (…) rows, in order, so ids follow the write order.
+      const rows = batch.map((e) => COLUMNS.map((c) => (c === "ts" ? Math.round(e.ts) : (e[c] ?? null))));
+      try {
+        await this.#client.query(`${head}?`, [rows]);
+      } catch (cause) {
+        this.#buffer.unshift(...batch); // keep the order for the next attempt
+        throw new IdempotencyStoreError(`[store-mysql] audit flush failed (${this.#buffer.length} entries kept)`, { cause });
+      }
+    }
+  }
+}
