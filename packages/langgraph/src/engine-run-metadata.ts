@@ -7,7 +7,7 @@
  * is safe in traces.
  */
 import type { ToolIdempotency } from "./get-idempotency-key.js";
-import { withToolIdempotency } from "./get-idempotency-key.js";
+import { CONFIG_KEY } from "./get-idempotency-key.js";
 import { withTraceMetadata } from "./trace-metadata.js";
 
 /** The run metadata entry that marks a tool run the engine runs (and logs). */
@@ -38,13 +38,25 @@ export function markEngineRun<C extends ConfigLike>(config: C, mark: EngineRunMa
  * A copy of a tool's run config for a call the engine runs: the key in `configurable`, where
  * `getIdempotencyKey(config)` reads it (none for an unguarded call, even inside a guarded one), and
  * the mark and the trace metadata (key, outcome `executed` or `unguarded`, attempt) in
- * `metadata`, where callback handlers and LangSmith see them.
+ * `metadata`, where callback handlers and LangSmith see them; `signal`, when given, replaces the
+ * config's. One copy of the config and of its metadata: this runs once per tool call, and
+ * LangChain copies the config (and its metadata) again at every runnable the tool starts.
  * @internal shared with `@agent-idempotency/langchain`; not a stable API.
  */
-export function engineRunConfig<C extends ConfigLike>(config: C, entry: ToolIdempotency | undefined): C {
-  const marked = markEngineRun(withToolIdempotency(config, entry), entry === undefined ? { guarded: false } : { guarded: true, key: entry.key });
-  const meta = entry === undefined ? undefined : { key: entry.key, replayed: false, outcome: "executed", attempt: entry.attempt };
-  return { ...marked, metadata: withTraceMetadata(marked.metadata, meta) };
+export function engineRunConfig<C extends ConfigLike & { signal?: AbortSignal | undefined }>(config: C, entry: ToolIdempotency | undefined, signal?: AbortSignal): C {
+  const out = { ...config, metadata: runMetadata(config.metadata, entry) };
+  if (entry !== undefined || config.configurable?.[CONFIG_KEY] !== undefined) out.configurable = { ...config.configurable, [CONFIG_KEY]: entry };
+  if (signal !== undefined) out.signal = signal;
+  return out;
+}
+
+/** The metadata of a run the engine runs: the caller's, with the mark and the trace metadata in place of any inherited. */
+function runMetadata(metadata: Record<string, unknown> | undefined, entry: ToolIdempotency | undefined): Record<string, unknown> {
+  const mark: EngineRunMark = entry === undefined ? { guarded: false } : { guarded: true, key: entry.key };
+  const trace = entry === undefined ? undefined : { key: entry.key, replayed: false, outcome: "executed", attempt: entry.attempt };
+  const out = withTraceMetadata(metadata, trace);
+  out[ENGINE_RUN_METADATA] = mark;
+  return out;
 }
 
 /**

@@ -52,6 +52,8 @@ export interface GuardedToolCall {
   state?: unknown;
 }
 
+const UNREAD = Symbol("unread");
+
 /** How the caller runs the tool: with the key (none when the engine gives none) and the lease's signal. */
 type RunTool = (entry: ToolIdempotency | undefined, signal: AbortSignal) => Promise<ToolMessage | Command> | ToolMessage | Command;
 
@@ -69,6 +71,7 @@ export async function runGuardedToolCall(
   const { call } = g;
   const toolCallId = call.id ?? "";
   let executed: ToolMessage | Command | undefined;
+  let turn: string | undefined | typeof UNREAD = UNREAD;
   let result: RunResult<unknown>;
   try {
     result = await engine.run(
@@ -81,7 +84,12 @@ export async function runGuardedToolCall(
         toolCallId: call.id,
         signal: g.signal,
         passthrough: isGraphBubbleUp,
-        turn: turnMarker(g.state),
+        // Read only where the engine writes an audit entry or checks for repeats: most calls
+        // (no audit sink, no live detection) never walk the messages for it.
+        get turn() {
+          if (turn === UNREAD) turn = turnMarker(g.state);
+          return turn;
+        },
         // responseId reads what the tool returned, not the form the store keeps.
         toolResult: (recorded) => toolResultOf(executed ?? recorded),
       },

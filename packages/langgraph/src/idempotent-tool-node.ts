@@ -88,6 +88,8 @@ export class IdempotentToolNode<T = any> extends ToolNode<T> {
   readonly warnOnly: readonly ConstructionCheck[];
   /** Scope fallbacks already warned about: once per node and kind. */
   readonly #warned = new Set<ScopeFallback>();
+  /** This node with `handleToolErrors` off (`#strict`). */
+  #strictView: this | undefined;
 
   /**
    * @throws {IdempotencyPolicyError} naming every problem: unknown options, the engine's options,
@@ -110,7 +112,7 @@ export class IdempotentToolNode<T = any> extends ToolNode<T> {
       // Unguarded: runs untouched, but through the engine so the audit log lists it as unguarded
       // (and marked, so a callback handler leaves that entry to the engine).
       const run = () => runWithToolIdempotency(undefined, () => super.runTool(call, engineRunConfig(config, undefined), state));
-      return (await this.idempotency.run({ action: call.name, args: call.args, sessionId: threadIdOf(config), toolCallId: call.id }, run)).value;
+      return (await this.idempotency.run({ action: call.name, args: call.args, sessionId: threadIdOf(config), toolCallId: call.id, signal: config.signal }, run)).value;
     }
     const parsed = await parseToolArgs(tool, call.args);
     if (!parsed.ok) return super.runTool(call, withToolIdempotency(config, undefined), state);
@@ -121,22 +123,22 @@ export class IdempotentToolNode<T = any> extends ToolNode<T> {
       { call, args: parsed.args, schema: toolOutputSchema(tool), scope, signal: config.signal, config, state },
       (entry, signal) => {
         ran = entry;
-        return runWithToolIdempotency(entry, () => this.#runToolStrictly(call, engineRunConfig({ ...config, signal }, entry), state));
+        return runWithToolIdempotency(entry, () => super.runTool.call(this.#strict(), call, engineRunConfig(config, entry, signal), state));
       },
       (error) => this.failed(error, call, config, ran ?? this.#keyOf(call, parsed.args, scope)),
     );
   }
 
   /**
-   * ToolNode's own `runTool` with `handleToolErrors` off, so a tool's error reaches the engine as
-   * itself (its status, its code) for `cacheErrors`, once; `failed` then answers it as ToolNode does.
+   * This node with `handleToolErrors` off, for ToolNode's own `runTool`: a tool's error then
+   * reaches the engine as itself (its status, its code) for `cacheErrors`, once; `failed` answers
+   * it as ToolNode does. A view (this node as its prototype, the one flag its own) rather than a
+   * copy of ToolNode's body: its runTool reads only `tools` and `handleToolErrors` from `this`
+   * (LangGraph 1.7), and the compatibility suite (tests/toolnode-compat.test.ts) fails if a later
+   * version reads more. Made once per node.
    */
-  #runToolStrictly(call: ToolCall, config: LangGraphRunnableConfig, state: unknown): Promise<ToolMessage | Command> {
-    // A view of this node with the one flag changed, rather than a copy of ToolNode's body: its
-    // runTool reads only `tools` and `handleToolErrors` from `this` (LangGraph 1.7), and the
-    // compatibility suite (tests/toolnode-compat.test.ts) fails if a later version reads more.
-    const strict = Object.create(this, { handleToolErrors: { value: false } }) as this;
-    return super.runTool.call(strict, call, config, state);
+  #strict(): this {
+    return (this.#strictView ??= Object.create(this, { handleToolErrors: { value: false } }) as this);
   }
 
   /** The key of a call that did not run (a single-flight waiter handed the leader's final failure). */

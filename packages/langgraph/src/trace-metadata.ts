@@ -23,26 +23,27 @@ export const TRACE_METADATA = {
   recordedAt: "idempotency_recorded_at",
 } as const;
 
-/** The flat metadata of a call: its key, outcome, whether it replayed, its attempt; an unguarded call's outcome only. */
-function traceMetadata(meta: IdempotencyMetadata | undefined): Record<string, unknown> {
-  if (meta === undefined) return { [TRACE_METADATA.outcome]: "unguarded" };
-  const out: Record<string, unknown> = {
-    [TRACE_METADATA.key]: meta.key,
-    [TRACE_METADATA.outcome]: meta.outcome,
-    [TRACE_METADATA.replayed]: meta.replayed,
-    [TRACE_METADATA.attempt]: meta.attempt,
-  };
-  if (meta.recordedAt !== undefined) out[TRACE_METADATA.recordedAt] = new Date(meta.recordedAt).toISOString();
-  return out;
-}
+const TRACE_KEYS: readonly string[] = Object.values(TRACE_METADATA);
 
 /**
  * `metadata` with the trace metadata of a call (`undefined`: an unguarded one), in place of any a
- * guarded caller's run passed down.
+ * guarded caller's run passed down. A fresh object the caller may add to; it is built by one copy
+ * and added keys, with no `delete` unless the caller's metadata carries trace keys (a run nested
+ * in a guarded one): a deleted key turns the object into a slow dictionary, and LangChain copies a
+ * run's metadata at every runnable below it.
  * @internal shared with `@agent-idempotency/langchain`; not a stable API.
  */
 export function withTraceMetadata(metadata: Record<string, unknown> | undefined, meta: IdempotencyMetadata | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = { ...metadata };
-  for (const k of Object.values(TRACE_METADATA)) delete out[k];
-  return Object.assign(out, traceMetadata(meta));
+  if (metadata !== undefined && TRACE_KEYS.some((k) => k in metadata)) for (const k of TRACE_KEYS) delete out[k];
+  if (meta === undefined) {
+    out[TRACE_METADATA.outcome] = "unguarded";
+    return out;
+  }
+  out[TRACE_METADATA.key] = meta.key;
+  out[TRACE_METADATA.outcome] = meta.outcome;
+  out[TRACE_METADATA.replayed] = meta.replayed;
+  out[TRACE_METADATA.attempt] = meta.attempt;
+  if (meta.recordedAt !== undefined) out[TRACE_METADATA.recordedAt] = new Date(meta.recordedAt).toISOString();
+  return out;
 }

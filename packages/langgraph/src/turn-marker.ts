@@ -38,6 +38,18 @@ function contentText(content: unknown): string {
   }
 }
 
+/** The digest of a human message's content, per message object: every call of a turn hashes the same message. */
+const digests = new WeakMap<object, { content: unknown; digest: string }>();
+
+function digestOf(m: MessageLike): string {
+  const known = digests.get(m);
+  // The content is compared too: a message object whose content was replaced is hashed again.
+  if (known !== undefined && known.content === m.content) return known.digest;
+  const digest = createHash("sha256").update(contentText(m.content)).digest("hex").slice(0, 16);
+  digests.set(m, { content: m.content, digest });
+  return digest;
+}
+
 /**
  * The turn marker of a graph state (`state.messages`, or the state itself when it is a list of
  * messages); undefined when it holds no human message.
@@ -55,5 +67,5 @@ export function turnMarker(state: unknown): string | undefined {
     }
   }
   if (last === undefined) return undefined;
-  return `${n}:${createHash("sha256").update(contentText(last.content)).digest("hex").slice(0, 16)}`;
+  return `${n}:${digestOf(last)}`;
 }
