@@ -180,14 +180,15 @@ async function guardToolCall(settings: Settings, request: Request, handler: Tool
     // Unguarded: runs untouched, but through the engine so the audit log lists it as unguarded.
     // The engine rethrows what the chain threw, unchanged.
     const sessionId = threadIdOf({ configurable: runtime.configurable as Record<string, unknown> | undefined });
-    const run = () => handler({ ...request, tool: keyedTool(tool, undefined) });
+    const run = () => handler({ ...request, tool: keyedTool(tool, undefined, signal) });
     try {
-      return (await engine.run({ action: call.name, args: call.args, sessionId, toolCallId: call.id }, run)).value;
+      return (await engine.run({ action: call.name, args: call.args, sessionId, toolCallId: call.id, signal }, run)).value;
     } catch (error) {
       return answerToolError(error, call, settings.handleToolErrors, signal);
     }
   }
-  const parsed = await parseToolArgs(tool, call.args);
+  let parsed = parseToolArgs(tool, call.args);
+  if (parsed instanceof Promise) parsed = await parsed;
   if (!parsed.ok) return handler(request); // the tool rejects them without running: ToolNode answers as usual
   const scope = resolveScope(policy.scope ?? settings.scope, { configurable: runtime.configurable as Record<string, unknown> | undefined }, request.state, call.name, {
     args: parsed.args,
@@ -196,8 +197,20 @@ async function guardToolCall(settings: Settings, request: Request, handler: Tool
   return runGuardedToolCall(
     engine,
     // The ToolNode's run config (async context), so the replay event reaches its callbacks.
-    { call, args: parsed.args, schema: toolOutputSchema(tool), scope, signal, config: currentConfig(), writer: runtime.writer, state: request.state },
-    (entry, leaseSignal) => noteChainErrors(() => handler({ ...request, tool: keyedTool(tool, entry, leaseSignal) })),
+    {
+      call,
+      args: parsed.args,
+      schema: toolOutputSchema(tool),
+      scope,
+      signal,
+      // Read by a replay only; the async context is the same then.
+      get config() {
+        return currentConfig();
+      },
+      writer: runtime.writer,
+      state: request.state,
+    },
+    (entry, leaseSignal) => noteChainErrors(() => handler({ ...request, tool: keyedTool(tool, entry, signal, leaseSignal) })),
     (error) => failed(error, call, runtime, settings.handleToolErrors),
   );
 }
@@ -243,13 +256,15 @@ function currentConfig(): RunnableConfig | undefined {
  * the lease's abort signal merged in. A Proxy rather than a copy: the ToolNode (and inner
  * middleware) see the real tool's name, schema and methods; only `invoke` changes. The runtime's
  * `configurable` object is shared by the calls of one AI message running in parallel, so the key
- * goes into a copy, never into that object.
+ * goes into a copy, never into that object. The lease's signal already follows the runtime's
+ * (`callerSignal`, which the engine was given): it replaces a config signal that is that one, and
+ * is merged with any other.
  */
-function keyedTool(tool: Tool, entry: ToolIdempotency | undefined, leaseSignal?: AbortSignal): Tool {
+function keyedTool(tool: Tool, entry: ToolIdempotency | undefined, callerSignal: AbortSignal | undefined, leaseSignal?: AbortSignal): Tool {
   const invoke = (input: unknown, config?: RunnableConfig) => {
     const base = (config ?? {}) as RunnableConfig;
-    const signal = leaseSignal === undefined ? base.signal : base.signal ? AbortSignal.any([base.signal, leaseSignal]) : leaseSignal;
-    return runWithToolIdempotency(entry, () => noteToolErrors(() => (tool as { invoke(input: unknown, config?: RunnableConfig): Promise<unknown> }).invoke(input, engineRunConfig({ ...base, signal }, entry))));
+    const signal = leaseSignal === undefined || base.signal === undefined || base.signal === callerSignal ? (leaseSignal ?? base.signal) : AbortSignal.any([base.signal, leaseSignal]);
+    return runWithToolIdempotency(entry, () => noteToolErrors(() => (tool as { invoke(input: unknown, config?: RunnableConfig): Promise<unknown> }).invoke(input, engineRunConfig(base, entry, signal))));
   };
   return new Proxy(tool, {
     get(target, prop) {

@@ -25,13 +25,19 @@ const thrownByTools = new WeakSet<object>();
 /** Errors that came out of the rest of the middleware chain (the tool's among them). */
 const thrownByChains = new WeakSet<object>();
 
-async function noting<T>(seen: WeakSet<object>, run: () => Promise<T> | T): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
+/** `run()`, remembering in `seen` what it throws or rejects with; one promise, not an async frame. */
+function noting<T>(seen: WeakSet<object>, run: () => Promise<T> | T): Promise<T> {
+  const note = (error: unknown): never => {
     if (typeof error === "object" && error !== null) seen.add(error);
     throw error;
+  };
+  let out: Promise<T> | T;
+  try {
+    out = run();
+  } catch (error) {
+    return Promise.reject(error).catch(note);
   }
+  return Promise.resolve(out).catch(note);
 }
 
 /**
