@@ -2,9 +2,12 @@
 // between `<!-- bench:results:begin -->` and `<!-- bench:results:end -->` in it, so the figures in
 // the document are always the ones in results.json:  node test/bench/markdown.mjs [--print]
 // The workers section, run on its own (`--sections=workers --out=test/bench/results-workers.json`),
-// fills the block between `<!-- bench:workers:begin -->` and `<!-- bench:workers:end -->`.
+// fills the block between `<!-- bench:workers:begin -->` and `<!-- bench:workers:end -->`; the
+// integration section (`--sections=integration --out=test/bench/results-integration.json`) the
+// block between `<!-- bench:integration:begin -->` and `<!-- bench:integration:end -->`.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { integrationMarkdown } from "./lib/integration-report.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const { meta, targets, results } = JSON.parse(readFileSync(here("./results.json"), "utf8"));
@@ -132,9 +135,13 @@ function workersBlock() {
 }
 
 const workers = workersBlock();
+/** The integration block, from results-integration.json (or results.json when the full run had it). */
+const integrationFile = here("./results-integration.json");
+const integrationBlock = integrationMarkdown(existsSync(integrationFile) ? JSON.parse(readFileSync(integrationFile, "utf8")) : { meta, results });
 if (process.argv.includes("--print")) {
   console.log(block);
   if (workers) console.log(`\n${workers}`);
+  if (integrationBlock) console.log(`\n${integrationBlock}`);
 } else {
   const file = here("../../BENCHMARKS.md");
   let doc = readFileSync(file, "utf8");
@@ -143,6 +150,8 @@ if (process.argv.includes("--print")) {
   doc = doc.replace(re, (_, begin, end) => `${begin}${block}\n${end}`);
   const rw = /(<!-- bench:workers:begin -->\n)[\s\S]*?(<!-- bench:workers:end -->)/;
   if (workers && rw.test(doc)) doc = doc.replace(rw, (_, begin, end) => `${begin}${workers}\n${end}`);
+  const ri = /(<!-- bench:integration:begin -->\n)[\s\S]*?(<!-- bench:integration:end -->)/;
+  if (integrationBlock && ri.test(doc)) doc = doc.replace(ri, (_, begin, end) => `${begin}${integrationBlock}\n${end}`);
   writeFileSync(file, doc);
   console.log(`updated ${file}`);
 }

@@ -1,7 +1,7 @@
 // The benchmark suite of issue 8: `pnpm bench` at the root (builds first, then runs this file).
 // Not part of `pnpm test`: it asserts nothing about wall-clock time, it measures and reports.
 //
-//   node test/bench/run.mjs [--quick] [--sections=keys,overhead,peers,duplicates,scale,workers]
+//   node test/bench/run.mjs [--quick] [--sections=keys,overhead,peers,duplicates,integration,scale,workers]
 //                           [--workers=2,4,8,16] [--worker-seconds=N]
 //                           [--worker-backends=postgres,redis,redis-cluster,redis-cluster-wait,mysql]
 //                           [--out=PATH]   (default test/bench/results.json)
@@ -16,9 +16,11 @@ import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { openBackends } from "./lib/backends.mjs";
-import { judgeTargets, render } from "./lib/report.mjs";
+import { integrationTables, integrationTargets } from "./lib/integration-report.mjs";
+import { judgeTargets, render, table } from "./lib/report.mjs";
 import { RUN_ID } from "./lib/workload.mjs";
 import { duplicates } from "./sections/duplicates.mjs";
+import { integration } from "./sections/integration.mjs";
 import { keys } from "./sections/keys.mjs";
 import { overhead } from "./sections/overhead.mjs";
 import { peers } from "./sections/peers.mjs";
@@ -41,7 +43,7 @@ const opts = {
   workerSeconds: Number(argv["worker-seconds"] ?? (quick ? 2 : 5)),
   workerBackends: (argv["worker-backends"] ?? "postgres,redis,redis-cluster,redis-cluster-wait,mysql").split(","),
 };
-const sections = (argv.sections ?? "keys,overhead,peers,duplicates,scale,workers").split(",");
+const sections = (argv.sections ?? "keys,overhead,peers,duplicates,integration,scale,workers").split(",");
 const backendNames = (argv.backends ?? "memory,sqlite,postgres,redis,mysql").split(",");
 const log = (m) => process.stderr.write(`${m}\n`);
 
@@ -70,13 +72,14 @@ log(`agent-idempotency bench ${RUN_ID}: ${meta.cores} cores (${meta.cpu}), load 
 const results = {};
 const rows = {};
 if (sections.includes("keys")) ({ results: results.keys, rows: rows.keys } = await keys(opts, log));
-const needBackends = sections.some((s) => ["overhead", "peers", "duplicates"].includes(s));
+const needBackends = sections.some((s) => ["overhead", "peers", "duplicates", "integration"].includes(s));
 const backends = needBackends ? await openBackends(backendNames, log) : [];
 try {
   if (sections.includes("overhead")) ({ results: results.overhead, rows: rows.overhead } = await overhead(backends, opts, log));
   if (sections.includes("peers")) ({ results: results.peers, rows: rows.peers } = await peers(backends, opts, log));
   if (sections.includes("duplicates")) ({ rows: rows.duplicates } = await duplicates(backends, opts, log));
   results.duplicates = rows.duplicates;
+  if (sections.includes("integration")) ({ results: results.integration, rows: rows.integration } = await integration(backends, opts, log));
 } finally {
   for (const b of backends) await b.close().catch((e) => log(`  cleanup of ${b.name} failed: ${e?.message}`));
 }
@@ -87,6 +90,12 @@ meta.finishedAt = new Date().toISOString();
 meta.loadAverageAtEnd = os.loadavg();
 const targets = judgeTargets(results);
 console.log(render(results, rows));
+if (results.integration) {
+  const goals = integrationTargets(results.integration);
+  targets.push(...goals);
+  console.log(integrationTables(results.integration, rows.integration));
+  console.log(table("Goals (issue 17)", goals, [["goal", "target"], ["value", "value", 2], ["limit", "limit"], ["met", (t) => (t.met === null ? "not measured" : t.met ? "met" : "MISSED")], ["note", "note"]]));
+}
 console.log(`\nload average at start ${meta.loadAverageAtStart.map((x) => x.toFixed(1)).join(" ")}, at end ${meta.loadAverageAtEnd.map((x) => x.toFixed(1)).join(" ")} (${meta.cores} cores)`);
 // --out=PATH keeps a partial run (one section) from replacing the full results.json.
 const file = argv.out ? argv.out : fileURLToPath(new URL("./results.json", import.meta.url));
