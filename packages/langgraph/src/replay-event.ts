@@ -7,6 +7,7 @@
  */
 import { dispatchCustomEvent } from "@langchain/core/callbacks/dispatch";
 import type { RunnableConfig } from "@langchain/core/runnables";
+import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 
 /** The custom event's name. */
 export const IDEMPOTENCY_REPLAY_EVENT = "idempotency_replay";
@@ -34,10 +35,15 @@ type WriterConfig = RunnableConfig & { writer?: Writer; configurable?: { writer?
  * @internal shared with `@agent-idempotency/langchain`; not a stable API.
  */
 export async function emitReplay(config: RunnableConfig | undefined, payload: IdempotencyReplayEvent, writer?: Writer | null): Promise<void> {
-  try {
-    await dispatchCustomEvent(IDEMPOTENCY_REPLAY_EVENT, payload, config);
-  } catch {
-    // No parent run (the node invoked outside a runnable): nobody is listening.
+  // A run without callbacks has no handler to tell (LangGraph hands a node callbacks whenever the
+  // graph's run has any: tracers, streamEvents, a handler passed in): no dispatch, which would
+  // configure a callback manager (environment reads included) only to find nobody.
+  if ((config ?? AsyncLocalStorageProviderSingleton.getRunnableConfig())?.callbacks !== undefined) {
+    try {
+      await dispatchCustomEvent(IDEMPOTENCY_REPLAY_EVENT, payload, config);
+    } catch {
+      // No parent run (the node invoked outside a runnable): nobody is listening.
+    }
   }
   try {
     const c = config as WriterConfig | undefined;
