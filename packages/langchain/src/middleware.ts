@@ -180,7 +180,7 @@ async function guardToolCall(settings: Settings, request: Request, handler: Tool
     // Unguarded: runs untouched, but through the engine so the audit log lists it as unguarded.
     // The engine rethrows what the chain threw, unchanged.
     const sessionId = threadIdOf({ configurable: runtime.configurable as Record<string, unknown> | undefined });
-    const run = () => handler({ ...request, tool: keyedTool(tool, undefined, signal) });
+    const run = () => handler({ ...request, tool: keyedTool(tool, undefined) });
     try {
       return (await engine.run({ action: call.name, args: call.args, sessionId, toolCallId: call.id, signal }, run)).value;
     } catch (error) {
@@ -210,7 +210,7 @@ async function guardToolCall(settings: Settings, request: Request, handler: Tool
       writer: runtime.writer,
       state: request.state,
     },
-    (entry, leaseSignal) => noteChainErrors(() => handler({ ...request, tool: keyedTool(tool, entry, signal, leaseSignal) })),
+    (entry, leaseSignal) => noteChainErrors(() => handler({ ...request, tool: keyedTool(tool, entry, leaseSignal) })),
     (error) => failed(error, call, runtime, settings.handleToolErrors),
   );
 }
@@ -256,15 +256,16 @@ function currentConfig(): RunnableConfig | undefined {
  * the lease's abort signal merged in. A Proxy rather than a copy: the ToolNode (and inner
  * middleware) see the real tool's name, schema and methods; only `invoke` changes. The runtime's
  * `configurable` object is shared by the calls of one AI message running in parallel, so the key
- * goes into a copy, never into that object. The lease's signal already follows the runtime's
- * (`callerSignal`, which the engine was given): it replaces a config signal that is that one, and
- * is merged with any other.
+ * goes into a copy, never into that object.
  */
-function keyedTool(tool: Tool, entry: ToolIdempotency | undefined, callerSignal: AbortSignal | undefined, leaseSignal?: AbortSignal): Tool {
+function keyedTool(tool: Tool, entry: ToolIdempotency | undefined, leaseSignal?: AbortSignal): Tool {
   const invoke = (input: unknown, config?: RunnableConfig) => {
     const base = (config ?? {}) as RunnableConfig;
-    const signal = leaseSignal === undefined || base.signal === undefined || base.signal === callerSignal ? (leaseSignal ?? base.signal) : AbortSignal.any([base.signal, leaseSignal]);
-    return runWithToolIdempotency(entry, () => noteToolErrors(() => (tool as { invoke(input: unknown, config?: RunnableConfig): Promise<unknown> }).invoke(input, engineRunConfig(base, entry, signal))));
+    const run = (signal: AbortSignal | undefined) =>
+      runWithToolIdempotency(entry, () => noteToolErrors(() => (tool as { invoke(input: unknown, config?: RunnableConfig): Promise<unknown> }).invoke(input, engineRunConfig(base, entry, signal))));
+    if (leaseSignal === undefined || base.signal === undefined) return run(leaseSignal);
+    const either = eitherSignal(base.signal, leaseSignal);
+    return run(either.signal).finally(either.dispose);
   };
   return new Proxy(tool, {
     get(target, prop) {
@@ -273,4 +274,29 @@ function keyedTool(tool: Tool, entry: ToolIdempotency | undefined, callerSignal:
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+}
+
+/**
+ * A signal that aborts when `a` or `b` does, with its reason, until `dispose()`. A plain signal
+ * rather than `AbortSignal.any`: the config's signal is already a composite (langchain merges the
+ * agent's and the run's), and Node 20 makes every listener LangChain adds to a composite signal,
+ * one per runnable the tool starts, register and unregister it for the garbage collector.
+ */
+function eitherSignal(a: AbortSignal, b: AbortSignal): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  if (a.aborted || b.aborted) {
+    controller.abort(a.aborted ? a.reason : b.reason);
+    return { signal: controller.signal, dispose: () => undefined };
+  }
+  const onA = () => controller.abort(a.reason);
+  const onB = () => controller.abort(b.reason);
+  a.addEventListener("abort", onA, { once: true });
+  b.addEventListener("abort", onB, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      a.removeEventListener("abort", onA);
+      b.removeEventListener("abort", onB);
+    },
+  };
 }
