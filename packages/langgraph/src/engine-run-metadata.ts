@@ -8,6 +8,7 @@
  */
 import type { ToolIdempotency } from "./get-idempotency-key.js";
 import { CONFIG_KEY } from "./get-idempotency-key.js";
+import { copyOf, copyWith } from "./plain-copy.js";
 import { withTraceMetadata } from "./trace-metadata.js";
 
 /** The run metadata entry that marks a tool run the engine runs (and logs). */
@@ -31,7 +32,9 @@ interface ConfigLike {
  * @internal shared with `@agent-idempotency/langchain`; not a stable API.
  */
 export function markEngineRun<C extends ConfigLike>(config: C, mark: EngineRunMark): C {
-  return { ...config, metadata: { ...config.metadata, [ENGINE_RUN_METADATA]: mark } };
+  const out = copyOf(config);
+  out.metadata = copyWith(config.metadata, ENGINE_RUN_METADATA, mark);
+  return out;
 }
 
 /**
@@ -39,13 +42,14 @@ export function markEngineRun<C extends ConfigLike>(config: C, mark: EngineRunMa
  * `getIdempotencyKey(config)` reads it (none for an unguarded call, even inside a guarded one), and
  * the mark and the trace metadata (key, outcome `executed` or `unguarded`, attempt) in
  * `metadata`, where callback handlers and LangSmith see them; `signal`, when given, replaces the
- * config's. One copy of the config and of its metadata: this runs once per tool call, and
- * LangChain copies the config (and its metadata) again at every runnable the tool starts.
+ * config's. One copy of the config and of its metadata, made the fast way (`plain-copy.ts`): this
+ * runs once per tool call.
  * @internal shared with `@agent-idempotency/langchain`; not a stable API.
  */
 export function engineRunConfig<C extends ConfigLike & { signal?: AbortSignal | undefined }>(config: C, entry: ToolIdempotency | undefined, signal?: AbortSignal): C {
-  const out = { ...config, metadata: runMetadata(config.metadata, entry) };
-  if (entry !== undefined || config.configurable?.[CONFIG_KEY] !== undefined) out.configurable = { ...config.configurable, [CONFIG_KEY]: entry };
+  const out = copyOf(config);
+  out.metadata = runMetadata(config.metadata, entry);
+  if (entry !== undefined || config.configurable?.[CONFIG_KEY] !== undefined) out.configurable = copyWith(config.configurable, CONFIG_KEY, entry);
   if (signal !== undefined) out.signal = signal;
   return out;
 }

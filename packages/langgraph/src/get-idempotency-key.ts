@@ -6,6 +6,7 @@
  */
 import { getContextVariable } from "@langchain/core/context";
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
+import { copyOf, copyWith } from "./plain-copy.js";
 
 /**
  * The `configurable` entry the node (and the langchain middleware) writes the key to.
@@ -70,7 +71,7 @@ export function runWithToolIdempotency<T>(entry: ToolIdempotency | undefined, fn
   // Nothing to hide when no guarded call encloses this one: an unguarded call then runs as it is.
   if (entry === undefined && (variables?.[CONTEXT_VARIABLE] as { entry?: unknown } | undefined)?.entry === undefined) return fn();
   const copy: Store = store === undefined ? {} : Object.assign(Object.create(Object.getPrototypeOf(store) as object | null) as Store, store);
-  copy[CONTEXT_VARIABLES] = { ...variables, [CONTEXT_VARIABLE]: { entry } };
+  copy[CONTEXT_VARIABLES] = copyWith(variables, CONTEXT_VARIABLE, { entry });
   return als.run(copy, fn);
 }
 
@@ -119,5 +120,7 @@ export function idempotencyHeaders(config?: unknown): Record<string, string> {
 export function withToolIdempotency<C extends ConfigLike>(config: C, entry: ToolIdempotency | undefined): C {
   // An unguarded tool nested inside a guarded one's run must not see the outer key.
   if (entry === undefined && config.configurable?.[CONFIG_KEY] === undefined) return config;
-  return { ...config, configurable: { ...config.configurable, [CONFIG_KEY]: entry } };
+  const out = copyOf(config);
+  out.configurable = copyWith(config.configurable, CONFIG_KEY, entry);
+  return out;
 }

@@ -12,6 +12,7 @@
 import type { BaseMessage, StoredMessage } from "@langchain/core/messages";
 import { isBaseMessage, mapStoredMessagesToChatMessages, ToolMessage } from "@langchain/core/messages";
 import { Command, isCommand, Send } from "@langchain/langgraph";
+import { copyWith } from "./plain-copy.js";
 
 /** What `response_metadata.idempotency` holds on every ToolMessage of a guarded call. */
 export interface IdempotencyMetadata {
@@ -111,7 +112,7 @@ export function recordOutput(out: ToolMessage | Command, toolCallId: string): Re
 export function annotate<T extends ToolMessage | Command>(out: T, toolCallId: string, meta: IdempotencyMetadata): T {
   const mark = (m: unknown) => {
     if (ToolMessage.isInstance(m) && m.tool_call_id === toolCallId) {
-      m.response_metadata = { ...m.response_metadata, idempotency: meta };
+      m.response_metadata = copyWith(m.response_metadata, "idempotency", meta);
     }
   };
   if (!isCommand(out)) mark(out);

@@ -8,6 +8,7 @@
  * metadata is inheritable, so runs started inside a guarded tool carry its keys too; an
  * unguarded tool run by the node says `unguarded` and drops the keys it would inherit.
  */
+import { copyOf } from "./plain-copy.js";
 import type { IdempotencyMetadata } from "./recorded-output.js";
 
 /** The tag on the run of a replayed call. */
@@ -28,13 +29,13 @@ const TRACE_KEYS: readonly string[] = Object.values(TRACE_METADATA);
 /**
  * `metadata` with the trace metadata of a call (`undefined`: an unguarded one), in place of any a
  * guarded caller's run passed down. A fresh object the caller may add to; it is built by one copy
- * and added keys, with no `delete` unless the caller's metadata carries trace keys (a run nested
- * in a guarded one): a deleted key turns the object into a slow dictionary, and LangChain copies a
- * run's metadata at every runnable below it.
+ * (`plain-copy.ts`) and added keys, with no `delete` unless the caller's metadata carries trace
+ * keys (a run nested in a guarded one): a deleted key turns the object into a slow dictionary, and
+ * LangChain copies a run's metadata at every runnable below it.
  * @internal shared with `@agent-idempotency/langchain`; not a stable API.
  */
 export function withTraceMetadata(metadata: Record<string, unknown> | undefined, meta: IdempotencyMetadata | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...metadata };
+  const out = copyOf<Record<string, unknown>>(metadata);
   if (metadata !== undefined && TRACE_KEYS.some((k) => k in metadata)) for (const k of TRACE_KEYS) delete out[k];
   if (meta === undefined) {
     out[TRACE_METADATA.outcome] = "unguarded";
