@@ -24,7 +24,7 @@ export function integrationTargets(x) {
       add(`${label}: ${b}, fresh step − (stock step + engine) (µs)`, s?.integrationUs, "<= 15", (v) => v <= 15, s ? `engine in the step ${us(s.engineInStepUs)}, fresh / stock ${f(s.freshOverStock)}` : "");
     }
     const p = x?.parallel?.[kind];
-    add(`${label}: ten parallel calls, fresh / stock step (p50)`, p?.freshOverStock, "<= 1.10", (v) => v <= 1.1, p ? `replay / stock ${f(p.replayOverStock)}` : "");
+    add(`${label}: ten parallel calls, fresh / stock step (p50)`, p?.freshOverStock, "<= 1.10", (v) => v <= 1.1, p ? `replay / stock ${f(p.replayOverStock)}; integration ${us(p.integrationUs)}, engine in the step ${us(p.engineInStepUs)}` : "");
   }
   return out;
 }
@@ -81,13 +81,16 @@ export function integrationMarkdown({ meta: m, results }) {
   }
   const p = x.parallel;
   lines.push("Ten tool calls in one AI message, `MemoryStore` (p50 of the step):", "");
-  lines.push(md(["step", "stock step", "guarded fresh", "guarded replay", "fresh / stock", "replay / stock"], Object.entries(KINDS).map(([kind, label]) => [
+  lines.push(md(["step", "stock step", "stock step + engine ×10", "guarded fresh", "guarded replay", "fresh / stock", "replay / stock", "engine in the step", "integration"], Object.entries(KINDS).map(([kind, label]) => [
     label,
     us(p.series[`${kind}: stock step`].p50),
+    us(p.series[`${kind}: stock step + engine x10`].p50),
     us(p.series[`${kind}: guarded fresh`].p50),
     us(p.series[`${kind}: guarded replay`].p50),
     f(p[kind].freshOverStock),
     f(p[kind].replayOverStock),
+    us(p[kind].engineInStepUs),
+    us(p[kind].integrationUs),
   ])));
   return lines.join("\n");
 }

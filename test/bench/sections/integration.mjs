@@ -108,28 +108,37 @@ async function parallelSteps(opts) {
   const CALLS = 10;
   const n = Math.max(20, Math.round(SIZES.parallel * opts.scale));
   const kinds = {
-    node: () => [stockNode(), idempotentNode(engineOf(new MemoryStore()))],
-    middleware: () => [agentStep([]), guardedAgent(engineOf(new MemoryStore()))],
+    node: (engine) => [stockNode(), idempotentNode(engine)],
+    middleware: (engine) => [agentStep([]), guardedAgent(engine)],
   };
   const variants = {};
   // Step indices: a step's j-th call is action index * 10 + j, so steps never share an action.
   let base = 20_000_000;
   for (const [kind, make] of Object.entries(kinds)) {
-    const [stock, guarded] = make();
+    const engine = engineOf(new MemoryStore());
+    const [stock, guarded] = make(engine);
     const b = (base += 1_000_000);
     const replay = b + 900_000;
     await record(guarded, replay, n, CALLS);
     const step = (graph, from) => (r) => ((at) => (i) => graph.invoke(stepInput(at + i, CALLS), stepConfig))(from(r));
     variants[`${kind}: stock step`] = step(stock, actions(b, n));
+    // The engine's ten calls, concurrently, after the stock step: its cost where the guarded step pays it.
+    variants[`${kind}: stock step + engine x10`] = (r) => ((at) => async (i) => {
+      await stock.invoke(stepInput(at + i, CALLS), stepConfig);
+      await Promise.all(Array.from({ length: CALLS }, (_, j) => engineCall(engine, (at + i) * CALLS + j)));
+    })(actions(b + 600_000, n)(r));
     variants[`${kind}: guarded fresh`] = step(guarded, actions(b + 300_000, n));
     variants[`${kind}: guarded replay`] = step(guarded, () => replay);
   }
   const s = await interleave(variants, { rounds: opts.rounds, n, block: BLOCKS.parallel });
   const out = { series: s };
   for (const kind of Object.keys(kinds)) {
+    const stock = s[`${kind}: stock step`];
     out[kind] = {
-      freshOverStock: roundRatio(s[`${kind}: guarded fresh`], s[`${kind}: stock step`]),
-      replayOverStock: roundRatio(s[`${kind}: guarded replay`], s[`${kind}: stock step`]),
+      freshOverStock: roundRatio(s[`${kind}: guarded fresh`], stock),
+      replayOverStock: roundRatio(s[`${kind}: guarded replay`], stock),
+      engineInStepUs: diff(s[`${kind}: stock step + engine x10`], stock),
+      integrationUs: diff(s[`${kind}: guarded fresh`], s[`${kind}: stock step + engine x10`]),
     };
   }
   return out;
