@@ -72,7 +72,7 @@ export class IdempotencyPolicyError extends IdempotencyError {
 }
 
 /** Errors that concern one existing record carry it, so callers can inspect it. */
-abstract class RecordError extends IdempotencyError {
+export abstract class RecordError extends IdempotencyError {
   readonly key: string;
   readonly record: IdempotencyRecord | undefined;
   constructor(code: ErrorCode, key: string, record: IdempotencyRecord | undefined, message: string, options?: ErrorOptions) {

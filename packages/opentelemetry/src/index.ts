@@ -1,3 +1,10 @@
+/**
+ * `@agent-idempotency/opentelemetry`: `idempotencyTelemetry()`, a span and a count for every guarded
+ * call (key, outcome, attempt, replays), and the attribute and metric names they carry.
+ *
+ * @packageDocumentation
+ */
+
 export { idempotencyTelemetry } from "./telemetry.js";
 export type { IdempotencyTelemetryOptions } from "./telemetry.js";
 export {
