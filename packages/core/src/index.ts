@@ -41,7 +41,7 @@ export type { MemoryStoreOptions } from "./memory-store.js";
 export { KeyvStore } from "./generic-keyv-store.js";
 export { createAuditLog, createStore } from "./create-store.js";
 export type { CreateStoreOptions, ModuleLoader } from "./create-store.js";
-export type { Acquired, ClaimRequest, ClaimResult, Completion, Failure, IdempotencyStore, ListOptions } from "./store.js";
+export type { Acquired, ClaimRequest, ClaimResult, Completion, Failure, FinalFailure, IdempotencyStore, ListOptions } from "./store.js";
 export type { CompletedRecord, FailedRecord, IdempotencyRecord, InProgressRecord, RecordBase, RecordStatus } from "./record.js";
 
 // The audit: one entry per guarded call, and the report that reads them.
@@ -81,4 +81,4 @@ export {
   IdempotencyStoreError,
   isIdempotencyError,
 } from "./errors.js";
-export type { ErrorCode, RecordedError, RecordError } from "./errors.js";
+export type { ErrorCode, IdempotencyExistingRecordError, RecordedError } from "./errors.js";

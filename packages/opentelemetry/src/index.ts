@@ -9,6 +9,7 @@ export { idempotencyTelemetry } from "./telemetry.js";
 export type { IdempotencyTelemetryOptions } from "./telemetry.js";
 export {
   ATTR_ACTION,
+  ATTRIBUTE_NAMESPACE,
   ATTR_ATTEMPT,
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_CONVERSATION_ID,

@@ -10,7 +10,7 @@
  */
 
 // The contract.
-export type { Acquired, ClaimRequest, ClaimResult, Completion, Failure, IdempotencyStore, ListOptions } from "../store.js";
+export type { Acquired, ClaimRequest, ClaimResult, Completion, Failure, FinalFailure, IdempotencyStore, ListOptions } from "../store.js";
 export { isIdempotencyRecord, isRetentionExpired, physicalExpiry, RECORD_VERSION, RecordStatus } from "../record.js";
 export type { CompletedRecord, FailedRecord, IdempotencyRecord, InProgressRecord, RecordBase } from "../record.js";
 export type { RecordedError } from "../errors.js";
