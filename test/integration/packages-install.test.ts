@@ -79,10 +79,10 @@ async function run(cmd: string, args: string[], cwd: string, timeout = 300_000):
   }
 }
 
-/** pnpm as this run has it: the one running `pnpm test`, else 12.4.2 through npx. */
+/** pnpm as this run has it: the one running `pnpm test` (a script, or pnpm 12's own executable), else 12.4.2 through npx. */
 function pnpm(): [string, string[]] {
   const execpath = process.env.npm_execpath;
-  if (execpath && /pnpm/.test(execpath)) return [process.execPath, [execpath]];
+  if (execpath && /pnpm/.test(execpath)) return /\.[cm]?js$/.test(execpath) ? [process.execPath, [execpath]] : [execpath, []];
   return ["npx", ["--yes", "pnpm@12.4.2"]];
 }
 

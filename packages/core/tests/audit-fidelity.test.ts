@@ -4,8 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { AuditEntry, AuditFlag } from "@agent-idempotency/core";
-import { auditReport, MemoryAuditLog } from "@agent-idempotency/core";
-import { MalformedTally } from "@agent-idempotency/core/internal";
+import { auditReport, MalformedTally, MemoryAuditLog } from "@agent-idempotency/core";
 import { parseTimestamp, readAuditEntry } from "@agent-idempotency/core/store";
 
 const T = Date.UTC(2026, 10, 23, 9);
