@@ -1,19 +1,31 @@
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
 const packages = ["core", "langgraph", "langchain", "store-sqlite", "store-postgres", "store-redis", "store-mysql", "cli", "mcp", "opentelemetry"];
 
+/**
+ * Every entry point of every package (`@agent-idempotency/core`, `…/core/store`, `…/mcp/server`),
+ * read from its package.json `exports`, to the source file its `dist/` file is built from.
+ */
+function sourceAliases(): { find: RegExp; replacement: string }[] {
+  return packages.flatMap((name) => {
+    const exports = JSON.parse(readFileSync(`${root}packages/${name}/package.json`, "utf8")).exports as Record<string, string | { default: string }>;
+    return Object.entries(exports)
+      .filter((e): e is [string, { default: string }] => typeof e[1] === "object")
+      .map(([subpath, target]) => ({
+        find: new RegExp(`^@agent-idempotency/${name}${subpath === "." ? "" : subpath.slice(1)}$`),
+        replacement: `${root}packages/${name}/${target.default.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts")}`,
+      }));
+  });
+}
+
 export default defineConfig({
   resolve: {
     // Tests run against the sources, so `pnpm test:unit` needs no build. Processes that tests fork
     // (cross-process races, crash tests) run plain Node and import the built `dist/`.
-    alias: [
-      { find: /^@agent-idempotency\/core\/phone$/, replacement: `${root}packages/core/src/phone.ts` },
-      { find: /^@agent-idempotency\/([a-z-]+)\/testing$/, replacement: `${root}packages/$1/src/testing/index.ts` },
-      { find: /^@agent-idempotency\/mcp\/server$/, replacement: `${root}packages/mcp/src/server/index.ts` },
-      { find: /^@agent-idempotency\/([a-z-]+)$/, replacement: `${root}packages/$1/src/index.ts` },
-    ],
+    alias: sourceAliases(),
   },
   test: {
     globalSetup: [`${root}test/support/global-setup.ts`],

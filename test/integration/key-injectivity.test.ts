@@ -4,7 +4,8 @@
  * exactly when JSON delivers the same arguments. Through the engine: the second call replays iff
  * it is the same call; otherwise it runs.
  */
-import { createIdempotency, idempotencyKey, isIdempotencyError, MemoryStore } from "@agent-idempotency/core";
+import { createIdempotency, isIdempotencyError, MemoryStore } from "@agent-idempotency/core";
+import { idempotencyKey } from "@agent-idempotency/core/internal";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { faithful, faithfulWithToJSONKeys, hostile, objectOf, sameCall } from "./support/hostile.js";

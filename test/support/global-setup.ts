@@ -84,13 +84,3 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   console.warn(`\n${bar}\n!! SKIPPING the suites that need: ${missing.join(", ")}\n!! Start the servers (DEVELOPERS.md) to run them.\n${bar}\n`);
   return cluster.stop;
 }
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    pgUrl: string | undefined;
-    redisUrl: string | undefined;
-    mysqlUrl: string | undefined;
-    /** Redis Cluster node URLs (every node), for `rootNodes`. */
-    redisClusterNodes: string[] | undefined;
-  }
-}

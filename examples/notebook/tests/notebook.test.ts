@@ -37,11 +37,22 @@ function missingTools(): string | undefined {
   return undefined;
 }
 
-/** Our packages whose package.json gives TypeScript's node10 resolution no way to their types. */
+/**
+ * What TypeScript's node10 resolution (tslab's) cannot reach in our packages: a package without a
+ * top-level `types`, or a subpath of `exports` (`@agent-idempotency/core/store`) without a
+ * `typesVersions` entry naming the same declaration file (node10 ignores `exports`).
+ */
 function withoutNode10Types(): string[] {
-  return PACKAGES.filter((p) => {
+  return PACKAGES.flatMap((p) => {
     const pkg = JSON.parse(readFileSync(join(repo, "packages", p, "package.json"), "utf8"));
-    return pkg.types === undefined && pkg.typings === undefined && pkg.typesVersions?.["*"]?.["*"] === undefined;
+    const missing: string[] = [];
+    if (pkg.types === undefined && pkg.typings === undefined && pkg.typesVersions?.["*"]?.["*"] === undefined) missing.push(`@agent-idempotency/${p}`);
+    for (const [subpath, target] of Object.entries(pkg.exports as Record<string, string | { types?: string }>)) {
+      if (subpath === "." || typeof target !== "object" || target.types === undefined) continue;
+      const mapped: string[] | undefined = pkg.typesVersions?.["*"]?.[subpath.slice(2)];
+      if (!mapped?.some((f) => `./${f}` === target.types)) missing.push(`@agent-idempotency/${p}${subpath.slice(1)}`);
+    }
+    return missing;
   });
 }
 
@@ -62,7 +73,7 @@ describe("examples/notebook", () => {
     expect(cells.every((c) => (c.outputs ?? []).length === 0)).toBe(true);
   });
 
-  it("every package resolves under node10 (top-level types), as tslab needs", () => {
+  it("every package and subpath resolves under node10 (top-level types, typesVersions), as tslab needs", () => {
     expect(withoutNode10Types()).toEqual([]);
   });
 

@@ -19,7 +19,7 @@ async function pay(key: string | undefined, body: unknown) {
     headers: { "content-type": "application/json", ...(key === undefined ? {} : { "Idempotency-Key": key }) },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
-  return { status: res.status, type: res.headers.get("content-type"), replayed: res.headers.get("idempotent-replayed"), retryAfter: res.headers.get("retry-after"), body: await res.json() };
+  return { status: res.status, type: res.headers.get("content-type"), replayed: res.headers.get("idempotent-replayed"), retryAfter: res.headers.get("retry-after"), body: (await res.json()) as Record<string, unknown> };
 }
 const invoice = { invoice_id: "inv_1", amount_cents: 500 };
 

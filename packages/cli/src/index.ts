@@ -1,11 +1,15 @@
-export { parseDuration, parseInstant } from "./args.js";
+/**
+ * `@agent-idempotency/cli`: the `agent-idempotency` command, and what embeds it in a program of
+ * your own: `main(argv, processContext())` runs it as the binary does (resolving to the exit
+ * code), and the renderers print an `AuditReport` as the `audit` command does.
+ *
+ * @packageDocumentation
+ */
+
+export { main } from "./main.js";
 export { processContext } from "./context.js";
 export type { CliContext, TextOut } from "./context.js";
-export { cliFailure, ExitCode, exitCodeFor } from "./exit-codes.js";
-export type { CliFailure } from "./exit-codes.js";
-export { main, MAIN_USAGE } from "./main.js";
-export { auditUriFrom, openAuditLog, openStore, redactUri } from "./open-store.js";
-export { renderDayChart } from "./render/day-chart.js";
+export { ExitCode } from "./exit-codes.js";
 export { renderReportHtml } from "./render/report-html.js";
 export { renderReportText } from "./render/report-text.js";
 export type { ReportMeta } from "./render/report-text.js";

@@ -12,7 +12,8 @@
  */
 import { existsSync, statSync } from "node:fs";
 import type { AuditSink, IdempotencyStore, ModuleLoader } from "@agent-idempotency/core";
-import { AUDIT_LOG_SCHEMES, createAuditLog, createStore, STORE_SCHEMES } from "@agent-idempotency/core";
+import { AUDIT_LOG_SCHEMES, STORE_SCHEMES } from "@agent-idempotency/core/internal";
+import { createAuditLog, createStore } from "@agent-idempotency/core";
 import { ExitCode, cliFailure, usageError } from "./exit-codes.js";
 
 /** Resolves `@agent-idempotency/store-*` from this package, where they are installed as peers. */

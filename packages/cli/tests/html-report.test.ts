@@ -74,7 +74,8 @@ describe("audit --html", () => {
           kind: r.classList.contains("bar-executed") ? "executed" : "replayed",
           value: Number(r.getAttribute("data-value")),
           height: r.getBoundingClientRect().height,
-          fill: getComputedStyle(r).fill,
+          // Runs in the page, where the DOM's getComputedStyle exists (tests have no DOM lib).
+          fill: (globalThis as unknown as { getComputedStyle(e: unknown): { fill: string } }).getComputedStyle(r).fill,
         })),
       );
       expect(bars).toHaveLength(14);

@@ -3,10 +3,13 @@
  * redaction, and the 80-column layout under hostile input (long names, many keys).
  */
 import type { AuditReport } from "@agent-idempotency/core";
-import { emptyCounts, IdempotencyStoreError } from "@agent-idempotency/core";
+import { emptyCounts } from "@agent-idempotency/core/internal";
+import { IdempotencyStoreError } from "@agent-idempotency/core";
 import { describe, expect, it } from "vitest";
-import { auditVerdict, ExitCode, exitCodeFor, main, parseDuration, parseInstant, redactUri, renderReportHtml, renderReportText } from "../src/index.js";
-import { cliFailure } from "../src/exit-codes.js";
+import { auditVerdict, ExitCode, main, renderReportHtml, renderReportText } from "../src/index.js";
+import { parseDuration, parseInstant } from "../src/args.js";
+import { redactUri } from "../src/open-store.js";
+import { cliFailure, exitCodeFor } from "../src/exit-codes.js";
 
 const NOW = Date.parse("2026-11-27T12:00:00Z");
 

@@ -29,6 +29,12 @@ export const AUDIT_LOG_SCHEMES: readonly string[] = ["memory", "jsonl", "sqlite"
 /** How `createStore` loads a store package; override to resolve from somewhere else. */
 export type ModuleLoader = (specifier: string) => Promise<Record<string, unknown>>;
 
+/** Options of {@link createStore} and {@link createAuditLog}. */
+export interface CreateStoreOptions {
+  /** Imports the store package a scheme needs. Default: `import()`, then from the application's folder. */
+  loader?: ModuleLoader;
+}
+
 async function defaultLoader(specifier: string): Promise<Record<string, unknown>> {
   try {
     return (await import(specifier)) as Record<string, unknown>;
@@ -93,7 +99,7 @@ function schemeOf(uri: string): string {
  * const store = await createStore(process.env.IDEMPOTENCY_STORE ?? "sqlite:./idempotency.db");
  * ```
  */
-export async function createStore(uri: string, options: { loader?: ModuleLoader } = {}): Promise<IdempotencyStore> {
+export async function createStore(uri: string, options: CreateStoreOptions = {}): Promise<IdempotencyStore> {
   const loader = options.loader ?? defaultLoader;
   const scheme = schemeOf(uri);
   switch (scheme) {
@@ -139,7 +145,7 @@ export async function createStore(uri: string, options: { loader?: ModuleLoader 
  * Opens the audit log a URI names: `memory:`, `jsonl:PATH`, `sqlite:PATH` (a table beside the
  * records), `postgres://…` and `mysql://…` (likewise). Redis keeps no audit log.
  */
-export async function createAuditLog(uri: string, options: { loader?: ModuleLoader } = {}): Promise<AuditSink> {
+export async function createAuditLog(uri: string, options: CreateStoreOptions = {}): Promise<AuditSink> {
   const loader = options.loader ?? defaultLoader;
   const scheme = schemeOf(uri);
   switch (scheme) {

@@ -71,8 +71,11 @@ export class IdempotencyPolicyError extends IdempotencyError {
   }
 }
 
-/** Errors that concern one existing record carry it, so callers can inspect it. */
-abstract class RecordError extends IdempotencyError {
+/**
+ * The errors about a record that already exists for the key (in progress, recorded, for another
+ * scope or other arguments): each carries the `key` and the `record`, so a caller can inspect it.
+ */
+export abstract class IdempotencyExistingRecordError extends IdempotencyError {
   readonly key: string;
   readonly record: IdempotencyRecord | undefined;
   constructor(code: ErrorCode, key: string, record: IdempotencyRecord | undefined, message: string, options?: ErrorOptions) {
@@ -83,7 +86,7 @@ abstract class RecordError extends IdempotencyError {
 }
 
 /** Another caller holds a live claim on this key (`onInProgress: "error"`, or `waitMs` ran out). */
-export class IdempotencyInProgressError extends RecordError {
+export class IdempotencyInProgressError extends IdempotencyExistingRecordError {
   constructor(key: string, record: IdempotencyRecord | undefined, message?: string, options?: ErrorOptions) {
     super("IN_PROGRESS", key, record, message ?? `key ${key} is in progress in another call; retry later`, options);
     this.name = "IdempotencyInProgressError";
@@ -91,7 +94,7 @@ export class IdempotencyInProgressError extends RecordError {
 }
 
 /** Same key, different arguments, with `onPayloadMismatch: "error"`. */
-export class IdempotencyPayloadMismatchError extends RecordError {
+export class IdempotencyPayloadMismatchError extends IdempotencyExistingRecordError {
   constructor(key: string, record: IdempotencyRecord | undefined, options?: ErrorOptions) {
     super(
       "PAYLOAD_MISMATCH",
@@ -108,7 +111,7 @@ export class IdempotencyPayloadMismatchError extends RecordError {
  * A previous holder's lease expired before it recorded an outcome, so whether its side effect
  * happened is unknown (`onUnknownOutcome: "error"`, or a reconcile hook that threw).
  */
-export class IdempotencyOutcomeUnknownError extends RecordError {
+export class IdempotencyOutcomeUnknownError extends IdempotencyExistingRecordError {
   constructor(key: string, record: IdempotencyRecord | undefined, options?: ErrorOptions) {
     super(
       "OUTCOME_UNKNOWN",
@@ -122,7 +125,7 @@ export class IdempotencyOutcomeUnknownError extends RecordError {
 }
 
 /** A record exists under this key but was written in another scope or by another action; it is never replayed here. */
-export class IdempotencyScopeError extends RecordError {
+export class IdempotencyScopeError extends IdempotencyExistingRecordError {
   constructor(key: string, record: IdempotencyRecord | undefined, options?: ErrorOptions) {
     super(
       "SCOPE_MISMATCH",
@@ -174,7 +177,7 @@ export function causeText(cause: unknown): string {
 }
 
 /** A failure recorded with `cacheErrors`, rethrown on replay. `recorded` is what was stored. */
-export class IdempotencyRecordedError extends RecordError {
+export class IdempotencyRecordedError extends IdempotencyExistingRecordError {
   readonly recorded: RecordedError;
   constructor(key: string, recorded: RecordedError, record?: IdempotencyRecord) {
     super("RECORDED_ERROR", key, record, recorded.message);

@@ -16,7 +16,7 @@ import { deserializeJson, hasDefaultCodec, serializeJson } from "./keyv-codec.js
 import { decideClaim, newInProgressRecord } from "./lease.js";
 import type { CompletedRecord, FailedRecord, IdempotencyRecord, InProgressRecord } from "./record.js";
 import { isIdempotencyRecord, physicalExpiry } from "./record.js";
-import type { Acquired, ClaimRequest, ClaimResult, Completion, Failure, IdempotencyStore, ListOptions } from "./store.js";
+import type { Acquired, ClaimRequest, ClaimResult, Completion, FinalFailure, IdempotencyStore, ListOptions } from "./store.js";
 
 /** The atomic primitives a backend provides. `key` is the Keyv key (namespace prefix included). */
 export interface AtomicOps {
@@ -154,7 +154,7 @@ export class KeyvBackedStore implements IdempotencyStore {
     return this.#replace("complete", claim, record, true);
   }
 
-  fail(claim: Acquired, failure: Failure): Promise<boolean> {
+  fail(claim: Acquired, failure: FinalFailure): Promise<boolean> {
     const r = claim.record;
     const record: FailedRecord = {
       v: r.v,

@@ -15,6 +15,8 @@ import { IdempotencyKeyError, IdempotencyPolicyError } from "./errors.js";
 import type { Normalizer } from "./normalize.js";
 import { named, refuseValue } from "./normalize.js";
 
+export type { Normalizer } from "./normalize.js";
+
 /** Options of {@link e164}. */
 export interface E164Options {
   /**

@@ -98,7 +98,9 @@ export interface ResolvedPolicy extends Required<Omit<ToolPolicy, "identity" | "
   scope: ToolPolicy["scope"];
 }
 
+/** How long a completed record replays when a policy sets no `ttlMs`: 24 hours. */
 export const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
+/** How long a claim holds without a heartbeat when a policy sets no `leaseMs`: 60 seconds. */
 export const DEFAULT_LEASE_MS = 60 * 1000;
 
 /**
@@ -241,8 +243,18 @@ export function resolvePolicy(tool: string, policy: ToolPolicy | true, defaults:
   };
 }
 
+/** An engine's tool policies, resolved: `Idempotency.policies`. */
+export interface PolicyTable {
+  /** The policy of `tool`, or undefined when the tool is not guarded. */
+  get(tool: string): ResolvedPolicy | undefined;
+  /** The policies as configured, for packages that derive keys the same way (the callback handler). */
+  readonly tools: ToolPolicies;
+  /** The defaults as configured. */
+  readonly defaults: PolicyDefaults;
+}
+
 /** Resolves every listed tool once; unlisted tools resolve lazily when `guard: "all"`. */
-export function createPolicyTable(tools: ToolPolicies = {}, defaults: PolicyDefaults = {}, warn?: (message: string) => void) {
+export function createPolicyTable(tools: ToolPolicies = {}, defaults: PolicyDefaults = {}, warn?: (message: string) => void): PolicyTable {
   const problems = policyTableProblems(tools, defaults);
   if (problems.length > 0) throw new IdempotencyPolicyError(problems);
   const { guard = "listed", ...base } = defaults;
@@ -254,7 +266,6 @@ export function createPolicyTable(tools: ToolPolicies = {}, defaults: PolicyDefa
     else table.set(tool, resolvePolicy(tool, policy, base, warn));
   }
   return {
-    /** The policy of `tool`, or undefined when the tool is not guarded. */
     get(tool: string): ResolvedPolicy | undefined {
       let p = table.get(tool);
       if (!p && guard === "all" && !never.has(tool)) {
@@ -263,9 +274,7 @@ export function createPolicyTable(tools: ToolPolicies = {}, defaults: PolicyDefa
       }
       return p;
     },
-    /** The raw policies, for packages that need to derive keys the same way (the callback handler). */
     tools,
     defaults,
   };
 }
-export type PolicyTable = ReturnType<typeof createPolicyTable>;

@@ -27,6 +27,7 @@ export interface RedactContext {
   key: string;
 }
 
+/** The engine options {@link createRecordCodec} reads. */
 export interface RecordCodecOptions {
   protect?: ProtectOptions | undefined;
   redact?: ((value: unknown, ctx: RedactContext) => unknown) | undefined;
@@ -46,6 +47,7 @@ interface Omitted {
 }
 
 const PROTECTED_ERROR = "ProtectedError";
+/** The `maxRecordBytes` default: arguments and results up to 1 MiB of JSON. */
 export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
 
 function keyBytes(id: string, k: Uint8Array | string): Buffer {
@@ -129,4 +131,5 @@ export function createRecordCodec(options: RecordCodecOptions) {
     },
   };
 }
+/** What {@link createRecordCodec} returns: the engine encodes and decodes recorded values with it. */
 export type RecordCodec = ReturnType<typeof createRecordCodec>;

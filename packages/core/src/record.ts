@@ -21,13 +21,16 @@ export const RecordStatus = {
   Completed: "completed",
   Failed: "failed",
 } as const;
+/** One of the {@link RecordStatus} values: `"in_progress" | "completed" | "failed"`. */
 export type RecordStatus = (typeof RecordStatus)[keyof typeof RecordStatus];
 
 /** Schema version written into every record. */
 export const RECORD_VERSION = 1;
 
-interface RecordBase {
-  v: typeof RECORD_VERSION;
+/** What every record carries, whatever its status: the schema version. */
+export interface RecordBase {
+  /** The schema version, {@link RECORD_VERSION}. */
+  v: 1;
   key: string;
   /** The scope (session, turn) that wrote the record; replays go only to the same scope. */
   scope: string;
@@ -67,6 +70,7 @@ export interface FailedRecord extends RecordBase {
   expiresAt: number;
 }
 
+/** A stored record, told apart by `status`: claimed and running, completed, or failed for good. */
 export type IdempotencyRecord = InProgressRecord | CompletedRecord | FailedRecord;
 
 /** True when the record no longer replays (`completed`/`failed` past `expiresAt`). */

@@ -56,12 +56,19 @@ export interface Completion {
   ttlMs: number;
 }
 
-/** A final failure, as {@link IdempotencyStore.fail} records it. */
-export interface Failure {
+/** A final failure (the policy's `cacheErrors` said so), as {@link IdempotencyStore.fail} records it. */
+export interface FinalFailure {
   error: RecordedError;
   now: number;
+  /** The failure replays until `now + ttlMs`. */
   ttlMs: number;
 }
+
+/**
+ * The old name of {@link FinalFailure}.
+ * @deprecated Use `FinalFailure` (a name that does not read as an error class); `Failure` goes in 0.3.
+ */
+export type Failure = FinalFailure;
 
 /** Options for listing records (the CLI's `inspect` and `purge`). */
 export interface ListOptions {
@@ -79,7 +86,7 @@ export interface IdempotencyStore {
   /** Records the result; false when the token is stale (the lease was taken over). */
   complete(claim: Acquired, outcome: Completion): Promise<boolean>;
   /** Records a final failure; false when the token is stale. */
-  fail(claim: Acquired, failure: Failure): Promise<boolean>;
+  fail(claim: Acquired, failure: FinalFailure): Promise<boolean>;
   /** Deletes the claim so the next call runs again; false when the token is stale. */
   release(claim: Acquired): Promise<boolean>;
   /** Extends the lease to `now + leaseMs`; false when the token is stale. */

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import type { AuditEntry, AuditFlag } from "@agent-idempotency/core";
-import { auditReport, MalformedTally, MemoryAuditLog, parseTimestamp, readAuditEntry } from "@agent-idempotency/core";
+import { auditReport, MalformedTally, MemoryAuditLog } from "@agent-idempotency/core";
+import { parseTimestamp, readAuditEntry } from "@agent-idempotency/core/store";
 
 const T = Date.UTC(2026, 10, 23, 9);
 const turn = (thread: string, human: string) => `turn:${JSON.stringify([thread, human])}`;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { canonicalJson, IdempotencyKeyError, toStrictJson } from "@agent-idempotency/core";
+import { canonicalJson, toStrictJson } from "@agent-idempotency/core/internal";
+import { IdempotencyKeyError } from "@agent-idempotency/core";
 
 describe("canonicalJson(): pinned outputs", () => {
   const table: [string, unknown, string][] = [

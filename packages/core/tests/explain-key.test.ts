@@ -1,6 +1,7 @@
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
-import { createIdempotency, formatKeyComparison, idempotencyKey, isoInstant, MemoryStore } from "@agent-idempotency/core";
+import { createIdempotency, isoInstant, MemoryStore } from "@agent-idempotency/core";
+import { formatKeyComparison, idempotencyKey } from "@agent-idempotency/core/internal";
 import type { GuardedCall } from "@agent-idempotency/core";
 
 const schema = {

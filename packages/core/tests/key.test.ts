@@ -5,15 +5,11 @@ import {
   deriveKey,
   fingerprint,
   idempotencyKey,
-  IdempotencyKeyError,
-  isoInstant,
   isVolatileFieldName,
-  lowercase,
-  number,
   resolvePolicy,
   selectIdentity,
-  trim,
-} from "@agent-idempotency/core";
+} from "@agent-idempotency/core/internal";
+import { IdempotencyKeyError, isoInstant, lowercase, number, trim } from "@agent-idempotency/core";
 
 const shuffleKeys = (value: unknown, seed: number): unknown => {
   if (Array.isArray(value)) return value.map((v, i) => shuffleKeys(v, seed + i));

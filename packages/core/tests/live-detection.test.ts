@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import type { DetectedRepeat, Idempotency, IdempotencyOptions } from "@agent-idempotency/core";
-import { claimRepeatWindow, createIdempotency, IdempotencyPolicyError, isIdempotencyError, MemoryAuditLog, MemoryStore } from "@agent-idempotency/core";
+import { claimRepeatWindow } from "@agent-idempotency/core/internal";
+import { createIdempotency, IdempotencyPolicyError, isIdempotencyError, MemoryAuditLog, MemoryStore } from "@agent-idempotency/core";
 import { FakeClock } from "@agent-idempotency/core/testing";
 
 function setup(liveDetection: IdempotencyOptions["liveDetection"], warnings: string[] = []) {

@@ -24,7 +24,7 @@ describe("defaultResponseId()", () => {
     ["booked b_1", "a string"],
     [null, "null"],
     [new (class Booking { id = "b_1"; })(), "not a plain object"],
-  ])("defaultResponseId(%j) is undefined (%s)", (result) => {
+  ] as [unknown, string][])("defaultResponseId(%j) is undefined (%s)", (result) => {
     expect(defaultResponseId(result)).toBeUndefined();
   });
 });

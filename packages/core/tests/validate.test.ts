@@ -4,18 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import type { IdempotencyOptions, IdempotencyStore } from "@agent-idempotency/core";
-import {
-  causeText,
-  closestName,
-  createIdempotency,
-  IdempotencyPolicyError,
-  IdempotencyStoreError,
-  isIdempotencyError,
-  MemoryStore,
-  TOOL_POLICY_FIELDS,
-  IDEMPOTENCY_OPTION_FIELDS,
-  trim,
-} from "@agent-idempotency/core";
+import { causeText, closestName, TOOL_POLICY_FIELDS, IDEMPOTENCY_OPTION_FIELDS } from "@agent-idempotency/core/internal";
+import { createIdempotency, IdempotencyPolicyError, IdempotencyStoreError, isIdempotencyError, MemoryStore, trim } from "@agent-idempotency/core";
 import type { ToolPolicy } from "@agent-idempotency/core";
 
 const quiet = { onWarning: () => {} };

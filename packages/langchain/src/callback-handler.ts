@@ -21,9 +21,11 @@
  * `handleToolEnd`/`handleToolError` carry no metadata, so runs are correlated by `runId`.
  */
 import type { AuditEntry, AuditSink, Clock, Idempotency, ResolvedPolicy, ToolPolicies } from "@agent-idempotency/core";
-import { createPolicyTable, systemClock } from "@agent-idempotency/core";
+import { createPolicyTable } from "@agent-idempotency/core/internal";
+import { systemClock } from "@agent-idempotency/core";
 import type { EngineRunMark } from "@agent-idempotency/langgraph";
-import { engineRunOf, IDEMPOTENCY_REPLAY_EVENT } from "@agent-idempotency/langgraph";
+import { engineRunOf } from "@agent-idempotency/langgraph/internal";
+import { IDEMPOTENCY_REPLAY_EVENT } from "@agent-idempotency/langgraph";
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { Serialized } from "@langchain/core/load/serializable";
 import { ToolMessage } from "@langchain/core/messages";

@@ -31,7 +31,8 @@
  */
 import type { Idempotency, IdempotencyOptions, IdempotencyRecordedError, RecordedError } from "@agent-idempotency/core";
 import { IdempotencyPolicyError, isIdempotencyError } from "@agent-idempotency/core";
-import type { ConstructionCheck, NamedTool, ScopeFallback, ScopeOption, ToolIdempotency } from "@agent-idempotency/langgraph";
+import type { ConstructionCheck, ScopeOption } from "@agent-idempotency/langgraph";
+import type { NamedTool, ScopeFallback, ToolIdempotency } from "@agent-idempotency/langgraph/internal";
 import {
   answerModelInputError,
   answerRecordedFailure,
@@ -48,7 +49,7 @@ import {
   threadIdOf,
   toolFindings,
   toolOutputSchema,
-} from "@agent-idempotency/langgraph";
+} from "@agent-idempotency/langgraph/internal";
 import type { ToolMessage } from "@langchain/core/messages";
 import type { ToolCall } from "@langchain/core/messages/tool";
 import type { RunnableConfig } from "@langchain/core/runnables";

@@ -4,8 +4,8 @@
  * or with the handler's session, never at turn scope.
  */
 import type { ResolvedPolicy } from "@agent-idempotency/core";
-import { deriveKey, fingerprint as fingerprintOf, responseIdOf as responseIdFor } from "@agent-idempotency/core";
-import { resolveScope, toolResultOf } from "@agent-idempotency/langgraph";
+import { deriveKey, fingerprint as fingerprintOf, responseIdOf as responseIdFor } from "@agent-idempotency/core/internal";
+import { resolveScope, toolResultOf } from "@agent-idempotency/langgraph/internal";
 
 /** A tool call as callbacks show it. @internal */
 export interface ObservedCall {

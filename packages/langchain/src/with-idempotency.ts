@@ -15,7 +15,6 @@ import { IdempotencyKeyError, IdempotencyPolicyError, isIdempotencyError } from 
 import type { EngineRunMark, IdempotencyMetadata } from "@agent-idempotency/langgraph";
 import {
   annotate,
-  IDEMPOTENCY_REPLAY_EVENT,
   isEngine,
   markEngineRun,
   parseToolArgs,
@@ -24,11 +23,11 @@ import {
   runWithToolIdempotency,
   threadIdOf,
   toolOutputSchema,
-  TRACE_METADATA,
   traceReplay,
   toolResultOf,
   withToolIdempotency,
-} from "@agent-idempotency/langgraph";
+} from "@agent-idempotency/langgraph/internal";
+import { IDEMPOTENCY_REPLAY_EVENT, TRACE_METADATA } from "@agent-idempotency/langgraph";
 import type { CallbackManagerForToolRun } from "@langchain/core/callbacks/manager";
 import { parseCallbackConfigArg } from "@langchain/core/callbacks/manager";
 import { ToolMessage } from "@langchain/core/messages";

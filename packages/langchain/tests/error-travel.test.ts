@@ -4,6 +4,7 @@
  * an error that leaves the chain fails the run, unless a middleware handles it.
  */
 import { createIdempotency, IdempotencyKeyError, IdempotencyPolicyError, isIdempotencyError, MemoryStore } from "@agent-idempotency/core";
+import type { ToolPolicies } from "@agent-idempotency/core";
 import { ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import type { AgentMiddleware } from "langchain";
@@ -35,7 +36,7 @@ const chargeOnce = (orderId: string) => scriptedModel([charge(orderId, "c1")]);
 
 describe("idempotencyMiddleware(): errors travel as without it", () => {
   it.each(["guarded", "unguarded"] as const)("wrapToolCall(): a %s tool's error is rethrown as the very object the tool threw, as under any wrapToolCall middleware", async (kind) => {
-    const policies = kind === "guarded" ? { charge_card: { identity: ["order_id"] } } : {};
+    const policies: ToolPolicies = kind === "guarded" ? { charge_card: { identity: ["order_id"] } } : {};
     const runs = await Promise.all(
       ["baseline", "ours"].map(async (which) => {
         const t = flakyTool();

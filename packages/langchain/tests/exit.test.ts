@@ -33,7 +33,7 @@ async function linesAfterExit(env: { MODE: string; SINK_DELAY_MS?: string; BACKG
     .map((l) => (JSON.parse(l) as { outcome: string }).outcome);
 }
 
-describe.concurrent.skipIf(!built)("IdempotencyCallbackHandler: entries survive process.exit(0) right after invoke", () => {
+describe.skipIf(!built)("IdempotencyCallbackHandler: entries survive process.exit(0) right after invoke", { concurrent: true }, () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.each(["0", "25"])("handleToolEnd(): a stock agent, sink latency %s ms: every entry is in the file", async (delay) => {

@@ -13,7 +13,8 @@
  * (each holds only some of the tools), tools registered later, a loose schema.
  */
 import type { Idempotency, IdempotencyOptions } from "@agent-idempotency/core";
-import { didYouMean, IdempotencyPolicyError, isIdempotencyError, parsePath, unknownFieldProblems } from "@agent-idempotency/core";
+import { didYouMean, parsePath, unknownFieldProblems } from "@agent-idempotency/core/internal";
+import { IdempotencyPolicyError, isIdempotencyError } from "@agent-idempotency/core";
 import { resolveEngine } from "./options.js";
 import type { ScopeOption } from "./scope.js";
 import { missingPath, toolJsonSchema } from "./tool-schema.js";

@@ -46,8 +46,6 @@ import { resolveScope, threadIdOf } from "./scope.js";
 import { toolOutputSchema } from "./schema-normalize.js";
 import { isToolMessageFailure, recordedToolMessage } from "./tool-message-failure.js";
 
-type Tools = (StructuredToolInterface | DynamicTool | RunnableToolLike)[];
-
 /**
  * A drop-in `ToolNode` whose guarded tools run once per logical action: a retried node, a resumed
  * checkpoint, an interrupt's resume, or a model that repeats a call with a new `tool_call_id`
@@ -95,7 +93,7 @@ export class IdempotentToolNode<T = any> extends ToolNode<T> {
    * @throws {IdempotencyPolicyError} naming every problem: unknown options, the engine's options,
    * a policy for a tool not in `tools`, an identity or normalize path a tool's schema lacks.
    */
-  constructor(tools: Tools, options: IdempotentToolNodeOptions) {
+  constructor(tools: (StructuredToolInterface | DynamicTool | RunnableToolLike)[], options: IdempotentToolNodeOptions) {
     const { idempotency: _engine, scope: _scope, warnOnly: _warnOnly, ...toolNodeOptions } = options ?? ({} as IdempotentToolNodeOptions);
     super(tools, toolNodeOptions);
     const checked = checkedEngine("IdempotentToolNode", "langgraph", options, IDEMPOTENT_TOOL_NODE_OPTION_FIELDS, tools);

@@ -1,46 +1,30 @@
+/**
+ * `@agent-idempotency/langgraph`: LangGraph.js tools that are safe to retry. `IdempotentToolNode`
+ * (a drop-in `ToolNode`), `idempotentTask` (the functional API), `getIdempotencyKey` for the tool
+ * to forward upstream, `interruptOnRepeat` for live detection, and the names of what a guarded call
+ * leaves in events and traces.
+ *
+ * What `@agent-idempotency/langchain` shares with this package is in
+ * `@agent-idempotency/langgraph/internal` (not a stable API).
+ *
+ * @packageDocumentation
+ */
+
 export { IdempotentToolNode } from "./idempotent-tool-node.js";
 export type { IdempotentToolNodeOptions } from "./options.js";
-export { IDEMPOTENT_TOOL_NODE_OPTION_FIELDS } from "./options.js";
-export { CONSTRUCTION_CHECKS } from "./construction-check.js";
 export type { ConstructionCheck } from "./construction-check.js";
-export { latestHumanMessage, resolveScope, threadIdOf, validateScopeOption } from "./scope.js";
-export type { ResolvedScope, ResolveScopeOptions, ScopeCall, ScopeConfig, ScopeFallback, ScopeFunction, ScopeOption } from "./scope.js";
-export { getIdempotencyKey, idempotencyHeaders } from "./get-idempotency-key.js";
+export type { ScopeCall, ScopeConfig, ScopeFunction, ScopeOption } from "./scope.js";
 export { idempotentTask } from "./idempotent-task.js";
 export type { IdempotentTaskOptions, TaskScopeFunction } from "./idempotent-task.js";
+export { getIdempotencyKey, idempotencyHeaders } from "./get-idempotency-key.js";
+export { interruptOnRepeat } from "./interrupt-on-repeat.js";
+export type { InterruptOnRepeatOptions, RepeatInterrupt } from "./interrupt-on-repeat.js";
+
+// What a guarded call leaves where others look: events, run metadata, traces, errors.
 export { IDEMPOTENCY_REPLAY_EVENT } from "./replay-event.js";
 export type { IdempotencyReplayEvent } from "./replay-event.js";
 export type { IdempotencyMetadata } from "./recorded-output.js";
-export { TOOL_MESSAGE_ERROR } from "./tool-message-failure.js";
 export { ENGINE_RUN_METADATA } from "./engine-run-metadata.js";
-export { REPLAY_TAG, TRACE_METADATA } from "./trace-metadata.js";
-export { interruptOnRepeat } from "./interrupt-on-repeat.js";
-export type { InterruptOnRepeatOptions, RepeatInterrupt } from "./interrupt-on-repeat.js";
 export type { EngineRunMark } from "./engine-run-metadata.js";
-
-// @internal: shared with @agent-idempotency/langchain so both write and replay one record format;
-// not a stable API (each export's TSDoc says so).
-export { engineRunConfig, engineRunOf, markEngineRun } from "./engine-run-metadata.js";
-export { CONFIG_KEY, runWithToolIdempotency, withToolIdempotency } from "./get-idempotency-key.js";
-export { checkedEngine, settleFindings, toolFindings } from "./construction-check.js";
-export type { CheckedEngine, CheckedEngineOptions, NamedTool, ToolFinding } from "./construction-check.js";
-export { missingPath, toolJsonSchema } from "./tool-schema.js";
-export type { JsonSchemaNode, MissingPath } from "./tool-schema.js";
-export type { ToolIdempotency } from "./get-idempotency-key.js";
-export { parseToolArgs } from "./parse-tool-args.js";
-export { toolOutputSchema } from "./schema-normalize.js";
-export type { ParsedArgs } from "./parse-tool-args.js";
-export { isEngine, resolveEngine } from "./options.js";
-export { annotate, asRecordedOutput, isErrorToolMessage, isRecordedOutput, recordOutput, replayOutput } from "./recorded-output.js";
-export type { RecordedCommand, RecordedOutput, RecordedToolMessage, ReplayTarget } from "./recorded-output.js";
-export { isToolMessageFailure, recordedToolMessage, toolMessageFailure } from "./tool-message-failure.js";
-export type { ToolMessageFailure } from "./tool-message-failure.js";
-export { emitReplay } from "./replay-event.js";
-export { traceReplay } from "./replay-run.js";
-export type { ReplayRun } from "./replay-run.js";
-export { withTraceMetadata } from "./trace-metadata.js";
-export { runGuardedToolCall } from "./guarded-tool-call.js";
-export type { GuardedToolCall } from "./guarded-tool-call.js";
-export { answerModelInputError, answerRecordedFailure, answerToolMessageFailure } from "./failure-answer.js";
-export { toolResultOf } from "./tool-result.js";
-export { turnMarker } from "./turn-marker.js";
+export { REPLAY_TAG, TRACE_METADATA } from "./trace-metadata.js";
+export { TOOL_MESSAGE_ERROR } from "./tool-message-failure.js";

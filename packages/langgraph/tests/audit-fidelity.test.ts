@@ -5,7 +5,8 @@
  */
 import { MemoryAuditLog, MemoryStore } from "@agent-idempotency/core";
 import type { IdempotencyOptions } from "@agent-idempotency/core";
-import { IdempotentToolNode, interruptOnRepeat, toolResultOf, turnMarker } from "@agent-idempotency/langgraph";
+import { IdempotentToolNode, interruptOnRepeat } from "@agent-idempotency/langgraph";
+import { toolResultOf, turnMarker } from "@agent-idempotency/langgraph/internal";
 import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { fakeModel } from "@langchain/core/testing";
 import { tool } from "@langchain/core/tools";

@@ -4,7 +4,8 @@
  */
 import { createIdempotency, isIdempotencyError, MemoryStore, trim, lowercase } from "@agent-idempotency/core";
 import type { IdempotencyOptions, IdempotencyPolicyError, ToolPolicy } from "@agent-idempotency/core";
-import { IdempotentToolNode, missingPath, toolJsonSchema } from "@agent-idempotency/langgraph";
+import { IdempotentToolNode } from "@agent-idempotency/langgraph";
+import { missingPath, toolJsonSchema } from "@agent-idempotency/langgraph/internal";
 import type { IdempotentToolNodeOptions } from "@agent-idempotency/langgraph";
 import { DynamicTool, tool } from "@langchain/core/tools";
 import { describe, expect, it } from "vitest";

@@ -115,7 +115,7 @@ describe("LangSmith trace of IdempotentToolNode (BaseTracer)", () => {
 describe("LangSmith trace of IdempotentToolNode (LangChainTracer, captured transport)", () => {
   it("LangChainTracer: what is posted to LangSmith marks the replay in tags and metadata, and the executed run with the same key", async () => {
     const posted: { method: string; url: string; body: Record<string, unknown> }[] = [];
-    const capture = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const capture = async (input: string | URL | Request, init?: RequestInit) => {
       const url = String(input instanceof Request ? input.url : input);
       const raw = init?.body;
       const text = typeof raw === "string" ? raw : raw instanceof Uint8Array ? new TextDecoder().decode(raw) : "{}";

@@ -4,7 +4,8 @@
  * one call run the tool once. The tool itself always gets the arguments as the model wrote them.
  */
 import { MemoryStore } from "@agent-idempotency/core";
-import { getIdempotencyKey, IdempotentToolNode, toolOutputSchema } from "@agent-idempotency/langgraph";
+import { getIdempotencyKey, IdempotentToolNode } from "@agent-idempotency/langgraph";
+import { toolOutputSchema } from "@agent-idempotency/langgraph/internal";
 import { tool } from "@langchain/core/tools";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";

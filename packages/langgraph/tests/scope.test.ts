@@ -1,5 +1,5 @@
 import { isIdempotencyError } from "@agent-idempotency/core";
-import { latestHumanMessage, resolveScope, validateScopeOption } from "@agent-idempotency/langgraph";
+import { latestHumanMessage, resolveScope, validateScopeOption } from "@agent-idempotency/langgraph/internal";
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { describe, expect, it } from "vitest";
 

@@ -16,6 +16,10 @@ import { MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { MultiServerMCPClient } from "@langchain/mcp-adapters";
 import { createAgent, fakeModel } from "langchain";
 import { built, SERVER, serverFiles } from "./helpers.js";
+import type { IdempotencyMetadata } from "@agent-idempotency/langgraph";
+
+/** What a guarded ToolMessage carries in `response_metadata.idempotency`. */
+const idempotencyOf = (m: { response_metadata: Record<string, unknown> }) => m.response_metadata.idempotency as IdempotencyMetadata;
 
 const KEY = MCP_IDEMPOTENCY_KEY_META;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -55,7 +59,7 @@ describe.skipIf(!built)("idempotentMcpTools(): MCP tools under IdempotentToolNod
     const first = lastTool((await graph.invoke({ messages: [ask, callOf("c1")] }, config)).messages);
     const again = lastTool((await graph.invoke({ messages: [ask, callOf("c2")] }, config)).messages);
 
-    const key = first.response_metadata.idempotency.key as string;
+    const key = idempotencyOf(first).key;
     expect(key).toMatch(/^[0-9a-f]{32}$/);
     expect(s.calls()).toEqual([{ tool: "book_calendar", meta: { [KEY]: key }, args: { slot: "10:00" }, session: null, pid: expect.any(Number) }]);
     expect(s.effects()).toMatchObject([{ key, source: "client" }]);
@@ -99,7 +103,7 @@ describe.skipIf(!built)("idempotentMcpTools(): MCP tools under IdempotentToolNod
     expect(keys[0]).toMatch(/^[0-9a-f]{32}$/);
     expect(keys[1]).toBe(keys[0]);
     expect(s.effects()[0]).toMatchObject({ key: keys[0], source: "client" });
-    expect(out.response_metadata.idempotency.replayed).toBe(false); // the client ran it; the server replayed
+    expect(idempotencyOf(out).replayed).toBe(false); // the client ran it; the server replayed
     expect(JSON.stringify(out.content)).toContain(`as ${s.effects()[0]!.id}`);
   });
 
@@ -131,8 +135,8 @@ describe.skipIf(!built)("idempotentMcpTools(): MCP tools under IdempotentToolNod
     const out = await agent.invoke({ messages: [new HumanMessage("Book me 10:00")] }, { configurable: { thread_id: "t-agent" } });
     const answers = out.messages.filter((m: BaseMessage) => m.getType() === "tool") as ToolMessage[];
 
-    expect(answers.map((m) => m.response_metadata.idempotency?.replayed)).toEqual([false, true]);
+    expect(answers.map((m) => idempotencyOf(m).replayed)).toEqual([false, true]);
     expect(s.effects()).toHaveLength(1);
-    expect(s.calls().map((c) => c.meta?.[KEY])).toEqual([answers[0]!.response_metadata.idempotency.key]);
+    expect(s.calls().map((c) => c.meta?.[KEY])).toEqual([idempotencyOf(answers[0]!).key]);
   });
 });

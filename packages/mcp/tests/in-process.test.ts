@@ -18,6 +18,10 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import type { IdempotencyMetadata } from "@agent-idempotency/langgraph";
+
+/** What a guarded ToolMessage carries in `response_metadata.idempotency`. */
+const idempotencyOf = (m: { response_metadata: Record<string, unknown> }) => m.response_metadata.idempotency as IdempotencyMetadata;
 
 const KEY = MCP_IDEMPOTENCY_KEY_META;
 const quiet = { onWarning: () => {} };
@@ -62,7 +66,7 @@ describe("forwardIdempotencyKey() and bindIdempotencyKey()", () => {
     const graph = new StateGraph(MessagesAnnotation).addNode("tools", node).addEdge(START, "tools").compile();
     const out = await graph.invoke({ messages: [new HumanMessage({ id: "h", content: "book" }), new AIMessage({ content: "", tool_calls: [{ id: "c1", name: "book", args: { slot: "10" } }] })] }, { configurable: { thread_id: "t" } });
 
-    const key = (out.messages.at(-1) as ToolMessage).response_metadata.idempotency.key;
+    const key = idempotencyOf(out.messages.at(-1) as ToolMessage).key;
     expect(s.metas).toEqual([{ [KEY]: key }]);
     expect(s.effects).toEqual([`10:${key}`]);
   });

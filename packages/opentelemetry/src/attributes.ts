@@ -9,7 +9,13 @@
  */
 
 /** Prefix of every attribute and instrument this package defines. */
-export const NAMESPACE = "agent_idempotency";
+export const ATTRIBUTE_NAMESPACE = "agent_idempotency";
+
+/**
+ * The old name of {@link ATTRIBUTE_NAMESPACE}.
+ * @deprecated Use `ATTRIBUTE_NAMESPACE` (a bare `NAMESPACE` says nothing where it is imported); `NAMESPACE` goes in 0.3.
+ */
+export const NAMESPACE = ATTRIBUTE_NAMESPACE;
 
 /** The action: the tool (or task) name the policy is looked up by. */
 export const ATTR_ACTION = "agent_idempotency.action";

@@ -1,7 +1,15 @@
+/**
+ * `@agent-idempotency/opentelemetry`: `idempotencyTelemetry()`, a span and a count for every guarded
+ * call (key, outcome, attempt, replays), and the attribute and metric names they carry.
+ *
+ * @packageDocumentation
+ */
+
 export { idempotencyTelemetry } from "./telemetry.js";
 export type { IdempotencyTelemetryOptions } from "./telemetry.js";
 export {
   ATTR_ACTION,
+  ATTRIBUTE_NAMESPACE,
   ATTR_ATTEMPT,
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_CONVERSATION_ID,

@@ -26,7 +26,8 @@
  * row only if the value still ends with that same `"expires":N}`, so a row that plain Keyv
  * rewrote (which leaves `expires_at` alone) is never purged on a stale expiry.
  */
-import type { AtomicOps, ListOptions } from "@agent-idempotency/core";
+import type { AtomicOps } from "@agent-idempotency/core/store";
+import type { ListOptions } from "@agent-idempotency/core";
 import { prefixRange, quoteIdent } from "./identifiers.js";
 import type { RawClient } from "./raw-client.js";
 

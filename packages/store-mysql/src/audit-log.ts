@@ -7,7 +7,8 @@
  * in pages with keyset pagination on the `(ts, id)` index, so memory stays at one page.
  */
 import type { AuditEntry, AuditOutcome, AuditQuery, AuditSink } from "@agent-idempotency/core";
-import { flushOnSignals, IdempotencyStoreError } from "@agent-idempotency/core";
+import { flushOnSignals } from "@agent-idempotency/core/store";
+import { IdempotencyStoreError } from "@agent-idempotency/core";
 import { quoteIdent, validateIdentifier } from "./identifiers.js";
 import { AUDIT_MIGRATIONS, migrate } from "./migrations.js";
 import type { MysqlPool } from "./raw-client.js";

@@ -141,7 +141,7 @@ describe.skipIf(!inject("mysqlUrl"))("MysqlStore (real server)", () => {
     const t = table("audit_fields");
     const log = new MysqlAuditLog({ uri, table: t });
     const base = { action_type: "book", outcome: "executed" as const, session_id: "s", fingerprint: "f".repeat(32), attempt: 1, duration_ms: 2 };
-    const full = { ...base, ts: 1, idempotency_key: "k1", scope: 'turn:["t","h1"]', key_sent: false, turn: "1:ab12", repeat_of: "k0", repeat_decision: "refuse" };
+    const full = { ...base, ts: 1, idempotency_key: "k1", scope: 'turn:["t","h1"]', key_sent: false, turn: "1:ab12", repeat_of: "k0", repeat_decision: "refuse" as const };
     const bare = { ...base, ts: 2 };
     log.write(full);
     log.write(bare);

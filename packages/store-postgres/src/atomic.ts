@@ -15,7 +15,8 @@
  *
  * Expiry lives inside the value (see `EXPIRES_EXPRESSION`), so `expiresAt` needs no column.
  */
-import type { AtomicOps, ListOptions } from "@agent-idempotency/core";
+import type { AtomicOps } from "@agent-idempotency/core/store";
+import type { ListOptions } from "@agent-idempotency/core";
 import type { TableName } from "./identifiers.js";
 import { qualified } from "./identifiers.js";
 import { EXPIRES_EXPRESSION } from "./migrations.js";

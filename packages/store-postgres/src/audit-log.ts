@@ -10,7 +10,8 @@
  * memory stays at one page however large the table is.
  */
 import type { AuditEntry, AuditOutcome, AuditQuery, AuditSink } from "@agent-idempotency/core";
-import { flushOnSignals, IdempotencyStoreError } from "@agent-idempotency/core";
+import { flushOnSignals } from "@agent-idempotency/core/store";
+import { IdempotencyStoreError } from "@agent-idempotency/core";
 import type { TableName } from "./identifiers.js";
 import { qualified, validateIdentifier } from "./identifiers.js";
 import { AUDIT_MIGRATIONS, migrate } from "./migrations.js";

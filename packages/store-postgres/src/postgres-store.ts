@@ -3,7 +3,8 @@
  * writes too. Claims and outcomes are single conditional statements (see atomic.ts); Keyv keeps
  * the value encoding and stays able to read every record.
  */
-import { IdempotencyStoreError, KeyvBackedStore } from "@agent-idempotency/core";
+import { IdempotencyStoreError } from "@agent-idempotency/core";
+import { KeyvBackedStore } from "@agent-idempotency/core/store";
 import Keyv from "keyv";
 import { postgresAtomicOps } from "./atomic.js";
 import type { PostgresAtomicOps } from "./atomic.js";

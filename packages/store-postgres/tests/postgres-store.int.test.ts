@@ -1,6 +1,7 @@
 /** PostgresStore against the real server: setup, pool ownership, Keyv compatibility, cleanup. */
 import { claimRequest } from "@agent-idempotency/core/testing";
-import { EXPIRES_EXPRESSION, PostgresStore } from "@agent-idempotency/store-postgres";
+import { EXPIRES_EXPRESSION } from "@agent-idempotency/store-postgres/schema";
+import { PostgresStore } from "@agent-idempotency/store-postgres";
 import { KeyvPostgres } from "@keyv/postgres";
 import Keyv from "keyv";
 import pg from "pg";

@@ -22,8 +22,9 @@
  * expired records by itself and the hot path never scans. `purge` exists for the CLI (`--before`
  * a future date, or keys written without a TTL by a plain Keyv).
  */
-import type { AtomicOps } from "@agent-idempotency/core";
-import { IdempotencyStoreError, isIdempotencyRecord } from "@agent-idempotency/core";
+import type { AtomicOps } from "@agent-idempotency/core/store";
+import { IdempotencyStoreError } from "@agent-idempotency/core";
+import { isIdempotencyRecord } from "@agent-idempotency/core/store";
 import type { NodeSender, RawClient } from "./raw-client.js";
 import { COMPARE_AND_DELETE, COMPARE_AND_SET, PURGE_EXPIRED, SCRIPTS } from "./scripts.js";
 import { bySlot } from "./slot.js";

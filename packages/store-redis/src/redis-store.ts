@@ -4,7 +4,8 @@
  * one `SET … NX PXAT … GET`, and every later state change one Lua compare-and-set on the exact
  * value the claim wrote (see atomic.ts).
  */
-import { IdempotencyStoreError, KeyvBackedStore } from "@agent-idempotency/core";
+import { IdempotencyStoreError } from "@agent-idempotency/core";
+import { KeyvBackedStore } from "@agent-idempotency/core/store";
 import Keyv from "keyv";
 import type { ReplicaAck } from "./atomic.js";
 import { redisAtomicOps } from "./atomic.js";

@@ -1,5 +1,6 @@
 import { isIdempotencyError } from "@agent-idempotency/core";
-import { RedisStore, validatePrefix } from "@agent-idempotency/store-redis";
+import { RedisStore } from "@agent-idempotency/store-redis";
+import { validatePrefix } from "../src/prefix.js";
 import { describe, expect, it } from "vitest";
 
 const url = "redis://127.0.0.1:1"; // never contacted: the constructor does no I/O

@@ -10,7 +10,8 @@
  * Expired rows are deleted in bounded batches through the expiry index: `purge()` on demand
  * (the CLI), and one batch every `sweepEvery` writes, off the hot path.
  */
-import type { AtomicOps, ListOptions } from "@agent-idempotency/core";
+import type { AtomicOps } from "@agent-idempotency/core/store";
+import type { ListOptions } from "@agent-idempotency/core";
 import type { SqliteConnection } from "./connection.js";
 import { applyMigrations, EXPIRES_EXPR, storeMigrations } from "./migrations.js";
 import { retryOnBusy } from "./retry-busy.js";

@@ -9,7 +9,8 @@
  * flushOnSignals in core). `process.exit()` does not wait for async I/O: call `close()` first.
  */
 import type { AuditEntry, AuditOutcome, AuditQuery, AuditSink } from "@agent-idempotency/core";
-import { flushOnSignals, IdempotencyStoreError } from "@agent-idempotency/core";
+import { flushOnSignals } from "@agent-idempotency/core/store";
+import { IdempotencyStoreError } from "@agent-idempotency/core";
 import { SqliteConnection } from "./connection.js";
 import { applyMigrations, auditMigrations } from "./migrations.js";
 import { countOption, pathOption, tableOption } from "./options.js";

@@ -4,7 +4,7 @@
  * the adapter's own handle (raw-client.ts). Several processes may share one file (WAL journal,
  * busy timeout); for several machines use PostgresStore or RedisStore.
  */
-import { KeyvBackedStore } from "@agent-idempotency/core";
+import { KeyvBackedStore } from "@agent-idempotency/core/store";
 import Keyv from "keyv";
 import { sqliteAtomicOps } from "./atomic.js";
 import type { SqliteDatabase } from "./connection.js";

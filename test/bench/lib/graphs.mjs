@@ -2,7 +2,8 @@
 // stock ToolNode or by IdempotentToolNode, and the tools step of a `createAgent` agent, with or
 // without idempotencyMiddleware. Same tool, same 211-byte arguments, same booking as every other
 // section (workload.mjs), with a zod schema as a real tool has.
-import { IdempotentToolNode, toolOutputSchema } from "@agent-idempotency/langgraph";
+import { IdempotentToolNode } from "@agent-idempotency/langgraph";
+import { toolOutputSchema } from "@agent-idempotency/langgraph/internal";
 import { idempotencyMiddleware } from "@agent-idempotency/langchain";
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";

@@ -2,7 +2,7 @@
 // canonicalization and the hashing measured apart. Synchronous work, so each sample is one call
 // timed without an await; the series are interleaved round by round like everything else.
 import { hash } from "node:crypto";
-import { canonicalJson, deriveKey, resolvePolicy } from "@agent-idempotency/core";
+import { canonicalJson, deriveKey, resolvePolicy } from "@agent-idempotency/core/internal";
 import { median, percentile } from "../lib/measure.mjs";
 import { args10k, args200 } from "../lib/workload.mjs";
 

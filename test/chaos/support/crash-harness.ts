@@ -13,7 +13,8 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { auditReport, canonicalJson, createIdempotency, type AuditEntry, type IdempotencyStore } from "@agent-idempotency/core";
+import { auditReport, createIdempotency, type AuditEntry, type IdempotencyStore } from "@agent-idempotency/core";
+import { canonicalJson } from "@agent-idempotency/core/internal";
 import type { ChaosBackend } from "./backends.js";
 import { Upstream, type Effect } from "./upstream.js";
 import { type RunRequest, WorkerProcess } from "./worker-process.js";

@@ -12,7 +12,8 @@
  * - the service resumes: after the last fault the same engine serves calls again.
  */
 import { randomUUID } from "node:crypto";
-import { canonicalJson, createIdempotency, isIdempotencyError, type IdempotencyStore } from "@agent-idempotency/core";
+import { canonicalJson } from "@agent-idempotency/core/internal";
+import { createIdempotency, isIdempotencyError, type IdempotencyStore } from "@agent-idempotency/core";
 
 export interface FaultRunOptions {
   /** The agent's store (the faults target its connections). */

@@ -23,6 +23,7 @@ export interface VerdictOptions {
   skipBadLines: boolean;
 }
 
+/** What the `audit` command concludes from a report: its exit code, its tone, its one-line headline. */
 export interface Verdict {
   exitCode: ExitCode;
   tone: "ok" | "flagged" | "unreadable" | "empty";

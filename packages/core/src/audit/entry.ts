@@ -25,6 +25,7 @@ export const AuditOutcome = {
   /** Observe-only: the same call executed again within the window (callback handler). */
   Duplicate: "duplicate",
 } as const;
+/** One of the {@link AuditOutcome} values, the `outcome` of an {@link AuditEntry}. */
 export type AuditOutcome = (typeof AuditOutcome)[keyof typeof AuditOutcome];
 
 /** One line of the audit log. */

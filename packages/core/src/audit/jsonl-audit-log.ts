@@ -16,6 +16,10 @@ import { inRange } from "./entry.js";
 import { flushOnSignals } from "./flush-on-signals.js";
 import { readAuditEntry } from "./read-entry.js";
 
+/**
+ * An audit sink on an append-only JSON-lines file: one entry per line, readable by `auditReport`,
+ * `agent-idempotency audit --audit jsonl:PATH` and any tool that reads JSON lines.
+ */
 export class JsonlAuditLog implements AuditSink {
   readonly path: string;
   #buffer: string[] = [];

@@ -107,6 +107,7 @@ export interface LiveDetectionCounts {
   deferred: number;
 }
 
+/** What `auditReport` finds in a log: counts per action, the two flags, repeats to review, blind spots. */
 export interface AuditReport {
   since: number | undefined;
   until: number | undefined;
@@ -131,6 +132,7 @@ export interface AuditReport {
   live: LiveDetectionCounts;
 }
 
+/** Options of `auditReport(entries, options)`: the time range, the window, what to count as malformed. */
 export interface AuditReportOptions {
   since?: number;
   until?: number;

@@ -41,6 +41,7 @@ export type {
 /** Outcomes in which the tool's side effect actually ran. */
 const EXECUTIONS = new Set<AuditOutcome>(["executed", "lease_lost", "unguarded", "duplicate"]);
 
+/** A count of zero for every outcome. */
 export function emptyCounts(): OutcomeCounts {
   return { executed: 0, replayed: 0, recovered: 0, failed: 0, in_progress: 0, mismatch: 0, lease_lost: 0, unguarded: 0, duplicate: 0 };
 }

@@ -13,11 +13,12 @@
  * once in all (the repeat window is claimed through the store's own atomic claim).
  */
 import assert from "node:assert/strict";
-import type { StoreSpec } from "./cross-process.js";
+import type { CrossProcessMode, StoreSpec } from "./cross-process.js";
 import { crossProcessRace } from "./cross-process.js";
 import type { TestApi } from "./harness.js";
 import { globalTestApi } from "./harness.js";
 
+/** Options of {@link describeCrossProcessRace}: the test API, and the size and timeout of each race. */
 export interface CrossProcessSuiteOptions {
   test?: TestApi;
   processes?: number;
@@ -27,13 +28,12 @@ export interface CrossProcessSuiteOptions {
   timeoutMs?: number;
 }
 
-type Mode = "claim" | "takeover" | "engine" | "live";
 
 /** Registers the four cross-process races under `describe(name)`. `store(mode)` gives each its own objects. */
-export function describeCrossProcessRace(name: string, store: (mode: Mode) => StoreSpec, options: CrossProcessSuiteOptions = {}): void {
+export function describeCrossProcessRace(name: string, store: (mode: CrossProcessMode) => StoreSpec, options: CrossProcessSuiteOptions = {}): void {
   const test = options.test ?? globalTestApi("describeCrossProcessRace");
   const { processes = 4, concurrency = 50, keys = 100, timeoutMs = 180_000 } = options;
-  const race = (mode: Mode) => crossProcessRace({ store: store(mode), mode, processes, concurrency, keys });
+  const race = (mode: CrossProcessMode) => crossProcessRace({ store: store(mode), mode, processes, concurrency, keys });
   const everyKeyOnce = Array<number>(keys).fill(1);
 
   test.describe(`${name}: cross-process race`, () => {

@@ -27,6 +27,10 @@ export interface StoreSpec {
   options: Record<string, unknown>;
 }
 
+/** What each cross-process race does (see {@link CrossProcessOptions}). */
+export type CrossProcessMode = "claim" | "takeover" | "engine" | "live";
+
+/** Options of {@link crossProcessRace}: the store every process opens, the race, its size. */
 export interface CrossProcessOptions {
   store: StoreSpec;
   /**
@@ -36,7 +40,7 @@ export interface CrossProcessOptions {
    * `live`: processes × concurrency `run()` calls of one action with the same arguments in one
    *   session, each under its own explicit key, with `liveDetection: { onRepeat: "refuse" }`.
    */
-  mode: "claim" | "takeover" | "engine" | "live";
+  mode: CrossProcessMode;
   processes?: number;
   concurrency?: number;
   keys?: number;
@@ -44,6 +48,7 @@ export interface CrossProcessOptions {
   timeoutMs?: number;
 }
 
+/** What a cross-process race counted: winners per key, stale completions, effects. */
 export interface CrossProcessResult {
   /** Claims won per key, over all processes (claim, takeover). */
   winnersPerKey: number[];

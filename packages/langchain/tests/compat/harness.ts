@@ -111,14 +111,24 @@ function nameError(error: unknown, thrown: unknown[]): unknown {
 }
 
 /** The agent of `setup`, with `idempotencyMiddleware` placed as `variant` says (none: stock). */
-function agentOf(setup: Setup, variant: Variant | undefined, checkpointer: BaseCheckpointSaver | undefined) {
+/**
+ * The three ways `drive` runs an agent, typed loosely: the scenarios differ in state and
+ * middleware, which `createAgent`'s inferred types would make a different type per scenario.
+ */
+interface DrivenAgent {
+  invoke(input: unknown, config: object): Promise<unknown>;
+  stream(input: unknown, config: object): Promise<AsyncIterable<unknown>>;
+  streamEvents(input: unknown, config: object): AsyncIterable<{ event: string; name: string; tags?: string[]; metadata?: unknown; data: unknown }>;
+}
+
+function agentOf(setup: Setup, variant: Variant | undefined, checkpointer: BaseCheckpointSaver | undefined): DrivenAgent {
   let middleware = setup.middleware;
   if (variant !== undefined) {
     const idempotency = createIdempotency({ store: new MemoryStore(), ...(variant.policies === "all" ? { defaults: { guard: "all" as const } } : {}) });
     const mine = idempotencyMiddleware({ idempotency, ...(variant.handleToolErrors === undefined ? {} : { handleToolErrors: variant.handleToolErrors }) });
     middleware = place(mine, setup.middleware, variant.at);
   }
-  return createAgent({ model: setup.model, tools: setup.tools as never, middleware: middleware as never, ...(checkpointer ? { checkpointer } : {}) });
+  return createAgent({ model: setup.model, tools: setup.tools as never, middleware: middleware as never, ...(checkpointer ? { checkpointer } : {}) }) as unknown as DrivenAgent;
 }
 
 type Drive = "invoke" | "stream" | "events";
@@ -132,12 +142,12 @@ async function drive(scenario: Scenario, variant: Variant | undefined, how: Driv
   for (const input of setup.inputs) {
     try {
       if (how === "invoke") {
-        seen.push({ state: normalize(await agent.invoke(input as never, config), dropped) });
+        seen.push({ state: normalize(await agent.invoke(input, config), dropped) });
       } else if (how === "stream") {
-        for await (const chunk of await agent.stream(input as never, { ...config, streamMode: ["updates", "custom"] })) seen.push(normalize(chunk, dropped));
+        for await (const chunk of await agent.stream(input, { ...config, streamMode: ["updates", "custom"] })) seen.push(normalize(chunk, dropped));
       } else {
         const events: unknown[] = [];
-        for await (const e of agent.streamEvents(input as never, { ...config, version: "v2" })) events.push(normalize({ event: e.event, name: e.name, tags: e.tags, metadata: e.metadata, data: e.data }, dropped));
+        for await (const e of agent.streamEvents(input, { ...config, version: "v2" })) events.push(normalize({ event: e.event, name: e.name, tags: e.tags, metadata: e.metadata, data: e.data }, dropped));
         const shown = scenario.toolsNodeAdded ? events.filter((e) => !isModelRouterRun(e)) : events;
         seen.push(...(scenario.parallel ? shown.map((e) => JSON.stringify(e)).sort() : shown));
       }
