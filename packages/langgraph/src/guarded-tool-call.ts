@@ -108,7 +108,10 @@ export async function runGuardedToolCall(
   if (!result.replayed && executed !== undefined) return annotate(executed, toolCallId, meta);
   meta.recordedAt = result.recordedAt;
   const out = replayOutput(asRecordedOutput(result.value), { toolCallId, name: call.name, meta });
-  await emitReplay(g.config, { tool: call.name, key: meta.key, tool_call_id: toolCallId, outcome: meta.outcome, attempt: meta.attempt, recordedAt: meta.recordedAt }, g.writer);
-  await traceReplay(g.config, { kind: "tool", name: call.name, input: call.args, toolCallId, meta, output: out });
+  // Promises only when there are callbacks to tell: a replay in a run without them awaits nothing.
+  const emitted = emitReplay(g.config, { tool: call.name, key: meta.key, tool_call_id: toolCallId, outcome: meta.outcome, attempt: meta.attempt, recordedAt: meta.recordedAt }, g.writer);
+  if (emitted !== undefined) await emitted;
+  const traced = traceReplay(g.config, { kind: "tool", name: call.name, input: call.args, toolCallId, meta, output: out });
+  if (traced !== undefined) await traced;
   return out;
 }

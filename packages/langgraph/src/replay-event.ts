@@ -31,24 +31,28 @@ type WriterConfig = RunnableConfig & { writer?: Writer; configurable?: { writer?
 
 /**
  * Emits `idempotency_replay` on both channels: on `config`'s run (without one, the run of the
- * async context), and to `writer` (default: the config's own writer).
+ * async context), and to `writer` (default: the config's own writer). A promise only when there
+ * are callbacks to dispatch to; otherwise done on return, with no promise to await.
  * @internal shared with `@agent-idempotency/langchain`; not a stable API.
  */
-export async function emitReplay(config: RunnableConfig | undefined, payload: IdempotencyReplayEvent, writer?: Writer | null): Promise<void> {
+export function emitReplay(config: RunnableConfig | undefined, payload: IdempotencyReplayEvent, writer?: Writer | null): Promise<void> | undefined {
+  const write = () => {
+    try {
+      const c = config as WriterConfig | undefined;
+      (writer ?? c?.writer ?? c?.configurable?.writer)?.({ name: IDEMPOTENCY_REPLAY_EVENT, payload });
+    } catch {
+      // A consumer's writer that throws must not turn a replay into a failure.
+    }
+  };
   // A run without callbacks has no handler to tell (LangGraph hands a node callbacks whenever the
   // graph's run has any: tracers, streamEvents, a handler passed in): no dispatch, which would
   // configure a callback manager (environment reads included) only to find nobody.
-  if ((config ?? AsyncLocalStorageProviderSingleton.getRunnableConfig())?.callbacks !== undefined) {
-    try {
-      await dispatchCustomEvent(IDEMPOTENCY_REPLAY_EVENT, payload, config);
-    } catch {
-      // No parent run (the node invoked outside a runnable): nobody is listening.
-    }
+  if ((config ?? AsyncLocalStorageProviderSingleton.getRunnableConfig())?.callbacks === undefined) {
+    write();
+    return undefined;
   }
-  try {
-    const c = config as WriterConfig | undefined;
-    (writer ?? c?.writer ?? c?.configurable?.writer)?.({ name: IDEMPOTENCY_REPLAY_EVENT, payload });
-  } catch {
-    // A consumer's writer that throws must not turn a replay into a failure.
-  }
+  return dispatchCustomEvent(IDEMPOTENCY_REPLAY_EVENT, payload, config).then(write, () => {
+    // No parent run (the node invoked outside a runnable): nobody is listening.
+    write();
+  });
 }

@@ -39,7 +39,13 @@ type Parent = RunnableConfig | { getChild(): CallbackManager } | undefined;
  * Reports a replay as a run of its own under `parent` (see the file comment).
  * @internal shared with `@agent-idempotency/langchain`; not a stable API.
  */
-export async function traceReplay(parent: Parent, run: ReplayRun): Promise<void> {
+export function traceReplay(parent: Parent, run: ReplayRun): Promise<void> | undefined {
+  // No run to report under: nobody is listening, and there is nothing to build or await.
+  if (typeof (parent as { getChild?: unknown } | undefined)?.getChild !== "function" && (parent as RunnableConfig | undefined)?.callbacks === undefined) return undefined;
+  return report(parent, run);
+}
+
+async function report(parent: Parent, run: ReplayRun): Promise<void> {
   try {
     const local = withTraceMetadata({ [ENGINE_RUN_METADATA]: { guarded: true, key: run.meta.key, replayed: true } }, run.meta);
     let manager: CallbackManager | undefined;
