@@ -33,7 +33,6 @@ else await profile();
 async function phases() {
   const T = {};
   const stamp = (k) => (T[k] = performance.now());
-  globalThis.__stamp = stamp;
   // The tools node's runTool: LangGraph's ToolNode (IdempotentToolNode calls it through super),
   // or createAgent's, whose middleware chain runs inside it.
   const toolNodeClass = stock.nodes.tools.bound.constructor;
@@ -80,9 +79,11 @@ async function phases() {
     for (const k of Object.keys(T)) delete T[k];
     let t = performance.now();
     await stock.invoke(input("stock", i), stepConfig);
-    add("stock: step", performance.now() - t);
+    let step = performance.now() - t;
+    add("stock: step", step);
     add("stock: runTool", T.runToolOut - T.runToolIn);
     add("stock: tool.invoke", T.toolOut - T.toolIn);
+    add("stock: step outside runTool", step - (T.runToolOut - T.runToolIn));
     // The engine alone right after a stock step: its cost with the caches a step leaves it.
     t = performance.now();
     await engineCall(cold, 50_000_000 + i);
@@ -90,14 +91,15 @@ async function phases() {
     for (const k of Object.keys(T)) delete T[k];
     t = performance.now();
     await guarded.invoke(input("guarded", i), stepConfig);
-    add("guarded: step", performance.now() - t);
+    step = performance.now() - t;
+    add("guarded: step", step);
     add("guarded: runTool", T.runToolOut - T.runToolIn);
+    add("guarded: step outside runTool", step - (T.runToolOut - T.runToolIn));
     add("  runTool in -> engine.run (parse, scope)", T.engineIn - T.runToolIn);
     if (T.fnIn !== undefined) {
       add("  engine.run -> fn (key, claim)", T.fnIn - T.engineIn);
       if (T.toolIn !== undefined) {
         add("  fn -> tool.invoke (context, config)", T.toolIn - T.fnIn);
-        if (T.p1) { add("    fnIn->p1", T.p1 - T.fnIn); add("    signal", T.p2 - T.p1); add("    p2->p3", T.p3 - T.p2); add("    clone+run", T.p4 - T.p3); add("    config", T.p5 - T.p4); add("    strict", T.p6 - T.p5); add("    p6->toolIn", T.toolIn - T.p6); }
         add("  tool.invoke", T.toolOut - T.toolIn);
         add("  tool.invoke -> fn returns (record form)", T.fnOut - T.toolOut);
       }

@@ -13,7 +13,7 @@ import { interleave, median, roundRatio } from "../lib/measure.mjs";
 import { args200, bookCalendar } from "../lib/workload.mjs";
 
 /** Steps per round, per table: enough for a stable p50, short enough to interleave often. */
-const SIZES = { memory: 300, sqlite: 100, redis: 150, parallel: 80 };
+const SIZES = { memory: 300, sqlite: 250, redis: 300, parallel: 80 };
 /** Steps per turn: a step takes a millisecond or more, so turns are short. */
 const BLOCKS = { memory: 16, sqlite: 4, redis: 8, parallel: 4 };
 
