@@ -1,0 +1,86 @@
+/**
+ * The claim loop: what a call does with what the store holds under its key (the rows of the
+ * table in engine.ts). It claims; a claim runs the tool (after a take-over, perhaps reconciles
+ * first); a completed record replays, a failed one rethrows; a live claim of another caller is
+ * waited for by polling the claim again, with backoff, until it settles or `waitMs` runs out.
+ */
+import type { CallState, EngineParts } from "./engine-call.js";
+import { auditCall, refuse, storeOp } from "./engine-call.js";
+import { execute } from "./engine-execute.js";
+import { replayRecord, rethrowRecordedFailure } from "./engine-replay.js";
+import { takeOver } from "./engine-takeover.js";
+import type { RunResult } from "./engine-types.js";
+import { IdempotencyInProgressError, IdempotencyOutcomeUnknownError, IdempotencyScopeError } from "./errors.js";
+import type { ClaimResult } from "./store.js";
+
+/** The longest pause between two polls of a live claim. */
+const MAX_POLL_MS = 250;
+
+/** Claims the call's key and acts on what the store answers, until the call has an outcome. */
+export async function claimAndRun<T>(e: EngineParts, s: CallState<T>): Promise<RunResult<T>> {
+  const { call, policy, d } = s;
+  const deadline = s.started + policy.waitMs;
+  let pause = 5;
+  for (;;) {
+    // The store judges the lease at this instant; the engine must judge it at the same one, or
+    // a lease that expires during the round trip looks like a dead claim the store refused.
+    const claimNow = e.clock.now();
+    let claimed: ClaimResult;
+    try {
+      claimed = await storeOp("claim", d.key, () =>
+        e.store.claim(d.key, {
+          scope: d.scope,
+          action: call.action,
+          fingerprint: d.fingerprint,
+          now: claimNow,
+          leaseMs: policy.leaseMs,
+          retentionMs: policy.ttlMs,
+          takeover: policy.onUnknownOutcome !== "error",
+        }),
+      );
+    } catch (error) {
+      if (!e.failOpen) return refuse(e, s, "failed", error as Error);
+      return runFailOpen(e, s);
+    }
+
+    if (claimed.outcome === "claimed") {
+      s.attempt = claimed.claim.attempt;
+      // A take-over: the previous holder died without an outcome.
+      if (claimed.previous?.status === "in_progress") {
+        const recovered = await takeOver(e, s, claimed.claim, claimed.previous);
+        if (recovered) return recovered;
+      }
+      return execute(e, s, claimed.claim);
+    }
+
+    const record = claimed.record;
+    s.attempt = record.attempt;
+    // Scope and action are both checked on read: an explicit key reused by another session or
+    // another tool must never replay that one's result here.
+    if (record.scope !== d.scope || record.action !== call.action) return refuse(e, s, "failed", new IdempotencyScopeError(d.key, record));
+    if (record.status === "completed") return replayRecord(e, s, record);
+    if (record.status === "failed") return rethrowRecordedFailure(e, s, record);
+    // in_progress
+    if (record.leaseUntil <= claimNow) {
+      // Only reached with onUnknownOutcome "error": the store left the dead claim alone.
+      return refuse(e, s, "failed", new IdempotencyOutcomeUnknownError(d.key, record));
+    }
+    if (policy.onInProgress === "error") return refuse(e, s, "in_progress", new IdempotencyInProgressError(d.key, record));
+    const now = e.clock.now();
+    if (now >= deadline || call.signal?.aborted) {
+      return refuse(e, s, "in_progress", new IdempotencyInProgressError(d.key, record, `key ${d.key} is still in progress after waiting ${now - s.started} ms; retry later`));
+    }
+    // Poll: the record can complete, fail, be released or expire; each claim round trip sees which.
+    await e.sleep(Math.max(1, Math.min(pause, deadline - now, record.leaseUntil - now + 1)), call.signal);
+    pause = Math.min(pause * 2, MAX_POLL_MS);
+  }
+}
+
+/** The store refused the claim and `onStoreError` is `"open"`: the tool runs unguarded, and is audited so. */
+async function runFailOpen<T>(e: EngineParts, s: CallState<T>): Promise<RunResult<T>> {
+  const { call, d } = s;
+  e.warn(`store unavailable for ${call.action} (key ${d.key}); running unguarded because onStoreError is "open"`);
+  const value = await s.fn({ key: d.key, attempt: s.attempt, signal: call.signal ?? new AbortController().signal });
+  await auditCall(e, s, "unguarded");
+  return { value, key: d.key, replayed: false, outcome: "unguarded", attempt: s.attempt };
+}

@@ -1,0 +1,126 @@
+/**
+ * Execution: the call holds the claim and runs the tool, keeping the lease alive with heartbeats
+ * while it runs. Then one of:
+ *
+ * - the tool returned: its result is recorded (`complete`, retried a few times), and the call is
+ *   `executed`, or `lease_lost` when a newer holder took the key over meanwhile (its record stays);
+ * - the tool threw: the claim is released, so a retry runs again with the same key, or, when
+ *   `cacheErrors` calls the error final, the failure is recorded (`fail`); the call is `failed`.
+ */
+import type { CallState, EngineParts } from "./engine-call.js";
+import { auditCall, storeOp } from "./engine-call.js";
+import type { RunResult } from "./engine-types.js";
+import type { RecordedError } from "./errors.js";
+import { IdempotencyLeaseLostError, toRecordedError } from "./errors.js";
+import type { IdempotencyRecord } from "./record.js";
+import { recordable } from "./recordable.js";
+import { responseIdOrWarn } from "./response-id.js";
+import { createRunContext } from "./run-context.js";
+import type { Acquired } from "./store.js";
+
+/** Runs the tool under the claim and records how it ended. */
+export async function execute<T>(e: EngineParts, s: CallState<T>, claim: Acquired): Promise<RunResult<T>> {
+  const { call, policy, d } = s;
+  const run = createRunContext(d.key, claim.attempt, call.signal);
+  const heartbeat = e.heartbeats.start(claim, policy.leaseMs, () => run.abort(new IdempotencyLeaseLostError(d.key)));
+  const stopBeating = async () => {
+    const inFlight = heartbeat.stop();
+    run.dispose();
+    if (inFlight) await inFlight;
+  };
+
+  let value: T;
+  try {
+    // Live detection decides inside the claim: a refusal or an interrupt releases it, never records it.
+    if (e.live) await e.live.check(call, d, e.clock.now(), s.repeat);
+    value = await s.fn(run.context);
+  } catch (error) {
+    await stopBeating();
+    await giveBack(e, s, claim, error);
+    await auditCall(e, s, "failed");
+    throw error;
+  }
+  await stopBeating();
+  return recordResult(e, s, claim, value, "executed");
+}
+
+/**
+ * Records `value` as the call's result under `claim` and audits the call: `how` when the record
+ * was written, `lease_lost` when a newer holder had taken the key over. For an executed tool a
+ * store that cannot record is warned about and the value still returned (the effect happened;
+ * hiding it would make the agent retry); for a recovered one it throws.
+ */
+export async function recordResult<T>(e: EngineParts, s: CallState<T>, claim: Acquired, value: T, how: "executed" | "recovered"): Promise<RunResult<T>> {
+  const { call, policy, d } = s;
+  // Under the integrations `fn` returns a framework's wrapper; the policy's responseId wants the tool's own result.
+  s.responseId = responseIdOrWarn(policy, value, call.action, e.warn, how === "executed" ? call.toolResult : undefined);
+  const responseId = s.responseId;
+  const { stored, replay } = e.codec.encodeValue(recordable(value, call.action, e.warn), { action: call.action, key: d.key });
+  const complete = () => e.store.complete(claim, { value: stored, responseId, now: e.clock.now(), ttlMs: policy.ttlMs });
+  let ok: boolean;
+  if (how === "recovered") ok = await finish(e, claim, complete);
+  else {
+    try {
+      ok = await finish(e, claim, complete);
+    } catch (error) {
+      // The claim stays in progress, so a retry after the lease sees an unknown outcome (same key
+      // upstream, or reconcile).
+      e.warn(`${call.action}: the tool ran but its outcome could not be recorded for key ${d.key}: ${(error as Error)?.message}`);
+      ok = true;
+    }
+  }
+  const outcome = ok ? how : "lease_lost";
+  await auditCall(e, s, outcome);
+  s.replayForm = { value: replay };
+  // An object literal, not a spread of shared fields: V8 builds spread objects on a slow path.
+  return { value, key: d.key, replayed: false, outcome, attempt: claim.attempt, responseId };
+}
+
+/**
+ * The tool threw: release the claim, or record the failure when `cacheErrors` calls it final.
+ * Asked once per failure; single-flight waiters read the answer from the call's state. A
+ * live-detection refusal or interrupt is never final: it releases. A store that cannot do either
+ * is warned about: the claim then expires with its lease.
+ */
+async function giveBack(e: EngineParts, s: CallState, claim: Acquired, error: unknown): Promise<void> {
+  const { call, policy, d } = s;
+  const final = !s.repeat.thrown && isFinal(s, error);
+  s.final = final;
+  const ctx = { action: call.action, key: d.key };
+  await (final
+    ? e.store.fail(claim, { error: e.codec.encodeError(recordable(toRecordedError(error), call.action, e.warn) as RecordedError, ctx), now: e.clock.now(), ttlMs: policy.ttlMs })
+    : e.store.release(claim)
+  ).catch((err) => e.warn(`could not ${final ? "record the failure" : "release the claim"} of key ${d.key}: ${(err as Error)?.message}; it expires with its lease`));
+}
+
+/** Whether the policy's `cacheErrors` records `error` (passthrough errors never; a throwing predicate: no). */
+function isFinal(s: CallState, error: unknown): boolean {
+  if (s.call.passthrough?.(error)) return false;
+  const c = s.policy.cacheErrors;
+  if (typeof c !== "function") return c;
+  try {
+    return c(error) === true;
+  } catch {
+    return false;
+  }
+}
+
+/** Completes with a few retries: a store hiccup right after the effect should not lose it. */
+async function finish(e: EngineParts, claim: Acquired, op: () => Promise<boolean>): Promise<boolean> {
+  for (let i = 0; ; i++) {
+    try {
+      const ok = await storeOp("complete", claim.key, op);
+      // After a failed attempt, false may mean the earlier write committed and only its reply
+      // was lost: the record then already holds our outcome under our token.
+      if (!ok && i > 0) return isOurs(await e.store.get(claim.key).catch(() => undefined), claim);
+      return ok;
+    } catch (error) {
+      if (i >= 2) throw error;
+      await e.sleep(20 * 4 ** i);
+    }
+  }
+}
+
+function isOurs(record: IdempotencyRecord | undefined, claim: Acquired): boolean {
+  return record !== undefined && record.status !== "in_progress" && record.token === claim.token;
+}
