@@ -9,7 +9,7 @@
  * Never a timestamp, a random id or the `tool_call_id`: a retry must land on the same key.
  */
 import { hash } from "node:crypto";
-import { canonicalJson } from "./canonical.js";
+import { canonicalJson, canonicalString } from "./canonical.js";
 import { IdempotencyKeyError } from "./errors.js";
 
 /** The three parts of a key. */
@@ -48,7 +48,7 @@ export function canonicalKeyText(action: string, scope: string, canonicalIdentit
   if (typeof scope !== "string") {
     throw new IdempotencyKeyError(`the scope for ${action} must be a string (a session or turn id)`);
   }
-  return `{"action":${canonicalJson(action)},"identity":${canonicalIdentity},"scope":${canonicalJson(scope)}}`;
+  return `{"action":${canonicalString(action)},"identity":${canonicalIdentity},"scope":${canonicalString(scope)}}`;
 }
 
 /** The idempotency key of `{ action, scope, identity }`: 32 lowercase hex characters. */
