@@ -5,21 +5,25 @@
  *   `createIdempotency`;
  * - {@link CallState}: one guarded call, built once by `run` and handed to the claim loop
  *   (engine-claim.ts), execution (engine-execute.ts), replay (engine-replay.ts) and take-over
- *   (engine-takeover.ts) in turn. It is also the call's single-flight slot: a duplicate arriving in
- *   this process while it runs awaits its `settled`.
+ *   (engine-takeover.ts) in turn. It is also the call's single-flight slot (a duplicate arriving
+ *   in this process while it runs waits for it), and the claim its heartbeats keep alive.
  *
- * And the two things every part does the same way: write the call's one audit entry, and refuse.
+ * And what every part does the same way: write the call's one audit entry, refuse, and end the
+ * flight. A guarded call allocates this one state object where it used to allocate a dozen
+ * closures and small objects; on a memory store those were a third of a call's garbage.
  */
 import type { AuditEntry, AuditOutcome, AuditSink } from "./audit/entry.js";
+import { toStrictJson } from "./canonical.js";
 import type { Clock } from "./clock.js";
 import type { DerivedKey, GuardedCall } from "./derive.js";
 import type { RunContext, RunResult } from "./engine-types.js";
-import { IdempotencyStoreError, isIdempotencyError } from "./errors.js";
-import type { createHeartbeats } from "./lease.js";
+import { IdempotencyLeaseLostError, IdempotencyRecordedError, IdempotencyStoreError, isIdempotencyError } from "./errors.js";
+import type { Beating, createHeartbeats } from "./lease.js";
 import type { LiveDetector, RepeatNote } from "./live-detection.js";
 import type { ResolvedPolicy } from "./policy.js";
 import type { RecordCodec } from "./protect.js";
-import type { IdempotencyStore } from "./store.js";
+import { ToolContext } from "./run-context.js";
+import type { Acquired, IdempotencyStore } from "./store.js";
 
 /** The tool, as `run` receives it. */
 export type ToolFn<T> = (ctx: RunContext) => Promise<T> | T;
@@ -38,15 +42,20 @@ export interface EngineParts {
   /** Undefined when live detection is off. */
   readonly live: LiveDetector | undefined;
   readonly heartbeats: ReturnType<typeof createHeartbeats>;
+  /** The calls running in this process, by key: a duplicate waits for the one running instead of racing it. */
+  readonly flights: Map<string, CallState>;
 }
 
-/** How a call that led a single flight ended, as its waiters read it. */
+/** How a call that led a single flight ended, as its waiters get it. */
 export type Settled =
-  | { ok: true; result: RunResult<unknown>; fingerprint: string }
+  | { ok: true; result: RunResult<unknown>; fingerprint: string; replayValue: unknown }
   | { ok: false; error: unknown; final: boolean };
 
+/** {@link CallState.replayForm} of a call that recorded nothing (it replayed, or failed). */
+export const NOT_RECORDED: unknown = Symbol("not recorded");
+
 /** One guarded call: what it is, and what it has learned so far. */
-export interface CallState<T = unknown> {
+export class CallState<T = unknown> implements Beating {
   readonly call: GuardedCall;
   readonly policy: ResolvedPolicy;
   /** Key, fingerprint, scope, session and normalized arguments. */
@@ -54,35 +63,70 @@ export interface CallState<T = unknown> {
   readonly fn: ToolFn<T>;
   /** When the call started leading (epoch ms, the engine's clock): its audit `duration_ms` counts from here. */
   readonly started: number;
+
   /** The claim's attempt, or the attempt of the record it found. */
-  attempt: number;
+  attempt = 1;
   /** The effect's upstream id, once known (from the result, or from the replayed record). */
-  responseId: string | undefined;
-  /** What live detection found, for the audit entry. */
-  readonly repeat: RepeatNote;
-  /** Settles when the call does; single-flight waiters await it. Set by `run` right after the call starts. */
-  settled: Promise<Settled>;
-  /** What a waiter gets for the executed value: the replay form, as from the store. */
-  replayForm: { value: unknown } | undefined;
+  responseId: string | undefined = undefined;
+  /** What live detection found, for the audit entry (made when it runs). */
+  repeat: RepeatNote | undefined = undefined;
+
+  /** Execution: the claim the call holds while its tool runs, and what the tool was given. */
+  heldClaim: Acquired | undefined = undefined;
+  context: ToolContext | undefined = undefined;
+  lastBeatAt = 0;
+  beatInFlight: Promise<unknown> | undefined = undefined;
+  beatPrev: Beating | undefined = undefined;
+  beatNext: Beating | undefined = undefined;
+
+  /** Single flight: the calls of the same key waiting for this one (made when the first arrives). */
+  waiters: ((settled: Settled) => void)[] | undefined = undefined;
   /** Whether `cacheErrors` called the call's own failure final (asked once, in execution). */
-  final: boolean | undefined;
+  final: boolean | undefined = undefined;
+  /** What a waiter gets for a recorded value, the replay form as from the store; {@link NOT_RECORDED} until then. */
+  replayForm: unknown = NOT_RECORDED;
+  /** True when `replayForm` is the caller's own object (stored without a copy): waiters get a copy. */
+  replayShared = false;
+
+  constructor(call: GuardedCall, policy: ResolvedPolicy, d: DerivedKey, fn: ToolFn<T>, started: number) {
+    this.call = call;
+    this.policy = policy;
+    this.d = d;
+    this.fn = fn;
+    this.started = started;
+  }
+
+  get leaseMs(): number {
+    return this.policy.leaseMs;
+  }
+
+  /** A heartbeat found the claim taken over: the tool's signal aborts. */
+  leaseLost(): void {
+    if (this.context) ToolContext.abort(this.context, new IdempotencyLeaseLostError(this.d.key));
+  }
 }
 
-/** The state of a call about to lead (claim, then run or replay). */
-export function newCallState<T>(call: GuardedCall, policy: ResolvedPolicy, d: DerivedKey, fn: ToolFn<T>, started: number): CallState<T> {
-  return {
-    call,
-    policy,
-    d,
-    fn,
-    started,
-    attempt: 1,
-    responseId: undefined,
-    repeat: {},
-    settled: undefined as unknown as Promise<Settled>,
-    replayForm: undefined,
-    final: undefined,
-  };
+/**
+ * The call has its outcome: it leaves the single-flight map, and its waiters get the outcome,
+ * synchronously, before the call's own caller can touch the value. `result` undefined: it threw
+ * `error`. Returns `result`.
+ */
+export function endFlight<T>(e: EngineParts, s: CallState<T>, result: RunResult<T> | undefined, error?: unknown): RunResult<T> {
+  if (e.flights.get(s.d.key) === s) e.flights.delete(s.d.key);
+  const waiters = s.waiters;
+  if (waiters) {
+    let settled: Settled;
+    if (result) {
+      const form = s.replayForm;
+      // A result stored without a copy is the caller's own object: waiters get a copy of it.
+      const replayValue = form === NOT_RECORDED ? result.value : s.replayShared ? toStrictJson(form) : form;
+      settled = { ok: true, result, fingerprint: s.d.fingerprint, replayValue };
+    } else {
+      settled = { ok: false, error, final: error instanceof IdempotencyRecordedError || s.final === true };
+    }
+    for (const resolve of waiters) resolve(settled);
+  }
+  return result!;
 }
 
 /** Writes `entry` to every sink; a sink that fails goes to `onAuditError` and changes nothing. */
@@ -118,14 +162,14 @@ export function auditCall(e: EngineParts, s: CallState, outcome: AuditOutcome): 
     fingerprint: d.fingerprint,
     attempt: s.attempt,
     duration_ms: Math.max(0, e.clock.now() - s.started),
-    scope: d.scope, key_sent: true, turn: call.turn, repeat_of: s.repeat.of, repeat_decision: s.repeat.decision,
+    scope: d.scope, key_sent: true, turn: call.turn, repeat_of: s.repeat?.of, repeat_decision: s.repeat?.decision,
   });
 }
 
-/** Audits the call with `outcome`, then throws `error`. */
-export async function refuse(e: EngineParts, s: CallState, outcome: AuditOutcome, error: Error): Promise<never> {
+/** Audits the call with `outcome` and returns `error`, for the caller to throw: `throw await refused(...)`. */
+export async function refused(e: EngineParts, s: CallState, outcome: AuditOutcome, error: Error): Promise<Error> {
   await auditCall(e, s, outcome);
-  throw error;
+  return error;
 }
 
 /** Runs a store operation; a driver failure becomes {@link IdempotencyStoreError} naming the operation and key. */
@@ -133,7 +177,12 @@ export async function storeOp<T>(op: string, key: string, fn: () => Promise<T>):
   try {
     return await fn();
   } catch (cause) {
-    if (isIdempotencyError(cause, "STORE_FAILED") || isIdempotencyError(cause, "STORE_UNAVAILABLE")) throw cause;
-    throw new IdempotencyStoreError(`${op} failed for key ${key}`, { cause });
+    throw storeError(op, key, cause);
   }
+}
+
+/** What a store operation's failure becomes: {@link IdempotencyStoreError} naming the operation and key. */
+export function storeError(op: string, key: string, cause: unknown): unknown {
+  if (isIdempotencyError(cause, "STORE_FAILED") || isIdempotencyError(cause, "STORE_UNAVAILABLE")) return cause;
+  return new IdempotencyStoreError(`${op} failed for key ${key}`, { cause });
 }

@@ -5,9 +5,9 @@
  * waited for by polling the claim again, with backoff, until it settles or `waitMs` runs out.
  */
 import type { CallState, EngineParts } from "./engine-call.js";
-import { auditCall, refuse, storeOp } from "./engine-call.js";
+import { auditCall, endFlight, refused, storeError } from "./engine-call.js";
 import { execute } from "./engine-execute.js";
-import { replayRecord, rethrowRecordedFailure } from "./engine-replay.js";
+import { recordedFailure, replayRecord } from "./engine-replay.js";
 import { takeOver } from "./engine-takeover.js";
 import type { RunResult } from "./engine-types.js";
 import { IdempotencyInProgressError, IdempotencyOutcomeUnknownError, IdempotencyScopeError } from "./errors.js";
@@ -16,19 +16,22 @@ import type { ClaimResult } from "./store.js";
 /** The longest pause between two polls of a live claim. */
 const MAX_POLL_MS = 250;
 
-/** Claims the call's key and acts on what the store answers, until the call has an outcome. */
+/**
+ * Claims the call's key and acts on what the store answers, until the call has an outcome. Every
+ * way out ends the call's single flight ({@link endFlight}), with the result or the error.
+ */
 export async function claimAndRun<T>(e: EngineParts, s: CallState<T>): Promise<RunResult<T>> {
   const { call, policy, d } = s;
   const deadline = s.started + policy.waitMs;
   let pause = 5;
-  for (;;) {
-    // The store judges the lease at this instant; the engine must judge it at the same one, or
-    // a lease that expires during the round trip looks like a dead claim the store refused.
-    const claimNow = e.clock.now();
-    let claimed: ClaimResult;
-    try {
-      claimed = await storeOp("claim", d.key, () =>
-        e.store.claim(d.key, {
+  try {
+    for (;;) {
+      // The store judges the lease at this instant; the engine must judge it at the same one, or
+      // a lease that expires during the round trip looks like a dead claim the store refused.
+      const claimNow = e.clock.now();
+      let claimed: ClaimResult;
+      try {
+        claimed = await e.store.claim(d.key, {
           scope: d.scope,
           action: call.action,
           fingerprint: d.fingerprint,
@@ -36,43 +39,47 @@ export async function claimAndRun<T>(e: EngineParts, s: CallState<T>): Promise<R
           leaseMs: policy.leaseMs,
           retentionMs: policy.ttlMs,
           takeover: policy.onUnknownOutcome !== "error",
-        }),
-      );
-    } catch (error) {
-      if (!e.failOpen) return refuse(e, s, "failed", error as Error);
-      return runFailOpen(e, s);
-    }
-
-    if (claimed.outcome === "claimed") {
-      s.attempt = claimed.claim.attempt;
-      // A take-over: the previous holder died without an outcome.
-      if (claimed.previous?.status === "in_progress") {
-        const recovered = await takeOver(e, s, claimed.claim, claimed.previous);
-        if (recovered) return recovered;
+        });
+      } catch (cause) {
+        const error = storeError("claim", d.key, cause) as Error;
+        if (!e.failOpen) throw await refused(e, s, "failed", error);
+        return endFlight(e, s, await runFailOpen(e, s));
       }
-      return execute(e, s, claimed.claim);
-    }
 
-    const record = claimed.record;
-    s.attempt = record.attempt;
-    // Scope and action are both checked on read: an explicit key reused by another session or
-    // another tool must never replay that one's result here.
-    if (record.scope !== d.scope || record.action !== call.action) return refuse(e, s, "failed", new IdempotencyScopeError(d.key, record));
-    if (record.status === "completed") return replayRecord(e, s, record);
-    if (record.status === "failed") return rethrowRecordedFailure(e, s, record);
-    // in_progress
-    if (record.leaseUntil <= claimNow) {
-      // Only reached with onUnknownOutcome "error": the store left the dead claim alone.
-      return refuse(e, s, "failed", new IdempotencyOutcomeUnknownError(d.key, record));
+      if (claimed.outcome === "claimed") {
+        s.attempt = claimed.claim.attempt;
+        // A take-over: the previous holder died without an outcome.
+        if (claimed.previous?.status === "in_progress") {
+          const recovered = await takeOver(e, s, claimed.claim, claimed.previous);
+          if (recovered) return endFlight(e, s, recovered);
+        }
+        return endFlight(e, s, await execute(e, s, claimed.claim));
+      }
+
+      const record = claimed.record;
+      s.attempt = record.attempt;
+      // Scope and action are both checked on read: an explicit key reused by another session or
+      // another tool must never replay that one's result here.
+      if (record.scope !== d.scope || record.action !== call.action) throw await refused(e, s, "failed", new IdempotencyScopeError(d.key, record));
+      if (record.status === "completed") return endFlight(e, s, await replayRecord(e, s, record));
+      if (record.status === "failed") throw await recordedFailure(e, s, record);
+      // in_progress
+      if (record.leaseUntil <= claimNow) {
+        // Only reached with onUnknownOutcome "error": the store left the dead claim alone.
+        throw await refused(e, s, "failed", new IdempotencyOutcomeUnknownError(d.key, record));
+      }
+      if (policy.onInProgress === "error") throw await refused(e, s, "in_progress", new IdempotencyInProgressError(d.key, record));
+      const now = e.clock.now();
+      if (now >= deadline || call.signal?.aborted) {
+        throw await refused(e, s, "in_progress", new IdempotencyInProgressError(d.key, record, `key ${d.key} is still in progress after waiting ${now - s.started} ms; retry later`));
+      }
+      // Poll: the record can complete, fail, be released or expire; each claim round trip sees which.
+      await e.sleep(Math.max(1, Math.min(pause, deadline - now, record.leaseUntil - now + 1)), call.signal);
+      pause = Math.min(pause * 2, MAX_POLL_MS);
     }
-    if (policy.onInProgress === "error") return refuse(e, s, "in_progress", new IdempotencyInProgressError(d.key, record));
-    const now = e.clock.now();
-    if (now >= deadline || call.signal?.aborted) {
-      return refuse(e, s, "in_progress", new IdempotencyInProgressError(d.key, record, `key ${d.key} is still in progress after waiting ${now - s.started} ms; retry later`));
-    }
-    // Poll: the record can complete, fail, be released or expire; each claim round trip sees which.
-    await e.sleep(Math.max(1, Math.min(pause, deadline - now, record.leaseUntil - now + 1)), call.signal);
-    pause = Math.min(pause * 2, MAX_POLL_MS);
+  } catch (error) {
+    endFlight(e, s, undefined, error);
+    throw error;
   }
 }
 

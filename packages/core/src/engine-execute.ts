@@ -8,40 +8,44 @@
  *   `cacheErrors` calls the error final, the failure is recorded (`fail`); the call is `failed`.
  */
 import type { CallState, EngineParts } from "./engine-call.js";
-import { auditCall, storeOp } from "./engine-call.js";
+import { auditCall, storeError } from "./engine-call.js";
 import type { RunResult } from "./engine-types.js";
 import type { RecordedError } from "./errors.js";
-import { IdempotencyLeaseLostError, toRecordedError } from "./errors.js";
+import { toRecordedError } from "./errors.js";
 import type { IdempotencyRecord } from "./record.js";
 import { recordable } from "./recordable.js";
 import { responseIdOrWarn } from "./response-id.js";
-import { createRunContext } from "./run-context.js";
+import { ToolContext } from "./run-context.js";
 import type { Acquired } from "./store.js";
 
 /** Runs the tool under the claim and records how it ended. */
 export async function execute<T>(e: EngineParts, s: CallState<T>, claim: Acquired): Promise<RunResult<T>> {
-  const { call, policy, d } = s;
-  const run = createRunContext(d.key, claim.attempt, call.signal);
-  const heartbeat = e.heartbeats.start(claim, policy.leaseMs, () => run.abort(new IdempotencyLeaseLostError(d.key)));
-  const stopBeating = async () => {
-    const inFlight = heartbeat.stop();
-    run.dispose();
-    if (inFlight) await inFlight;
-  };
-
+  const { call, d } = s;
+  const context = new ToolContext(d.key, claim.attempt, call.signal);
+  s.context = context;
+  s.heldClaim = claim;
+  e.heartbeats.start(s);
   let value: T;
   try {
     // Live detection decides inside the claim: a refusal or an interrupt releases it, never records it.
-    if (e.live) await e.live.check(call, d, e.clock.now(), s.repeat);
-    value = await s.fn(run.context);
+    if (e.live) await e.live.check(call, d, e.clock.now(), (s.repeat = {}));
+    value = await s.fn(context);
   } catch (error) {
-    await stopBeating();
+    const beat = stopBeating(e, s);
+    if (beat) await beat;
     await giveBack(e, s, claim, error);
     await auditCall(e, s, "failed");
     throw error;
   }
-  await stopBeating();
-  return recordResult(e, s, claim, value, "executed");
+  const beat = stopBeating(e, s);
+  if (beat) await beat;
+  return await recordResult(e, s, claim, value, "executed");
+}
+
+/** Stops the heartbeats and the caller's signal; returns the beat still in flight (await it before writing). */
+function stopBeating(e: EngineParts, s: CallState): Promise<unknown> | undefined {
+  ToolContext.dispose(s.context!);
+  return e.heartbeats.stop(s);
 }
 
 /**
@@ -51,17 +55,16 @@ export async function execute<T>(e: EngineParts, s: CallState<T>, claim: Acquire
  * hiding it would make the agent retry); for a recovered one it throws.
  */
 export async function recordResult<T>(e: EngineParts, s: CallState<T>, claim: Acquired, value: T, how: "executed" | "recovered"): Promise<RunResult<T>> {
-  const { call, policy, d } = s;
+  const { call, d } = s;
   // Under the integrations `fn` returns a framework's wrapper; the policy's responseId wants the tool's own result.
-  s.responseId = responseIdOrWarn(policy, value, call.action, e.warn, how === "executed" ? call.toolResult : undefined);
-  const responseId = s.responseId;
-  const { stored, replay } = e.codec.encodeValue(recordable(value, call.action, e.warn), { action: call.action, key: d.key });
-  const complete = () => e.store.complete(claim, { value: stored, responseId, now: e.clock.now(), ttlMs: policy.ttlMs });
+  const responseId = responseIdOrWarn(s.policy, value, call.action, e.warn, how === "executed" ? call.toolResult : undefined);
+  s.responseId = responseId;
+  const { stored, replay } = e.codec.encodeResult(value, call.action, d.key, e.warn);
   let ok: boolean;
-  if (how === "recovered") ok = await finish(e, claim, complete);
+  if (how === "recovered") ok = await finish(e, s, claim, stored);
   else {
     try {
-      ok = await finish(e, claim, complete);
+      ok = await finish(e, s, claim, stored);
     } catch (error) {
       // The claim stays in progress, so a retry after the lease sees an unknown outcome (same key
       // upstream, or reconcile).
@@ -71,7 +74,9 @@ export async function recordResult<T>(e: EngineParts, s: CallState<T>, claim: Ac
   }
   const outcome = ok ? how : "lease_lost";
   await auditCall(e, s, outcome);
-  s.replayForm = { value: replay };
+  // Stored without a copy (plain JSON), `replay` is the caller's own object: waiters get a copy.
+  s.replayForm = replay;
+  s.replayShared = replay === value && typeof value === "object" && value !== null;
   // An object literal, not a spread of shared fields: V8 builds spread objects on a slow path.
   return { value, key: d.key, replayed: false, outcome, attempt: claim.attempt, responseId };
 }
@@ -84,7 +89,7 @@ export async function recordResult<T>(e: EngineParts, s: CallState<T>, claim: Ac
  */
 async function giveBack(e: EngineParts, s: CallState, claim: Acquired, error: unknown): Promise<void> {
   const { call, policy, d } = s;
-  const final = !s.repeat.thrown && isFinal(s, error);
+  const final = !s.repeat?.thrown && isFinal(s, error);
   s.final = final;
   const ctx = { action: call.action, key: d.key };
   await (final
@@ -106,16 +111,16 @@ function isFinal(s: CallState, error: unknown): boolean {
 }
 
 /** Completes with a few retries: a store hiccup right after the effect should not lose it. */
-async function finish(e: EngineParts, claim: Acquired, op: () => Promise<boolean>): Promise<boolean> {
+async function finish(e: EngineParts, s: CallState, claim: Acquired, stored: unknown): Promise<boolean> {
   for (let i = 0; ; i++) {
     try {
-      const ok = await storeOp("complete", claim.key, op);
+      const ok = await e.store.complete(claim, { value: stored, responseId: s.responseId, now: e.clock.now(), ttlMs: s.policy.ttlMs });
       // After a failed attempt, false may mean the earlier write committed and only its reply
       // was lost: the record then already holds our outcome under our token.
       if (!ok && i > 0) return isOurs(await e.store.get(claim.key).catch(() => undefined), claim);
       return ok;
-    } catch (error) {
-      if (i >= 2) throw error;
+    } catch (cause) {
+      if (i >= 2) throw storeError("complete", claim.key, cause);
       await e.sleep(20 * 4 ** i);
     }
   }

@@ -7,8 +7,8 @@
  * - A call of the same key running in this process (single flight) is awaited, and its value
  *   returned in the form a replay from the store would have.
  */
-import type { CallState, EngineParts } from "./engine-call.js";
-import { auditCall, refuse, writeAudit } from "./engine-call.js";
+import type { CallState, EngineParts, Settled } from "./engine-call.js";
+import { auditCall, refused, writeAudit } from "./engine-call.js";
 import type { DerivedKey, GuardedCall } from "./derive.js";
 import type { RunOutcome, RunResult } from "./engine-types.js";
 import { IdempotencyPayloadMismatchError, IdempotencyRecordedError } from "./errors.js";
@@ -23,27 +23,27 @@ export async function replayRecord<T>(e: EngineParts, s: CallState<T>, record: C
   let outcome: RunOutcome = "replayed";
   if (record.fingerprint !== d.fingerprint) {
     outcome = "mismatch";
-    if (policy.onPayloadMismatch === "error") return refuse(e, s, "mismatch", new IdempotencyPayloadMismatchError(d.key, record));
+    if (policy.onPayloadMismatch === "error") throw await refused(e, s, "mismatch", new IdempotencyPayloadMismatchError(d.key, record));
   }
   let value: T;
   try {
     value = e.codec.decodeValue(record.value, d.key) as T;
   } catch (error) {
-    return refuse(e, s, "failed", error as Error);
+    throw await refused(e, s, "failed", error as Error);
   }
   await auditCall(e, s, outcome);
   return { value, key: d.key, replayed: true, outcome, attempt: record.attempt, recordedAt: record.completedAt, responseId: record.responseId };
 }
 
-/** Rethrows the failure a failed record holds, as {@link IdempotencyRecordedError}. */
-export function rethrowRecordedFailure(e: EngineParts, s: CallState, record: FailedRecord): Promise<never> {
+/** The failure a failed record holds, as {@link IdempotencyRecordedError}, audited; for the caller to throw. */
+export async function recordedFailure(e: EngineParts, s: CallState, record: FailedRecord): Promise<Error> {
   let recorded;
   try {
     recorded = e.codec.decodeError(record.error, s.d.key);
   } catch (error) {
-    return refuse(e, s, "failed", error as Error);
+    return refused(e, s, "failed", error as Error);
   }
-  return refuse(e, s, "failed", new IdempotencyRecordedError(s.d.key, recorded, record));
+  return refused(e, s, "failed", new IdempotencyRecordedError(s.d.key, recorded, record));
 }
 
 /** A call whose key is running in this process: what it needs to wait for that one. */
@@ -61,7 +61,7 @@ export interface FlightWaiter {
 export async function replayFlight<T>(e: EngineParts, w: FlightWaiter, leader: CallState): Promise<RunResult<T> | undefined> {
   const { call, policy, d } = w;
   const started = e.clock.now();
-  const settled = await leader.settled;
+  const settled = await new Promise<Settled>((resolve) => (leader.waiters ??= []).push(resolve));
   if (!settled.ok) {
     if (settled.final) throw settled.error;
     return undefined;
@@ -83,6 +83,5 @@ export async function replayFlight<T>(e: EngineParts, w: FlightWaiter, leader: C
     scope: d.scope, key_sent: true, turn: call.turn,
   });
   if (mismatch && policy.onPayloadMismatch === "error") throw new IdempotencyPayloadMismatchError(d.key, undefined);
-  const value = (leader.replayForm ? leader.replayForm.value : r.value) as T;
-  return { ...(r as RunResult<T>), value, replayed: true, outcome, recordedAt: r.recordedAt ?? e.clock.now() };
+  return { ...(r as RunResult<T>), value: settled.replayValue as T, replayed: true, outcome, recordedAt: r.recordedAt ?? e.clock.now() };
 }

@@ -30,16 +30,16 @@ import type { AuditOutcome, AuditSink } from "./audit/entry.js";
 import { realSleep, systemClock } from "./clock.js";
 import type { DerivedKey, GuardedCall } from "./derive.js";
 import { deriveKey } from "./derive.js";
-import type { CallState, EngineParts, Settled, ToolFn } from "./engine-call.js";
-import { newCallState, writeAudit } from "./engine-call.js";
+import type { EngineParts, ToolFn } from "./engine-call.js";
+import { CallState, writeAudit } from "./engine-call.js";
 import { claimAndRun } from "./engine-claim.js";
 import { replayFlight } from "./engine-replay.js";
 import type { Idempotency, IdempotencyOptions, RunResult } from "./engine-types.js";
-import { IdempotencyRecordedError } from "./errors.js";
 import { compareCalls, explainCall, requirePolicy } from "./explain-key.js";
 import { instrumentRun } from "./instrumentation.js";
 import { createHeartbeats } from "./lease.js";
 import { createLiveDetector } from "./live-detection.js";
+import type { ResolvedPolicy } from "./policy.js";
 import { createPolicyTable } from "./policy.js";
 import { createRecordCodec } from "./protect.js";
 import { storeReady } from "./ready.js";
@@ -82,49 +82,54 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
     live: createLiveDetector(options.liveDetection, store, warn),
     // A failing heartbeat counts as alive: a store hiccup must not abort a tool that still holds its lease.
     heartbeats: createHeartbeats((claim, leaseMs) => store.heartbeat(claim, { now: clock.now(), leaseMs }).catch(() => true)),
+    // V8 shrinks a Map's table when it falls under a quarter full and grows it at the next
+    // insert: with one call in flight at a time, that was two table allocations per call. An entry
+    // that never leaves (no key is empty) keeps the table from emptying.
+    flights: new Map([["", undefined as unknown as CallState]]),
   };
-  /** The calls running in this process, by key: a duplicate awaits the one running instead of racing it. */
-  const inflight = new Map<string, CallState>();
 
-  async function run<T>(call: GuardedCall, fn: ToolFn<T>): Promise<RunResult<T>> {
-    const policy = policies.get(call.action);
-    const started = clock.now();
-    if (!policy) return runUnguarded(call, fn, started);
-    let d: DerivedKey;
+  function run<T>(call: GuardedCall, fn: ToolFn<T>): Promise<RunResult<T>> {
     try {
-      d = deriveKey(call, policy);
-    } catch (error) {
-      await audit(call, "failed", started);
-      throw error;
-    }
-    try {
-      e.codec.checkArgs(d.argsBytes, d.key);
-    } catch (error) {
-      await writeAudit(e, { ts: clock.now(), action_type: call.action, idempotency_key: d.key, outcome: "failed", session_id: d.sessionId, tool_call_id: call.toolCallId, fingerprint: d.fingerprint, attempt: 1, duration_ms: 0, scope: d.scope, key_sent: false, turn: call.turn });
-      throw error;
-    }
-    for (;;) {
-      // Single flight: a call already running under this key in this process is awaited, not
-      // raced through the store.
-      const leader = inflight.get(d.key);
-      if (leader && leader.d.scope === d.scope && leader.call.action === call.action) {
-        const replayed = await replayFlight<T>(e, { call, policy, d }, leader);
-        if (replayed) return replayed;
-        continue; // the leader failed and released: this call is a retry of its own
+      const policy = policies.get(call.action);
+      const started = clock.now();
+      if (!policy) return runUnguarded(call, fn, started);
+      let d: DerivedKey;
+      try {
+        d = deriveKey(call, policy);
+      } catch (error) {
+        return failKeyless(call, error, started);
       }
-      const s = newCallState(call, policy, d, fn, clock.now());
-      const promise = claimAndRun(e, s);
-      // The call leaves the map in the same reaction that settles it, before any waiter resumes.
-      const leave = () => {
-        if (inflight.get(d.key) === s) inflight.delete(d.key);
-      };
-      s.settled = promise.then(
-        (result): Settled => (leave(), { ok: true, result, fingerprint: d.fingerprint }),
-        (error): Settled => (leave(), { ok: false, error, final: error instanceof IdempotencyRecordedError || s.final === true }),
-      );
-      // Registered synchronously, before the first await.
-      inflight.set(d.key, s as CallState);
-      return promise;
+      try {
+        e.codec.checkArgs(d.argsBytes, d.key);
+      } catch (error) {
+        return failTooLarge(call, d, error);
+      }
+      // Single flight: a call already running under this key in this process is waited for, not
+      // raced through the store.
+      const leader = e.flights.get(d.key);
+      if (leader && leader.d.scope === d.scope && leader.call.action === call.action) return follow(call, policy, d, fn, leader);
+      return lead(call, policy, d, fn);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Starts the call's own claim; registered for single flight synchronously, before the first await. */
+  function lead<T>(call: GuardedCall, policy: ResolvedPolicy, d: DerivedKey, fn: ToolFn<T>): Promise<RunResult<T>> {
+    const s = new CallState(call, policy, d, fn, clock.now());
+    e.flights.set(d.key, s as CallState);
+    return claimAndRun(e, s);
+  }
+
+  /** Waits for the call of the same key running in this process and replays its outcome. */
+  async function follow<T>(call: GuardedCall, policy: ResolvedPolicy, d: DerivedKey, fn: ToolFn<T>, leader: CallState): Promise<RunResult<T>> {
+    for (;;) {
+      const replayed = await replayFlight<T>(e, { call, policy, d }, leader);
+      if (replayed) return replayed;
+      // The leader failed and released its claim: this call is a retry of its own.
+      const next = e.flights.get(d.key);
+      if (!next || next.d.scope !== d.scope || next.call.action !== call.action) return lead(call, policy, d, fn);
+      leader = next;
     }
   }
 
@@ -139,6 +144,18 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
     }
     await audit(call, "unguarded", started);
     return { value, key: undefined, replayed: false, outcome: "unguarded", attempt: 1 };
+  }
+
+  /** Arguments that cannot be keyed: audited without a key, then thrown. */
+  async function failKeyless(call: GuardedCall, error: unknown, started: number): Promise<never> {
+    await audit(call, "failed", started);
+    throw error;
+  }
+
+  /** Arguments larger than `maxRecordBytes`: refused before anything is claimed. */
+  async function failTooLarge(call: GuardedCall, d: DerivedKey, error: unknown): Promise<never> {
+    await writeAudit(e, { ts: clock.now(), action_type: call.action, idempotency_key: d.key, outcome: "failed", session_id: d.sessionId, tool_call_id: call.toolCallId, fingerprint: d.fingerprint, attempt: 1, duration_ms: 0, scope: d.scope, key_sent: false, turn: call.turn });
+    throw error;
   }
 
   /**
