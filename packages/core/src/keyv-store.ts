@@ -12,20 +12,29 @@
  */
 import type Keyv from "keyv";
 import { IdempotencyStoreError, isIdempotencyError } from "./errors.js";
-import { deserializeJson, hasDefaultCodec, serializeJson } from "./keyv-codec.js";
+import type { ClaimState } from "./held-claim.js";
+import { HeldClaim } from "./held-claim.js";
+import { deserializeJson, hasDefaultCodec, serializeFinished, serializeInProgress, serializeJson } from "./keyv-codec.js";
 import { decideClaim, newInProgressRecord } from "./lease.js";
 import type { CompletedRecord, FailedRecord, IdempotencyRecord, InProgressRecord } from "./record.js";
 import { isIdempotencyRecord, physicalExpiry } from "./record.js";
 import type { Acquired, ClaimRequest, ClaimResult, Completion, Failure, IdempotencyStore, ListOptions } from "./store.js";
 
-/** The atomic primitives a backend provides. `key` is the Keyv key (namespace prefix included). */
+/** The answer of {@link AtomicOps.insertIfAbsent}. */
+export type InsertResult = { inserted: true } | { inserted: false; existing: string | undefined };
+
+/**
+ * The atomic primitives a backend provides. `key` is the Keyv key (namespace prefix included).
+ * The four state-changing ones may answer directly instead of with a promise; a backend whose
+ * every answer is direct (an in-process one) says so with `synchronous: true`.
+ */
 export interface AtomicOps {
   /** Writes `raw` unless the key exists; else returns the existing raw value (undefined if it vanished meanwhile). */
-  insertIfAbsent(key: string, raw: string, expiresAt: number): Promise<{ inserted: true } | { inserted: false; existing: string | undefined }>;
+  insertIfAbsent(key: string, raw: string, expiresAt: number): Promise<InsertResult> | InsertResult;
   /** Replaces the value only if it is exactly `expected`. */
-  compareAndSet(key: string, expected: string, raw: string, expiresAt: number): Promise<boolean>;
+  compareAndSet(key: string, expected: string, raw: string, expiresAt: number): Promise<boolean> | boolean;
   /** Deletes the key only if its value is exactly `expected`. */
-  compareAndDelete(key: string, expected: string): Promise<boolean>;
+  compareAndDelete(key: string, expected: string): Promise<boolean> | boolean;
   /** Reads the raw value without deleting anything. */
   get(key: string): Promise<string | undefined>;
   /**
@@ -33,6 +42,12 @@ export interface AtomicOps {
    * (in-process). A claim that finds a record this way skips encoding a claim it would not write.
    */
   peek?(key: string): string | undefined;
+  /**
+   * True when `insertIfAbsent`, `compareAndSet`, `compareAndDelete` and `peek` all answer
+   * directly, never with a promise (in-process backends): with Keyv's default codec the store then
+   * claims, completes and releases without an `await` per step.
+   */
+  readonly synchronous?: boolean;
   /** Lists raw values under the prefix (optional). */
   list?(prefix: string, options?: ListOptions): AsyncIterable<string>;
   /** Deletes records under the prefix whose physical expiry is at or before `before` (optional). */
@@ -42,20 +57,20 @@ export interface AtomicOps {
   close?(): Promise<void>;
 }
 
+/** The direct-answer view of a `synchronous` backend's primitives. */
+interface DirectOps {
+  insertIfAbsent(key: string, raw: string, expiresAt: number): InsertResult;
+  compareAndSet(key: string, expected: string, raw: string, expiresAt: number): boolean;
+  compareAndDelete(key: string, expected: string): boolean;
+  peek?(key: string): string | undefined;
+}
+
 /** Options of {@link KeyvBackedStore}. */
 export interface KeyvBackedStoreOptions {
   keyv: Keyv;
   atomic: AtomicOps;
   /** Shown in error messages: `[agent-idempotency] [store-redis] …`. */
   name: string;
-}
-
-interface ClaimState {
-  raw: string;
-  /** How long the record outlives its lease, kept across heartbeats. */
-  retentionMs: number;
-  /** Operations on one claim run in order, so a heartbeat never races its own complete. */
-  tail: Promise<unknown> | undefined;
 }
 
 const MAX_CLAIM_ROUNDS = 16;
@@ -69,18 +84,20 @@ export class KeyvBackedStore implements IdempotencyStore {
   readonly keyv: Keyv;
   protected readonly atomic: AtomicOps;
   readonly storeName: string;
-  #claims = new WeakMap<Acquired, ClaimState>();
   #ready: Promise<void> | undefined;
   /** Setup has finished: operations skip awaiting it (one promise hop per operation less). */
   #isReady = false;
   #closed = false;
   #fastCodec: boolean;
+  /** The backend answers directly and the codec needs no promise: claim, complete and release need none either. */
+  #direct: DirectOps | undefined;
 
   constructor(options: KeyvBackedStoreOptions) {
     this.keyv = options.keyv;
     this.atomic = options.atomic;
     this.storeName = options.name;
     this.#fastCodec = hasDefaultCodec(options.keyv);
+    this.#direct = options.atomic.synchronous === true && this.#fastCodec ? (options.atomic as DirectOps) : undefined;
   }
 
   /** Creates what the backend needs (tables, scripts). Idempotent; called on first use. */
@@ -97,7 +114,17 @@ export class KeyvBackedStore implements IdempotencyStore {
     return this.#ready;
   }
 
-  async claim(key: string, req: ClaimRequest): Promise<ClaimResult> {
+  claim(key: string, req: ClaimRequest): Promise<ClaimResult> {
+    const direct = this.#readyDirect();
+    if (!direct) return this.#claim(key, req);
+    try {
+      return Promise.resolve(this.#claimDirect(direct, key, req));
+    } catch (cause) {
+      return Promise.reject(this.#wrap("claim", key, cause));
+    }
+  }
+
+  async #claim(key: string, req: ClaimRequest): Promise<ClaimResult> {
     // The body of #op inlined: one async frame and one closure less on every guarded call.
     if (this.#closed || !this.#isReady) await this.#ensureReady("claim", key);
     try {
@@ -110,7 +137,7 @@ export class KeyvBackedStore implements IdempotencyStore {
         let freshRaw: string | undefined;
         if (raw === undefined) {
           fresh = newInProgressRecord(key, req, 1);
-          freshRaw = this.#encodeNow(fresh, req.retentionMs) ?? (await this.encode(fresh, req.retentionMs));
+          freshRaw = this.#encodeOwn(fresh, req.retentionMs) ?? (await this.encode(fresh, req.retentionMs));
           const ins = await this.atomic.insertIfAbsent(k, freshRaw, physicalExpiry(fresh, req.retentionMs));
           if (ins.inserted) return this.#acquired(fresh, freshRaw, req.retentionMs, undefined);
           if (ins.existing === undefined) continue; // deleted between our insert and read: try again
@@ -120,7 +147,7 @@ export class KeyvBackedStore implements IdempotencyStore {
         const decision = decideClaim(existing, req);
         if (decision === "existing") return { outcome: "existing", record: existing };
         const next = decision === "takeover" ? newInProgressRecord(key, req, existing.attempt + 1) : (fresh ?? newInProgressRecord(key, req, 1));
-        const nextRaw = next === fresh && freshRaw !== undefined ? freshRaw : (this.#encodeNow(next, req.retentionMs) ?? (await this.encode(next, req.retentionMs)));
+        const nextRaw = next === fresh && freshRaw !== undefined ? freshRaw : (this.#encodeOwn(next, req.retentionMs) ?? (await this.encode(next, req.retentionMs)));
         if (await this.atomic.compareAndSet(k, raw, nextRaw, physicalExpiry(next, req.retentionMs))) {
           return this.#acquired(next, nextRaw, req.retentionMs, existing);
         }
@@ -130,6 +157,31 @@ export class KeyvBackedStore implements IdempotencyStore {
     } catch (cause) {
       throw this.#wrap("claim", key, cause);
     }
+  }
+
+  /** {@link claim} on a backend that answers directly: the same steps, none of them awaited. */
+  #claimDirect(direct: DirectOps, key: string, req: ClaimRequest): ClaimResult {
+    const k = this.keyvKey(key);
+    for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
+      let raw = direct.peek?.(k);
+      let fresh: InProgressRecord | undefined;
+      let freshRaw: string | undefined;
+      if (raw === undefined) {
+        fresh = newInProgressRecord(key, req, 1);
+        freshRaw = this.#encodeOwn(fresh, req.retentionMs)!;
+        const ins = direct.insertIfAbsent(k, freshRaw, physicalExpiry(fresh, req.retentionMs));
+        if (ins.inserted) return this.#acquired(fresh, freshRaw, req.retentionMs, undefined);
+        if (ins.existing === undefined) continue;
+        raw = ins.existing;
+      }
+      const existing = this.#decodeNow(key, deserializeJson(raw));
+      const decision = decideClaim(existing, req);
+      if (decision === "existing") return { outcome: "existing", record: existing };
+      const next = decision === "takeover" ? newInProgressRecord(key, req, existing.attempt + 1) : (fresh ?? newInProgressRecord(key, req, 1));
+      const nextRaw = next === fresh && freshRaw !== undefined ? freshRaw : this.#encodeOwn(next, req.retentionMs)!;
+      if (direct.compareAndSet(k, raw, nextRaw, physicalExpiry(next, req.retentionMs))) return this.#acquired(next, nextRaw, req.retentionMs, existing);
+    }
+    throw new IdempotencyStoreError(`[${this.storeName}] claim gave up for key ${key}: the record kept changing`);
   }
 
   complete(claim: Acquired, outcome: Completion): Promise<boolean> {
@@ -182,9 +234,20 @@ export class KeyvBackedStore implements IdempotencyStore {
   }
 
   release(claim: Acquired): Promise<boolean> {
+    const direct = this.#readyDirect();
+    const known = direct && HeldClaim.state(claim, this);
+    if (known && known.tail === undefined) {
+      try {
+        const ok = direct!.compareAndDelete(this.keyvKey(claim.key), known.raw);
+        if (ok) HeldClaim.forget(claim);
+        return Promise.resolve(ok);
+      } catch (cause) {
+        return Promise.reject(this.#wrap("release", claim.key, cause));
+      }
+    }
     return this.#serial("release", claim, async (state) => {
       const ok = await this.atomic.compareAndDelete(this.keyvKey(claim.key), state.raw);
-      if (ok) this.#claims.delete(claim);
+      if (ok) HeldClaim.forget(claim);
       return ok;
     });
   }
@@ -253,6 +316,17 @@ export class KeyvBackedStore implements IdempotencyStore {
     return this.#fastCodec ? serializeJson({ value: record, expires: physicalExpiry(record, retentionMs) }) : undefined;
   }
 
+  /**
+   * {@link encode} of a record this store built itself, whose members are in its own order (a
+   * claim's, or a complete's or fail's literal): from a template instead of a walk. Undefined for
+   * any codec other than Keyv's default.
+   */
+  #encodeOwn(record: IdempotencyRecord, retentionMs: number): string | undefined {
+    if (!this.#fastCodec) return undefined;
+    const expires = physicalExpiry(record, retentionMs);
+    return record.status === "in_progress" ? serializeInProgress(record, expires) : serializeFinished(record, expires);
+  }
+
   #decodeNow(key: string, data: { value?: unknown } | undefined): IdempotencyRecord {
     if (!data || !isIdempotencyRecord(data.value)) {
       throw new IdempotencyStoreError(`[${this.storeName}] the value under key ${key} is not an idempotency record; is another application using this namespace?`);
@@ -261,13 +335,31 @@ export class KeyvBackedStore implements IdempotencyStore {
   }
 
   #acquired(record: InProgressRecord, raw: string, retentionMs: number, previous: IdempotencyRecord | undefined): ClaimResult {
-    const claim: Acquired = { key: record.key, token: record.token, attempt: record.attempt, record };
-    this.#claims.set(claim, { raw, retentionMs, tail: undefined });
+    const claim = new HeldClaim(record, this, { raw, retentionMs, tail: undefined });
     return previous === undefined ? { outcome: "claimed", claim } : { outcome: "claimed", claim, previous };
   }
 
+  /** The direct-answer backend, when this store is set up, open and has one. */
+  #readyDirect(): DirectOps | undefined {
+    return this.#isReady && !this.#closed ? this.#direct : undefined;
+  }
+
   #replace(op: string, claim: Acquired, record: IdempotencyRecord, final: boolean): Promise<boolean> {
-    const known = this.#claims.get(claim);
+    const known = HeldClaim.state(claim, this);
+    const direct = this.#readyDirect();
+    if (known && known.tail === undefined && direct) {
+      // Nothing queued, and nothing can interleave with direct answers: write at once.
+      try {
+        // complete and fail build their record literal here (final); a heartbeat copies the claim's.
+        const raw = (final ? this.#encodeOwn(record, known.retentionMs) : this.#encodeNow(record, known.retentionMs))!;
+        const ok = direct.compareAndSet(this.keyvKey(claim.key), known.raw, raw, physicalExpiry(record, known.retentionMs));
+        if (ok && final) HeldClaim.forget(claim);
+        else if (ok) known.raw = raw;
+        return Promise.resolve(ok);
+      } catch (cause) {
+        return Promise.reject(this.#wrap(op, claim.key, cause));
+      }
+    }
     if (known && known.tail === undefined) {
       // Nothing queued on this claim (a complete right after its claim): run it at once.
       const run = this.#compareAndSet(op, claim, known, record, final);
@@ -281,10 +373,10 @@ export class KeyvBackedStore implements IdempotencyStore {
   async #compareAndSet(op: string, claim: Acquired, state: ClaimState, record: IdempotencyRecord, final: boolean): Promise<boolean> {
     if (this.#closed || !this.#isReady) await this.#ensureReady(op, claim.key);
     try {
-      const raw = this.#encodeNow(record, state.retentionMs) ?? (await this.encode(record, state.retentionMs));
+      const raw = (final ? this.#encodeOwn(record, state.retentionMs) : this.#encodeNow(record, state.retentionMs)) ?? (await this.encode(record, state.retentionMs));
       const expiresAt = physicalExpiry(record, state.retentionMs);
       const ok = await this.atomic.compareAndSet(this.keyvKey(claim.key), state.raw, raw, expiresAt);
-      if (ok && final) this.#claims.delete(claim);
+      if (ok && final) HeldClaim.forget(claim);
       else if (ok) state.raw = raw;
       return ok;
     } catch (cause) {
@@ -294,14 +386,14 @@ export class KeyvBackedStore implements IdempotencyStore {
 
   /** Runs operations on one claim in order, each a compare-and-set against the value it last wrote. */
   #serial(op: string, claim: Acquired, fn: (state: ClaimState) => Promise<boolean>): Promise<boolean> {
-    const known = this.#claims.get(claim);
+    const known = HeldClaim.state(claim, this);
     if (!known) {
       return this.#op(op, claim.key, async () => {
         const state = await this.#adopt(claim);
         return state ? fn(state) : false;
       });
     }
-    const go = () => (this.#claims.get(claim) === known ? this.#op(op, claim.key, () => fn(known)) : false);
+    const go = () => (HeldClaim.state(claim, this) === known ? this.#op(op, claim.key, () => fn(known)) : false);
     // The first operation on a claim starts at once; later ones queue behind the previous one,
     // whatever its outcome (the caller of each sees its own rejection).
     const run = known.tail ? known.tail.then(go, go) : Promise.resolve(go());
