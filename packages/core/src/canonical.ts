@@ -157,7 +157,9 @@ export function plainJsonBytesBound(v: unknown, depth = 0): number {
   }
   const proto = Object.getPrototypeOf(v);
   if (proto !== Object.prototype && proto !== null) return -1;
-  for (const key of Object.keys(v)) {
+  // for-in reads the keys from V8's enum cache where Object.keys allocates an array; an inherited
+  // enumerable member (a polluted Object.prototype) only makes the bound larger and the check stricter.
+  for (const key in v) {
     if (!(key as WellFormed).isWellFormed()) return -1;
     const item = (v as Record<string, unknown>)[key];
     if (item === undefined) continue;
@@ -432,6 +434,35 @@ function fastestCanonical(value: unknown): string | undefined {
  */
 export function canonicalJson(value: unknown): string {
   return guarded(() => fastestCanonical(value) ?? fastCanonical(value, 0) ?? serializeStrict(strictWalk(value)));
+}
+
+/** Characters JSON.stringify escapes in a well-formed string. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+
+/** The length of `JSON.stringify(s)` for a well-formed string, without printing it when nothing needs escaping. */
+function quotedLength(s: string): number {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s).length : s.length + 2;
+}
+
+/**
+ * `JCS({ action, identity: value, scope })` printed by one `JSON.stringify`, and where the
+ * canonical `value` sits inside it (`text.slice(start, end)`): a key and a fingerprint of the same
+ * arguments then print them once, and nothing is concatenated before hashing. Undefined when
+ * `value` is not plain JSON data or a string is not well-formed (a getter that throws included):
+ * the caller takes {@link canonicalJson}, which throws the error with its path. @internal
+ */
+export function canonicalKeyObject(action: string, value: unknown, scope: string): { text: string; start: number; end: number } | undefined {
+  if (!(action as WellFormed).isWellFormed() || !(scope as WellFormed).isWellFormed()) return undefined;
+  try {
+    const sorted = sortedForJson(value, 0);
+    if (sorted === undefined) return undefined;
+    // "action" < "identity" < "scope": the members are in RFC 8785 order as written.
+    const text = JSON.stringify({ action, identity: sorted === IN_ORDER ? value : sorted, scope });
+    const start = 22 + quotedLength(action); // {"action":<action>,"identity":
+    return { text, start, end: text.length - 10 - quotedLength(scope) }; // ,"scope":<scope>}
+  } catch {
+    return undefined;
+  }
 }
 
 /**

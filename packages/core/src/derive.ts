@@ -3,7 +3,7 @@
  * synchronous, so the engine can register a call for single flight before its first `await`.
  */
 import { IdempotencyKeyError } from "./errors.js";
-import { canonicalJson } from "./canonical.js";
+import { canonicalJson, canonicalKeyObject } from "./canonical.js";
 import { keyFromCanonicalIdentity, selectIdentity, sha256Hex32 } from "./key.js";
 import type { Normalizer } from "./normalize.js";
 import type { NormalizeSegment } from "./normalize-path.js";
@@ -129,6 +129,14 @@ export function deriveKey(call: GuardedCall, policy: NormalizePolicy & Pick<Reso
     );
   }
   const args = normalizeArgs(call.args, policy, call.schema);
+  // The usual call: the whole arguments are the identity. One print serves key and fingerprint.
+  if (call.key === undefined && policy.identity === undefined && typeof call.action === "string" && call.action !== "") {
+    const c = canonicalKeyObject(call.action, args, scope);
+    if (c) {
+      const canonicalArgs = c.text.slice(c.start, c.end);
+      return { key: sha256Hex32(c.text), fingerprint: sha256Hex32(canonicalArgs), scope, sessionId: call.sessionId ?? scope, args, argsBytes: Buffer.byteLength(canonicalArgs, "utf8") };
+    }
+  }
   const canonicalArgs = canonicalJson(args);
   const fingerprint = sha256Hex32(canonicalArgs);
   let key: string;

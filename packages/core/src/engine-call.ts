@@ -16,6 +16,7 @@ import type { AuditEntry, AuditOutcome, AuditSink } from "./audit/entry.js";
 import { toStrictJson } from "./canonical.js";
 import type { Clock } from "./clock.js";
 import type { DerivedKey, GuardedCall } from "./derive.js";
+import type { DirectStore } from "./direct-store.js";
 import type { RunContext, RunResult } from "./engine-types.js";
 import { IdempotencyLeaseLostError, IdempotencyRecordedError, IdempotencyStoreError, isIdempotencyError } from "./errors.js";
 import type { Beating, createHeartbeats } from "./lease.js";
@@ -25,12 +26,22 @@ import type { RecordCodec } from "./protect.js";
 import { ToolContext } from "./run-context.js";
 import type { Acquired, IdempotencyStore } from "./store.js";
 
+/** A part's answer: now, or later when something had to be awaited (I/O, an audit sink). */
+export type Maybe<T> = T | Promise<T>;
+
+/** True for an answer that comes later. */
+export function isPromise<T>(x: Maybe<T>): x is Promise<T> {
+  return typeof (x as { then?: unknown } | null)?.then === "function";
+}
+
 /** The tool, as `run` receives it. */
 export type ToolFn<T> = (ctx: RunContext) => Promise<T> | T;
 
 /** The engine's shared parts, built once per engine. */
 export interface EngineParts {
   readonly store: IdempotencyStore;
+  /** The same store when it answers claims and completes directly (in-process): no await for those. */
+  readonly direct: DirectStore | undefined;
   readonly clock: Clock;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   warn(message: string): void;

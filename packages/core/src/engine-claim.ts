@@ -5,13 +5,14 @@
  * waited for by polling the claim again, with backoff, until it settles or `waitMs` runs out.
  */
 import type { CallState, EngineParts } from "./engine-call.js";
-import { auditCall, endFlight, refused, storeError } from "./engine-call.js";
+import { auditCall, endFlight, isPromise, refused, storeError } from "./engine-call.js";
 import { execute } from "./engine-execute.js";
 import { recordedFailure, replayRecord } from "./engine-replay.js";
 import { takeOver } from "./engine-takeover.js";
 import type { RunResult } from "./engine-types.js";
 import { IdempotencyInProgressError, IdempotencyOutcomeUnknownError, IdempotencyScopeError } from "./errors.js";
-import type { ClaimResult } from "./store.js";
+import { CLAIM_NOW } from "./direct-store.js";
+import type { ClaimRequest, ClaimResult } from "./store.js";
 
 /** The longest pause between two polls of a live claim. */
 const MAX_POLL_MS = 250;
@@ -31,7 +32,7 @@ export async function claimAndRun<T>(e: EngineParts, s: CallState<T>): Promise<R
       const claimNow = e.clock.now();
       let claimed: ClaimResult;
       try {
-        claimed = await e.store.claim(d.key, {
+        const req: ClaimRequest = {
           scope: d.scope,
           action: call.action,
           fingerprint: d.fingerprint,
@@ -39,7 +40,8 @@ export async function claimAndRun<T>(e: EngineParts, s: CallState<T>): Promise<R
           leaseMs: policy.leaseMs,
           retentionMs: policy.ttlMs,
           takeover: policy.onUnknownOutcome !== "error",
-        });
+        };
+        claimed = e.direct?.[CLAIM_NOW](d.key, req) ?? (await e.store.claim(d.key, req));
       } catch (cause) {
         const error = storeError("claim", d.key, cause) as Error;
         if (!e.failOpen) throw await refused(e, s, "failed", error);
@@ -61,7 +63,10 @@ export async function claimAndRun<T>(e: EngineParts, s: CallState<T>): Promise<R
       // Scope and action are both checked on read: an explicit key reused by another session or
       // another tool must never replay that one's result here.
       if (record.scope !== d.scope || record.action !== call.action) throw await refused(e, s, "failed", new IdempotencyScopeError(d.key, record));
-      if (record.status === "completed") return endFlight(e, s, await replayRecord(e, s, record));
+      if (record.status === "completed") {
+        const replayed = replayRecord(e, s, record);
+        return endFlight(e, s, isPromise(replayed) ? await replayed : replayed);
+      }
       if (record.status === "failed") throw await recordedFailure(e, s, record);
       // in_progress
       if (record.leaseUntil <= claimNow) {

@@ -7,7 +7,7 @@
  * - A call of the same key running in this process (single flight) is awaited, and its value
  *   returned in the form a replay from the store would have.
  */
-import type { CallState, EngineParts, Settled } from "./engine-call.js";
+import type { CallState, EngineParts, Maybe, Settled } from "./engine-call.js";
 import { auditCall, refused, writeAudit } from "./engine-call.js";
 import type { DerivedKey, GuardedCall } from "./derive.js";
 import type { RunOutcome, RunResult } from "./engine-types.js";
@@ -15,24 +15,30 @@ import { IdempotencyPayloadMismatchError, IdempotencyRecordedError } from "./err
 import type { ResolvedPolicy } from "./policy.js";
 import type { CompletedRecord, FailedRecord } from "./record.js";
 
-/** Returns the recorded value of a completed record. */
-export async function replayRecord<T>(e: EngineParts, s: CallState<T>, record: CompletedRecord): Promise<RunResult<T>> {
+/** Returns the recorded value of a completed record; directly when no sink needs awaiting. */
+export function replayRecord<T>(e: EngineParts, s: CallState<T>, record: CompletedRecord): Maybe<RunResult<T>> {
   const { policy, d } = s;
   s.attempt = record.attempt;
   s.responseId = record.responseId;
   let outcome: RunOutcome = "replayed";
   if (record.fingerprint !== d.fingerprint) {
     outcome = "mismatch";
-    if (policy.onPayloadMismatch === "error") throw await refused(e, s, "mismatch", new IdempotencyPayloadMismatchError(d.key, record));
+    if (policy.onPayloadMismatch === "error") return throwRefused(e, s, "mismatch", new IdempotencyPayloadMismatchError(d.key, record));
   }
   let value: T;
   try {
     value = e.codec.decodeValue(record.value, d.key) as T;
   } catch (error) {
-    throw await refused(e, s, "failed", error as Error);
+    return throwRefused(e, s, "failed", error as Error);
   }
-  await auditCall(e, s, outcome);
-  return { value, key: d.key, replayed: true, outcome, attempt: record.attempt, recordedAt: record.completedAt, responseId: record.responseId };
+  const result: RunResult<T> = { value, key: d.key, replayed: true, outcome, attempt: record.attempt, recordedAt: record.completedAt, responseId: record.responseId };
+  const audited = auditCall(e, s, outcome);
+  return audited ? audited.then(() => result) : result;
+}
+
+/** Audits the call and rejects with `error`. */
+async function throwRefused(e: EngineParts, s: CallState, outcome: RunOutcome | "failed", error: Error): Promise<never> {
+  throw await refused(e, s, outcome, error);
 }
 
 /** The failure a failed record holds, as {@link IdempotencyRecordedError}, audited; for the caller to throw. */

@@ -45,5 +45,5 @@ export async function takeOver<T>(e: EngineParts, s: CallState<T>, claim: Acquir
     await auditCall(e, s, "failed");
     throw new IdempotencyOutcomeUnknownError(d.key, previous, { cause });
   }
-  return found ? recordResult(e, s, claim, found.result as T, "recovered") : undefined;
+  return found ? await recordResult(e, s, claim, found.result as T, "recovered") : undefined;
 }

@@ -30,6 +30,7 @@ import type { AuditOutcome, AuditSink } from "./audit/entry.js";
 import { realSleep, systemClock } from "./clock.js";
 import type { DerivedKey, GuardedCall } from "./derive.js";
 import { deriveKey } from "./derive.js";
+import { directStore } from "./direct-store.js";
 import type { EngineParts, ToolFn } from "./engine-call.js";
 import { CallState, writeAudit } from "./engine-call.js";
 import { claimAndRun } from "./engine-claim.js";
@@ -72,6 +73,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
   const policies = createPolicyTable(options.tools, options.defaults, warn);
   const e: EngineParts = {
     store,
+    direct: directStore(store),
     clock,
     sleep: (ms, signal) => (clock.sleep ?? realSleep)(ms, signal),
     warn,

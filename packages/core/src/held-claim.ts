@@ -17,6 +17,8 @@ export interface ClaimState {
   retentionMs: number;
   /** Operations on one claim run in order, so a heartbeat never races its own complete. */
   tail: Promise<unknown> | undefined;
+  /** The start of the text of every record this claim writes (keyv-codec.ts `recordHead`); undefined: print each whole. */
+  head: string | undefined;
 }
 
 export class HeldClaim implements Acquired {

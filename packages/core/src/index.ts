@@ -46,7 +46,7 @@ export {
 } from "./errors.js";
 export type { ErrorCode, RecordedError } from "./errors.js";
 export { KeyvBackedStore } from "./keyv-store.js";
-export type { AtomicOps, KeyvBackedStoreOptions } from "./keyv-store.js";
+export type { AtomicOps, InsertResult, KeyvBackedStoreOptions } from "./keyv-store.js";
 export { KeyvStore } from "./generic-keyv-store.js";
 export { MemoryStore } from "./memory-store.js";
 export type { MemoryStoreOptions } from "./memory-store.js";

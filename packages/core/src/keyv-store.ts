@@ -12,9 +12,11 @@
  */
 import type Keyv from "keyv";
 import { IdempotencyStoreError, isIdempotencyError } from "./errors.js";
+import type { DirectStore } from "./direct-store.js";
+import { CLAIM_NOW, COMPLETE_NOW } from "./direct-store.js";
 import type { ClaimState } from "./held-claim.js";
 import { HeldClaim } from "./held-claim.js";
-import { deserializeJson, hasDefaultCodec, serializeFinished, serializeInProgress, serializeJson } from "./keyv-codec.js";
+import { deserializeJson, hasDefaultCodec, recordHead, serializeFinished, serializeInProgress, serializeJson } from "./keyv-codec.js";
 import { decideClaim, newInProgressRecord } from "./lease.js";
 import type { CompletedRecord, FailedRecord, IdempotencyRecord, InProgressRecord } from "./record.js";
 import { isIdempotencyRecord, physicalExpiry } from "./record.js";
@@ -79,7 +81,7 @@ const MAX_CLAIM_ROUNDS = 16;
  * The shared implementation behind `MemoryStore`, `KeyvStore` and every store package.
  * Constructing it does no I/O; `setup()` runs once, on first use or when called.
  */
-export class KeyvBackedStore implements IdempotencyStore {
+export class KeyvBackedStore implements IdempotencyStore, DirectStore {
   /** The Keyv instance whose rows hold the records: use it to read them the Keyv way. */
   readonly keyv: Keyv;
   protected readonly atomic: AtomicOps;
@@ -115,12 +117,26 @@ export class KeyvBackedStore implements IdempotencyStore {
   }
 
   claim(key: string, req: ClaimRequest): Promise<ClaimResult> {
-    const direct = this.#readyDirect();
-    if (!direct) return this.#claim(key, req);
     try {
-      return Promise.resolve(this.#claimDirect(direct, key, req));
+      const now = this[CLAIM_NOW](key, req);
+      if (now) return Promise.resolve(now);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#claim(key, req);
+  }
+
+  /** @internal {@link claim} without a promise, on a backend that answers directly (see direct-store.ts). */
+  [CLAIM_NOW](key: string, req: ClaimRequest): ClaimResult | undefined {
+    // Only for this very store: a wrapper (`Object.create(store)`) or a subclass that overrides
+    // `claim` (fault injection, metrics) must see every claim.
+    if (!(#direct in this) || this.claim !== KeyvBackedStore.prototype.claim) return undefined;
+    const direct = this.#readyDirect();
+    if (!direct) return undefined;
+    try {
+      return this.#claimDirect(direct, key, req);
     } catch (cause) {
-      return Promise.reject(this.#wrap("claim", key, cause));
+      throw this.#wrap("claim", key, cause);
     }
   }
 
@@ -135,11 +151,13 @@ export class KeyvBackedStore implements IdempotencyStore {
         let raw = this.atomic.peek?.(k);
         let fresh: InProgressRecord | undefined;
         let freshRaw: string | undefined;
+        let head: string | undefined;
         if (raw === undefined) {
           fresh = newInProgressRecord(key, req, 1);
-          freshRaw = this.#encodeOwn(fresh, req.retentionMs) ?? (await this.encode(fresh, req.retentionMs));
+          head = this.#headOf(fresh);
+          freshRaw = this.#encodeOwn(fresh, req.retentionMs, head) ?? (await this.encode(fresh, req.retentionMs));
           const ins = await this.atomic.insertIfAbsent(k, freshRaw, physicalExpiry(fresh, req.retentionMs));
-          if (ins.inserted) return this.#acquired(fresh, freshRaw, req.retentionMs, undefined);
+          if (ins.inserted) return this.#acquired(fresh, freshRaw, req.retentionMs, head);
           if (ins.existing === undefined) continue; // deleted between our insert and read: try again
           raw = ins.existing;
         }
@@ -147,9 +165,10 @@ export class KeyvBackedStore implements IdempotencyStore {
         const decision = decideClaim(existing, req);
         if (decision === "existing") return { outcome: "existing", record: existing };
         const next = decision === "takeover" ? newInProgressRecord(key, req, existing.attempt + 1) : (fresh ?? newInProgressRecord(key, req, 1));
-        const nextRaw = next === fresh && freshRaw !== undefined ? freshRaw : (this.#encodeOwn(next, req.retentionMs) ?? (await this.encode(next, req.retentionMs)));
+        if (next !== fresh) head = this.#headOf(next);
+        const nextRaw = next === fresh && freshRaw !== undefined ? freshRaw : (this.#encodeOwn(next, req.retentionMs, head) ?? (await this.encode(next, req.retentionMs)));
         if (await this.atomic.compareAndSet(k, raw, nextRaw, physicalExpiry(next, req.retentionMs))) {
-          return this.#acquired(next, nextRaw, req.retentionMs, existing);
+          return this.#acquired(next, nextRaw, req.retentionMs, head, existing);
         }
         // Another caller changed the record between our read and our write: look again.
       }
@@ -166,11 +185,13 @@ export class KeyvBackedStore implements IdempotencyStore {
       let raw = direct.peek?.(k);
       let fresh: InProgressRecord | undefined;
       let freshRaw: string | undefined;
+      let head: string | undefined;
       if (raw === undefined) {
         fresh = newInProgressRecord(key, req, 1);
-        freshRaw = this.#encodeOwn(fresh, req.retentionMs)!;
+        head = this.#headOf(fresh);
+        freshRaw = this.#encodeOwn(fresh, req.retentionMs, head)!;
         const ins = direct.insertIfAbsent(k, freshRaw, physicalExpiry(fresh, req.retentionMs));
-        if (ins.inserted) return this.#acquired(fresh, freshRaw, req.retentionMs, undefined);
+        if (ins.inserted) return this.#acquired(fresh, freshRaw, req.retentionMs, head);
         if (ins.existing === undefined) continue;
         raw = ins.existing;
       }
@@ -178,13 +199,32 @@ export class KeyvBackedStore implements IdempotencyStore {
       const decision = decideClaim(existing, req);
       if (decision === "existing") return { outcome: "existing", record: existing };
       const next = decision === "takeover" ? newInProgressRecord(key, req, existing.attempt + 1) : (fresh ?? newInProgressRecord(key, req, 1));
-      const nextRaw = next === fresh && freshRaw !== undefined ? freshRaw : this.#encodeOwn(next, req.retentionMs)!;
-      if (direct.compareAndSet(k, raw, nextRaw, physicalExpiry(next, req.retentionMs))) return this.#acquired(next, nextRaw, req.retentionMs, existing);
+      if (next !== fresh) head = this.#headOf(next);
+      const nextRaw = next === fresh && freshRaw !== undefined ? freshRaw : this.#encodeOwn(next, req.retentionMs, head)!;
+      if (direct.compareAndSet(k, raw, nextRaw, physicalExpiry(next, req.retentionMs))) return this.#acquired(next, nextRaw, req.retentionMs, head, existing);
     }
     throw new IdempotencyStoreError(`[${this.storeName}] claim gave up for key ${key}: the record kept changing`);
   }
 
   complete(claim: Acquired, outcome: Completion): Promise<boolean> {
+    try {
+      const now = this[COMPLETE_NOW](claim, outcome);
+      if (now !== undefined) return Promise.resolve(now);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#replace("complete", claim, this.#completed(claim, outcome), true);
+  }
+
+  /** @internal {@link complete} without a promise, on a backend that answers directly (see direct-store.ts). */
+  [COMPLETE_NOW](claim: Acquired, outcome: Completion): boolean | undefined {
+    if (!(#direct in this) || this.complete !== KeyvBackedStore.prototype.complete) return undefined;
+    const known = HeldClaim.state(claim, this);
+    const direct = known && known.tail === undefined ? this.#readyDirect() : undefined;
+    return direct ? this.#replaceDirect(direct, claim, known!, this.#completed(claim, outcome)) : undefined;
+  }
+
+  #completed(claim: Acquired, outcome: Completion): CompletedRecord {
     const r = claim.record;
     // One literal, not a spread of the claim's fields: V8 builds a spread object on a slow path
     // (2.6 us of a 20 us guarded call).
@@ -203,7 +243,7 @@ export class KeyvBackedStore implements IdempotencyStore {
       completedAt: outcome.now,
       expiresAt: outcome.now + outcome.ttlMs,
     };
-    return this.#replace("complete", claim, record, true);
+    return record;
   }
 
   fail(claim: Acquired, failure: Failure): Promise<boolean> {
@@ -311,20 +351,20 @@ export class KeyvBackedStore implements IdempotencyStore {
     return this.#decodeNow(key, await this.parse(raw));
   }
 
-  /** {@link encode} without a promise, for Keyv's default codec (undefined for any other codec). */
-  #encodeNow(record: IdempotencyRecord, retentionMs: number): string | undefined {
-    return this.#fastCodec ? serializeJson({ value: record, expires: physicalExpiry(record, retentionMs) }) : undefined;
+  /** The start of the text of every record a claim writes (keyv-codec.ts), for Keyv's default codec. */
+  #headOf(record: IdempotencyRecord): string | undefined {
+    return this.#fastCodec ? recordHead(record) : undefined;
   }
 
   /**
-   * {@link encode} of a record this store built itself, whose members are in its own order (a
-   * claim's, or a complete's or fail's literal): from a template instead of a walk. Undefined for
-   * any codec other than Keyv's default.
+   * {@link encode} of a record of a claim whose text starts with `head`, printed from its pieces
+   * instead of a walk of the whole record. Undefined for any codec other than Keyv's default.
    */
-  #encodeOwn(record: IdempotencyRecord, retentionMs: number): string | undefined {
+  #encodeOwn(record: IdempotencyRecord, retentionMs: number, head: string | undefined): string | undefined {
     if (!this.#fastCodec) return undefined;
     const expires = physicalExpiry(record, retentionMs);
-    return record.status === "in_progress" ? serializeInProgress(record, expires) : serializeFinished(record, expires);
+    if (head === undefined) return serializeJson({ value: record, expires });
+    return record.status === "in_progress" ? serializeInProgress(head, record, expires) : serializeFinished(head, record, expires);
   }
 
   #decodeNow(key: string, data: { value?: unknown } | undefined): IdempotencyRecord {
@@ -334,8 +374,8 @@ export class KeyvBackedStore implements IdempotencyStore {
     return data.value;
   }
 
-  #acquired(record: InProgressRecord, raw: string, retentionMs: number, previous: IdempotencyRecord | undefined): ClaimResult {
-    const claim = new HeldClaim(record, this, { raw, retentionMs, tail: undefined });
+  #acquired(record: InProgressRecord, raw: string, retentionMs: number, head: string | undefined, previous?: IdempotencyRecord): ClaimResult {
+    const claim = new HeldClaim(record, this, { raw, retentionMs, tail: undefined, head });
     return previous === undefined ? { outcome: "claimed", claim } : { outcome: "claimed", claim, previous };
   }
 
@@ -348,16 +388,10 @@ export class KeyvBackedStore implements IdempotencyStore {
     const known = HeldClaim.state(claim, this);
     const direct = this.#readyDirect();
     if (known && known.tail === undefined && direct) {
-      // Nothing queued, and nothing can interleave with direct answers: write at once.
       try {
-        // complete and fail build their record literal here (final); a heartbeat copies the claim's.
-        const raw = (final ? this.#encodeOwn(record, known.retentionMs) : this.#encodeNow(record, known.retentionMs))!;
-        const ok = direct.compareAndSet(this.keyvKey(claim.key), known.raw, raw, physicalExpiry(record, known.retentionMs));
-        if (ok && final) HeldClaim.forget(claim);
-        else if (ok) known.raw = raw;
-        return Promise.resolve(ok);
-      } catch (cause) {
-        return Promise.reject(this.#wrap(op, claim.key, cause));
+        return Promise.resolve(this.#replaceDirect(direct, claim, known, record));
+      } catch (error) {
+        return Promise.reject(error);
       }
     }
     if (known && known.tail === undefined) {
@@ -369,11 +403,26 @@ export class KeyvBackedStore implements IdempotencyStore {
     return this.#serial(op, claim, (state) => this.#compareAndSet(op, claim, state, record, final));
   }
 
+  /** {@link #compareAndSet} on a backend that answers directly: nothing queued, nothing can interleave. */
+  #replaceDirect(direct: DirectOps, claim: Acquired, known: ClaimState, record: IdempotencyRecord): boolean {
+    // complete and fail write their outcome (final); a heartbeat extends the claim.
+    const final = record.status !== "in_progress";
+    try {
+      const raw = this.#encodeOwn(record, known.retentionMs, known.head)!;
+      const ok = direct.compareAndSet(this.keyvKey(claim.key), known.raw, raw, physicalExpiry(record, known.retentionMs));
+      if (ok && final) HeldClaim.forget(claim);
+      else if (ok) known.raw = raw;
+      return ok;
+    } catch (cause) {
+      throw this.#wrap(record.status === "completed" ? "complete" : record.status === "failed" ? "fail" : "heartbeat", claim.key, cause);
+    }
+  }
+
   /** Writes `record` over the value this claim last wrote, as one compare-and-set. */
   async #compareAndSet(op: string, claim: Acquired, state: ClaimState, record: IdempotencyRecord, final: boolean): Promise<boolean> {
     if (this.#closed || !this.#isReady) await this.#ensureReady(op, claim.key);
     try {
-      const raw = (final ? this.#encodeOwn(record, state.retentionMs) : this.#encodeNow(record, state.retentionMs)) ?? (await this.encode(record, state.retentionMs));
+      const raw = this.#encodeOwn(record, state.retentionMs, state.head) ?? (await this.encode(record, state.retentionMs));
       const expiresAt = physicalExpiry(record, state.retentionMs);
       const ok = await this.atomic.compareAndSet(this.keyvKey(claim.key), state.raw, raw, expiresAt);
       if (ok && final) HeldClaim.forget(claim);
@@ -412,7 +461,7 @@ export class KeyvBackedStore implements IdempotencyStore {
     const current = data?.value;
     if (!isIdempotencyRecord(current) || current.status !== "in_progress" || current.token !== claim.token) return undefined;
     const retentionMs = typeof data?.expires === "number" ? Math.max(0, data.expires - current.leaseUntil) : 0;
-    return { raw, retentionMs, tail: Promise.resolve() };
+    return { raw, retentionMs, tail: Promise.resolve(), head: undefined };
   }
 
   async #op<T>(op: string, key: string | undefined, fn: () => Promise<T>): Promise<T> {
