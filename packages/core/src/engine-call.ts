@@ -140,18 +140,47 @@ export function endFlight<T>(e: EngineParts, s: CallState<T>, result: RunResult<
   return result!;
 }
 
-/** Writes `entry` to every sink; a sink that fails goes to `onAuditError` and changes nothing. */
-export async function writeAudit(e: EngineParts, entry: AuditEntry): Promise<void> {
-  for (const sink of e.sinks) {
+/**
+ * Writes `entry` to every sink; a sink that fails goes to `onAuditError` and changes nothing.
+ * Sinks that buffer (every sink we ship) answer `write` directly: then nothing is awaited, and
+ * this returns undefined; a sink's promise is awaited, in sink order, before the next sink.
+ */
+export function writeAudit(e: EngineParts, entry: AuditEntry): Promise<void> | undefined {
+  const sinks = e.sinks;
+  for (let i = 0; i < sinks.length; i++) {
+    let written: void | Promise<void>;
+    try {
+      written = sinks[i]!.write(entry);
+    } catch (error) {
+      auditFailed(e, error, entry);
+      continue;
+    }
+    if (written !== undefined && typeof (written as Promise<void>).then === "function") return writeAuditFrom(e, entry, i, written as Promise<void>);
+  }
+  return undefined;
+}
+
+/** {@link writeAudit} from sink `i` on, once its write settles. */
+async function writeAuditFrom(e: EngineParts, entry: AuditEntry, i: number, pending: Promise<void>): Promise<void> {
+  try {
+    await pending;
+  } catch (error) {
+    auditFailed(e, error, entry);
+  }
+  for (const sink of e.sinks.slice(i + 1)) {
     try {
       await sink.write(entry);
     } catch (error) {
-      try {
-        e.onAuditError(error, entry);
-      } catch {
-        // a reporting hook that throws must not change the call's outcome either
-      }
+      auditFailed(e, error, entry);
     }
+  }
+}
+
+function auditFailed(e: EngineParts, error: unknown, entry: AuditEntry): void {
+  try {
+    e.onAuditError(error, entry);
+  } catch {
+    // a reporting hook that throws must not change the call's outcome either
   }
 }
 

@@ -164,7 +164,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
    * The entry of a call that ends before a key exists (an unguarded tool, arguments that cannot be
    * keyed): every call the engine sees is in the log once.
    */
-  function audit(call: GuardedCall, outcome: AuditOutcome, started: number): Promise<void> {
+  function audit(call: GuardedCall, outcome: AuditOutcome, started: number): Promise<void> | undefined {
     return writeAudit(e, {
       ts: clock.now(),
       action_type: call.action,
