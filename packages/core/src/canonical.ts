@@ -369,7 +369,8 @@ function sortedForJson(v: unknown, depth: number): unknown {
       const item: unknown = v[i];
       // A hole or an undefined element: the strict walk refuses either, with its path.
       if (item === undefined) return undefined;
-      const r = sortedForJson(item, depth + 1);
+      // Strings, the usual leaves, are judged here rather than by a call.
+      const r = typeof item === "string" ? ((item as WellFormed).isWellFormed() ? IN_ORDER : undefined) : sortedForJson(item, depth + 1);
       if (r === undefined) return undefined;
       if (r === IN_ORDER) {
         if (copy) copy[i] = item;
@@ -383,6 +384,10 @@ function sortedForJson(v: unknown, depth: number): unknown {
   const proto = Object.getPrototypeOf(v);
   // An own or inherited `toJSON` of any kind changes how the serializer treats the object.
   if ((proto !== Object.prototype && proto !== null) || (v as { toJSON?: unknown }).toJSON != null) return undefined;
+  if (inheritsNothing) {
+    const inOrder = inOrderObject(v as Record<string, unknown>, depth);
+    if (inOrder !== NOT_IN_ORDER) return inOrder;
+  }
   const keys = Object.keys(v);
   let inOrder = true;
   for (let i = 1; i < keys.length; i++) {
@@ -401,7 +406,7 @@ function sortedForJson(v: unknown, depth: number): unknown {
     if (!(key as WellFormed).isWellFormed()) return undefined;
     const item = (v as Record<string, unknown>)[key];
     if (item === undefined) continue;
-    const r = sortedForJson(item, depth + 1);
+    const r = typeof item === "string" ? ((item as WellFormed).isWellFormed() ? IN_ORDER : undefined) : sortedForJson(item, depth + 1);
     if (r === undefined) return undefined;
     if (!copy) {
       if (r === IN_ORDER) continue;
@@ -421,8 +426,72 @@ function sortedForJson(v: unknown, depth: number): unknown {
   return copy ?? IN_ORDER;
 }
 
+/** What {@link inOrderObject} returns for an object whose keys are out of order. */
+const NOT_IN_ORDER: unknown = Symbol("not in order");
+
+/**
+ * True while `Object.prototype` has no enumerable member (it never should): then `for…in` over a
+ * plain object visits exactly `Object.keys`, in the same order, without allocating the array.
+ * Checked at the start of each canonicalization.
+ */
+let inheritsNothing = false;
+
+function checkPrototype(): void {
+  inheritsNothing = true;
+  for (const _ in Object.prototype) {
+    inheritsNothing = false;
+    break;
+  }
+}
+
+/**
+ * {@link sortedForJson} of an object whose keys are in RFC 8785 order, read with `for…in` (no key
+ * array: V8 keeps one per object shape); {@link NOT_IN_ORDER} when they are not, for the caller to
+ * sort. Most objects of a model's arguments (an item list's entries) take this path.
+ */
+function inOrderObject(v: Record<string, unknown>, depth: number): unknown {
+  let prev: string | undefined;
+  for (const key in v) {
+    if (prev !== undefined && !(prev < key)) return NOT_IN_ORDER;
+    prev = key;
+  }
+  let copy: Record<string, unknown> | undefined;
+  let i = 0;
+  for (const key in v) {
+    i++;
+    if (!(key as WellFormed).isWellFormed()) return undefined;
+    const item = v[key];
+    if (item === undefined) continue;
+    const r = typeof item === "string" ? ((item as WellFormed).isWellFormed() ? IN_ORDER : undefined) : sortedForJson(item, depth + 1);
+    if (r === undefined) return undefined;
+    if (!copy) {
+      if (r === IN_ORDER) continue;
+      // The first member that needs a copy: the members before it are copied as they are.
+      if (mayHaveIndexKeys(firstKey(v))) return undefined;
+      copy = {};
+      let j = 1;
+      for (const before in v) {
+        if (j++ === i) break;
+        if (before === "__proto__") return undefined;
+        const b = v[before];
+        if (b !== undefined) copy[before] = b;
+      }
+    }
+    // Assigning `__proto__` would set the copy's prototype instead of adding a member.
+    if (key === "__proto__") return undefined;
+    copy[key] = r === IN_ORDER ? item : r;
+  }
+  return copy ?? IN_ORDER;
+}
+
+function firstKey(v: object): string | undefined {
+  for (const key in v) return key;
+  return undefined;
+}
+
 /** Canonical JSON of plain JSON data, or undefined for anything the other paths must judge. */
 function fastestCanonical(value: unknown): string | undefined {
+  checkPrototype();
   const sorted = sortedForJson(value, 0);
   if (sorted === undefined) return undefined;
   return JSON.stringify(sorted === IN_ORDER ? value : sorted);
@@ -454,6 +523,7 @@ function quotedLength(s: string): number {
 export function canonicalKeyObject(action: string, value: unknown, scope: string): { text: string; start: number; end: number } | undefined {
   if (!(action as WellFormed).isWellFormed() || !(scope as WellFormed).isWellFormed()) return undefined;
   try {
+    checkPrototype();
     const sorted = sortedForJson(value, 0);
     if (sorted === undefined) return undefined;
     // "action" < "identity" < "scope": the members are in RFC 8785 order as written.

@@ -20,10 +20,11 @@ export interface KeyParts {
 }
 
 /**
- * The first 32 hex characters of the sha256 of `text` (UTF-8). The one-shot `crypto.hash`
- * (Node >= 20.12) skips the Hash object that `createHash` builds for every call. @internal
+ * The first 32 hex characters of the sha256 of `text` (UTF-8, or bytes). The one-shot
+ * `crypto.hash` (Node >= 20.12) skips the Hash object that `createHash` builds for every call.
+ * @internal
  */
-export function sha256Hex32(text: string): string {
+export function sha256Hex32(text: string | Uint8Array): string {
   return hash("sha256", text, "hex").slice(0, 32);
 }
 

@@ -191,6 +191,17 @@ describe("deriveKey() and idempotencyKey() agree", () => {
     );
   });
 
+  it("deriveKey(): large arguments (hashed from one UTF-8 encoding) give the formula's key, fingerprint and size, non-ASCII included", () => {
+    for (const [action, scope, filler] of [["book", "s-1", "a"], ["bücher_📚", "sitzung-é", "日本語 🎉 ü"], ["x", "\u0000\"q", "\u2028\\"]]) {
+      const args = { notes: filler.repeat(5000), items: Array.from({ length: 50 }, (_, i) => ({ z: i, a: `${filler}${i}` })) };
+      const d = deriveKey({ action, args, scope }, resolvePolicy("t", {}));
+      expect(d.key).toBe(idempotencyKey({ action, scope, identity: args }));
+      expect(d.fingerprint).toBe(fingerprint(args));
+      expect(d.argsBytes).toBe(Buffer.byteLength(canonicalJson(args), "utf8"));
+      expect(canonicalJson(args).length).toBeGreaterThan(4096);
+    }
+  });
+
   it("deriveKey(): key, fingerprint and size match the formula for any strings, escapes and lone surrogates included (property)", () => {
     const text = fc.string({ unit: "binary", minLength: 1, maxLength: 8 });
     fc.assert(
