@@ -214,7 +214,7 @@ async function mysqlBackend() {
     await counted.end();
   };
   const sibling = () => new MysqlStore({ uri: MYSQL_URL, table, purgeEvery: 0, poolSize: 2 });
-  return { name: "mysql", store, engine: engineOf(store), floor, sibling, close, counting: { engine: engineOf(countingStore), count: () => statements } };
+  return { name: "mysql", store, engine: engineOf(store), floor, sibling, close, counting: { engine: engineOf(countingStore), live: engineOf(countingStore, { liveDetection: true }), count: () => statements } };
 }
 
 /** Opens the backends by name; a server that does not answer is reported and skipped, not faked. */
