@@ -84,6 +84,25 @@ if (results.peers) {
   out.push(md(["store, mode", "library", "fresh call", "replay"], rows));
 }
 
+if (results.alloc) {
+  out.push("\n### Bytes allocated per guarded call, memory store (beyond the bare call; exact counts, no GC inside a sample)\n");
+  out.push(md(["library", "fresh call", "replay"], ["ours", "powertools", "node-idempotency"].filter((l) => results.alloc[l]).map((l) => [l, `${Math.round(results.alloc[l].freshBytes).toLocaleString("en")} B`, `${Math.round(results.alloc[l].replayBytes).toLocaleString("en")} B`])));
+}
+
+if (results.audit) {
+  out.push("\n### Audit sinks: a fresh call with and without one, on the same store (p50; ratio = median of per-round ratios)\n");
+  out.push(md(["store + sink", "fresh", "fresh + audit", "added", "ratio", "16 callers: fresh, calls/s", "16 callers: + audit, calls/s", "16 callers: ratio"], Object.entries(results.audit).map(([b, x]) => [
+    `${b} + ${x.sink}`,
+    us(x.sequential["ours fresh"].p50),
+    us(x.sequential["ours fresh + audit"].p50),
+    us(x.addedUs),
+    f(x.ratio, 2),
+    `${us(x.concurrent16["ours fresh"].p50)}, ${Math.round(x.concurrent16["ours fresh"].perSecond).toLocaleString("en")}/s`,
+    `${us(x.concurrent16["ours fresh + audit"].p50)}, ${Math.round(x.concurrent16["ours fresh + audit"].perSecond).toLocaleString("en")}/s`,
+    f(x.concurrentRatio, 2),
+  ])));
+}
+
 if (results.duplicates) {
   out.push("\n### 16 concurrent calls with one key (tool takes 50 ms)\n");
   out.push(md(["setup", "bursts", "max executions per key", "what the 16 callers got (all bursts)", "slowest burst"], results.duplicates.map((r) => [r.setup, r.bursts, r.maxExecutionsPerKey, Object.entries(r.outcomes).map(([k, v]) => `${k} ${v}`).join(", "), `${Math.round(r.msMax)} ms`])));
