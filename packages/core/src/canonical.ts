@@ -28,6 +28,8 @@
  * against 2.6 × for a printer written in JavaScript). As with `JSON.stringify`, a getter is read
  * again when the text is printed.
  */
+import type { WellFormed } from "./canonical-order.js";
+import { FAST_MAX_DEPTH, IN_ORDER, prepareOrderWalk, sortedForJson, sortKeys } from "./canonical-order.js";
 import { IdempotencyKeyError, isIdempotencyError } from "./errors.js";
 
 /** A JSON value as the canonical walk produces it. */
@@ -123,53 +125,6 @@ function fastStrictCopy(v: unknown, depth: number): JsonValue | undefined {
   return out;
 }
 
-/**
- * For plain JSON data (what the strict walk would copy unchanged, up to null prototypes, `-0` and
- * dropped `undefined` members): an upper bound of the UTF-8 bytes of its `JSON.stringify` text,
- * without building the text; -1 for anything else. A string counts 6 bytes per UTF-16 unit (the
- * longest escape, `\u001f`) plus its quotes, a number 32. @internal
- */
-export function plainJsonBytesBound(v: unknown, depth = 0): number {
-  switch (typeof v) {
-    case "string":
-      return (v as WellFormed).isWellFormed() ? 6 * v.length + 2 : -1;
-    case "number":
-      return Number.isFinite(v) ? 32 : -1;
-    case "boolean":
-      return 5;
-    case "object":
-      break;
-    default:
-      return -1;
-  }
-  if (v === null) return 4;
-  if (depth > FAST_MAX_DEPTH || (v as { toJSON?: unknown }).toJSON !== undefined) return -1;
-  let bytes = 2;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const item: unknown = v[i];
-      if (item === undefined) return -1;
-      const n = plainJsonBytesBound(item, depth + 1);
-      if (n < 0) return -1;
-      bytes += n + 1;
-    }
-    return bytes;
-  }
-  const proto = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && proto !== null) return -1;
-  // for-in reads the keys from V8's enum cache where Object.keys allocates an array; an inherited
-  // enumerable member (a polluted Object.prototype) only makes the bound larger and the check stricter.
-  for (const key in v) {
-    if (!(key as WellFormed).isWellFormed()) return -1;
-    const item = (v as Record<string, unknown>)[key];
-    if (item === undefined) continue;
-    const n = plainJsonBytesBound(item, depth + 1);
-    if (n < 0) return -1;
-    bytes += 6 * key.length + 4 + n;
-  }
-  return bytes;
-}
-
 function strictWalk(value: unknown): JsonValue {
   const seen = new Set<object>();
   const walk = (v: unknown, path: (string | number)[], inArray: boolean, viaToJSON = false): JsonValue | undefined => {
@@ -235,29 +190,6 @@ function strictWalk(value: unknown): JsonValue {
   const result = walk(value, [], false);
   return result === undefined ? null : result;
 }
-
-// Past this depth the fast path hands over to the strict walk, which finds cycles (and names them).
-const FAST_MAX_DEPTH = 128;
-
-/**
- * `keys.sort()` (UTF-16 code unit order, as RFC 8785 wants), in place: an insertion sort for the
- * few keys a tool's arguments have, which allocates nothing where `sort()` copies the array.
- */
-function sortKeys(keys: string[]): string[] {
-  if (keys.length > 24) return keys.sort();
-  for (let i = 1; i < keys.length; i++) {
-    const k = keys[i]!;
-    let j = i - 1;
-    while (j >= 0 && keys[j]! > k) {
-      keys[j + 1] = keys[j]!;
-      j--;
-    }
-    keys[j + 1] = k;
-  }
-  return keys;
-}
-
-type WellFormed = string & { isWellFormed(): boolean };
 
 /**
  * The canonical JSON of plain JSON data in one pass, without the copy and the path bookkeeping of
@@ -330,168 +262,9 @@ function serializeStrict(v: JsonValue): string {
   return `{${sortKeys(Object.keys(obj)).map((k) => `${JSON.stringify(k)}:${serializeStrict(obj[k]!)}`).join(",")}}`;
 }
 
-/** What {@link sortedForJson} returns for a value that `JSON.stringify` already prints canonically. */
-const IN_ORDER: unknown = Symbol("in order");
-
-/** True when `JSON.stringify` may not print an object's members in insertion order (array-index keys come first). */
-function mayHaveIndexKeys(firstKey: string | undefined): boolean {
-  const c = firstKey === undefined ? 0 : firstKey.charCodeAt(0);
-  return c >= 48 && c <= 57;
-}
-
-/**
- * For plain JSON data (what {@link fastCanonical} accepts): {@link IN_ORDER} when every object's
- * keys are already in RFC 8785 order, so `JSON.stringify(v)` is the canonical text; otherwise a
- * copy whose `JSON.stringify` is, in which only the out-of-order objects and their ancestors are
- * new (members inserted in sorted order; every subtree in order is shared, not copied). Undefined
- * for anything else, and for the objects whose member order an insertion cannot set
- * (array-index keys, `__proto__`): the caller then takes {@link fastCanonical}.
- */
-function sortedForJson(v: unknown, depth: number): unknown {
-  switch (typeof v) {
-    case "string":
-      return (v as WellFormed).isWellFormed() ? IN_ORDER : undefined;
-    case "number":
-      return Number.isFinite(v) ? IN_ORDER : undefined;
-    case "boolean":
-      return IN_ORDER;
-    case "object":
-      break;
-    default:
-      return undefined;
-  }
-  if (v === null) return IN_ORDER;
-  if (depth > FAST_MAX_DEPTH) return undefined;
-  if (Array.isArray(v)) {
-    if ((v as { toJSON?: unknown }).toJSON !== undefined) return undefined;
-    let copy: unknown[] | undefined;
-    for (let i = 0; i < v.length; i++) {
-      const item: unknown = v[i];
-      // A hole or an undefined element: the strict walk refuses either, with its path.
-      if (item === undefined) return undefined;
-      // Strings, the usual leaves, are judged here rather than by a call.
-      const r = typeof item === "string" ? ((item as WellFormed).isWellFormed() ? IN_ORDER : undefined) : sortedForJson(item, depth + 1);
-      if (r === undefined) return undefined;
-      if (r === IN_ORDER) {
-        if (copy) copy[i] = item;
-        continue;
-      }
-      copy ??= v.slice(0, i);
-      copy[i] = r;
-    }
-    return copy ?? IN_ORDER;
-  }
-  const proto = Object.getPrototypeOf(v);
-  // An own or inherited `toJSON` of any kind changes how the serializer treats the object.
-  if ((proto !== Object.prototype && proto !== null) || (v as { toJSON?: unknown }).toJSON != null) return undefined;
-  if (inheritsNothing) {
-    const inOrder = inOrderObject(v as Record<string, unknown>, depth);
-    if (inOrder !== NOT_IN_ORDER) return inOrder;
-  }
-  const keys = Object.keys(v);
-  let inOrder = true;
-  for (let i = 1; i < keys.length; i++) {
-    if (!(keys[i - 1]! < keys[i]!)) {
-      inOrder = false;
-      break;
-    }
-  }
-  if (!inOrder) {
-    if (mayHaveIndexKeys(keys[0])) return undefined;
-    sortKeys(keys);
-  }
-  let copy: Record<string, unknown> | undefined = inOrder ? undefined : {};
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    if (!(key as WellFormed).isWellFormed()) return undefined;
-    const item = (v as Record<string, unknown>)[key];
-    if (item === undefined) continue;
-    const r = typeof item === "string" ? ((item as WellFormed).isWellFormed() ? IN_ORDER : undefined) : sortedForJson(item, depth + 1);
-    if (r === undefined) return undefined;
-    if (!copy) {
-      if (r === IN_ORDER) continue;
-      // The first member that needs a copy: the members before it are copied as they are.
-      if (mayHaveIndexKeys(keys[0])) return undefined;
-      copy = {};
-      for (let j = 0; j < i; j++) {
-        const before = (v as Record<string, unknown>)[keys[j]!];
-        if (keys[j] === "__proto__") return undefined;
-        if (before !== undefined) copy[keys[j]!] = before;
-      }
-    }
-    // Assigning `__proto__` would set the copy's prototype instead of adding a member.
-    if (key === "__proto__") return undefined;
-    copy[key] = r === IN_ORDER ? item : r;
-  }
-  return copy ?? IN_ORDER;
-}
-
-/** What {@link inOrderObject} returns for an object whose keys are out of order. */
-const NOT_IN_ORDER: unknown = Symbol("not in order");
-
-/**
- * True while `Object.prototype` has no enumerable member (it never should): then `for…in` over a
- * plain object visits exactly `Object.keys`, in the same order, without allocating the array.
- * Checked at the start of each canonicalization.
- */
-let inheritsNothing = false;
-
-function checkPrototype(): void {
-  inheritsNothing = true;
-  for (const _ in Object.prototype) {
-    inheritsNothing = false;
-    break;
-  }
-}
-
-/**
- * {@link sortedForJson} of an object whose keys are in RFC 8785 order, read with `for…in` (no key
- * array: V8 keeps one per object shape); {@link NOT_IN_ORDER} when they are not, for the caller to
- * sort. Most objects of a model's arguments (an item list's entries) take this path.
- */
-function inOrderObject(v: Record<string, unknown>, depth: number): unknown {
-  let prev: string | undefined;
-  for (const key in v) {
-    if (prev !== undefined && !(prev < key)) return NOT_IN_ORDER;
-    prev = key;
-  }
-  let copy: Record<string, unknown> | undefined;
-  let i = 0;
-  for (const key in v) {
-    i++;
-    if (!(key as WellFormed).isWellFormed()) return undefined;
-    const item = v[key];
-    if (item === undefined) continue;
-    const r = typeof item === "string" ? ((item as WellFormed).isWellFormed() ? IN_ORDER : undefined) : sortedForJson(item, depth + 1);
-    if (r === undefined) return undefined;
-    if (!copy) {
-      if (r === IN_ORDER) continue;
-      // The first member that needs a copy: the members before it are copied as they are.
-      if (mayHaveIndexKeys(firstKey(v))) return undefined;
-      copy = {};
-      let j = 1;
-      for (const before in v) {
-        if (j++ === i) break;
-        if (before === "__proto__") return undefined;
-        const b = v[before];
-        if (b !== undefined) copy[before] = b;
-      }
-    }
-    // Assigning `__proto__` would set the copy's prototype instead of adding a member.
-    if (key === "__proto__") return undefined;
-    copy[key] = r === IN_ORDER ? item : r;
-  }
-  return copy ?? IN_ORDER;
-}
-
-function firstKey(v: object): string | undefined {
-  for (const key in v) return key;
-  return undefined;
-}
-
 /** Canonical JSON of plain JSON data, or undefined for anything the other paths must judge. */
 function fastestCanonical(value: unknown): string | undefined {
-  checkPrototype();
+  prepareOrderWalk();
   const sorted = sortedForJson(value, 0);
   if (sorted === undefined) return undefined;
   return JSON.stringify(sorted === IN_ORDER ? value : sorted);
@@ -523,7 +296,7 @@ function quotedLength(s: string): number {
 export function canonicalKeyObject(action: string, value: unknown, scope: string): { text: string; start: number; end: number } | undefined {
   if (!(action as WellFormed).isWellFormed() || !(scope as WellFormed).isWellFormed()) return undefined;
   try {
-    checkPrototype();
+    prepareOrderWalk();
     const sorted = sortedForJson(value, 0);
     if (sorted === undefined) return undefined;
     // "action" < "identity" < "scope": the members are in RFC 8785 order as written.

@@ -12,7 +12,7 @@
  *   records it wrote have expired (`ttlMs`).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { plainJsonBytesBound } from "./canonical.js";
+import { plainJsonBytesBound } from "./json-size.js";
 import type { RecordedError } from "./errors.js";
 import { IdempotencyPolicyError, IdempotencyRecordTooLargeError, IdempotencyStoreError } from "./errors.js";
 import { recordable } from "./recordable.js";
