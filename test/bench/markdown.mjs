@@ -26,7 +26,7 @@ if (results.keys) {
   out.push("\n### Key derivation (per key, p50 / p99)\n");
   const rows = [];
   for (const [size, r] of Object.entries(results.keys)) {
-    for (const [step, x] of Object.entries(r)) if (step !== "bytes") rows.push([`${size} (${r.bytes} B of JSON)`, step, us(x.p50), us(x.p99)]);
+    for (const [step, x] of Object.entries(r)) if (typeof x === "object") rows.push([`${size} (${r.bytes} B of JSON)`, step, us(x.p50), us(x.p99)]);
   }
   out.push(md(["arguments", "step", "p50", "p99"], rows));
 }
@@ -85,6 +85,25 @@ if (results.peers) {
     }
   }
   out.push(md(["store, mode", "library", "fresh call", "replay"], rows));
+}
+
+if (results.alloc) {
+  out.push("\n### Bytes allocated per guarded call, memory store (beyond the bare call; exact counts, no GC inside a sample)\n");
+  out.push(md(["library", "fresh call", "replay"], ["ours", "powertools", "node-idempotency"].filter((l) => results.alloc[l]).map((l) => [l, `${Math.round(results.alloc[l].freshBytes).toLocaleString("en")} B`, `${Math.round(results.alloc[l].replayBytes).toLocaleString("en")} B`])));
+}
+
+if (results.audit) {
+  out.push("\n### Audit sinks: a fresh call with and without one, on the same store (p50; ratio = median of per-round ratios)\n");
+  out.push(md(["store + sink", "fresh", "fresh + audit", "added", "ratio", "16 callers: fresh, calls/s", "16 callers: + audit, calls/s", "16 callers: ratio"], Object.entries(results.audit).map(([b, x]) => [
+    `${b} + ${x.sink}`,
+    us(x.sequential["ours fresh"].p50),
+    us(x.sequential["ours fresh + audit"].p50),
+    us(x.addedUs),
+    f(x.ratio, 2),
+    `${us(x.concurrent16["ours fresh"].p50)}, ${Math.round(x.concurrent16["ours fresh"].perSecond).toLocaleString("en")}/s`,
+    `${us(x.concurrent16["ours fresh + audit"].p50)}, ${Math.round(x.concurrent16["ours fresh + audit"].perSecond).toLocaleString("en")}/s`,
+    f(x.concurrentRatio, 2),
+  ])));
 }
 
 if (results.duplicates) {

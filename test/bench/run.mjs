@@ -1,7 +1,7 @@
 // The benchmark suite of issue 8: `pnpm bench` at the root (builds first, then runs this file).
 // Not part of `pnpm test`: it asserts nothing about wall-clock time, it measures and reports.
 //
-//   node test/bench/run.mjs [--quick] [--sections=keys,overhead,peers,duplicates,integration,scale,workers]
+//   node test/bench/run.mjs [--quick] [--sections=keys,alloc,overhead,peers,audit,duplicates,integration,scale,workers]
 //                           [--workers=2,4,8,16] [--worker-seconds=N]
 //                           [--worker-backends=postgres,redis,redis-cluster,redis-cluster-wait,mysql]
 //                           [--out=PATH]   (default test/bench/results.json)
@@ -19,6 +19,8 @@ import { openBackends } from "./lib/backends.mjs";
 import { integrationTables, integrationTargets } from "./lib/integration-report.mjs";
 import { judgeTargets, render, table } from "./lib/report.mjs";
 import { RUN_ID } from "./lib/workload.mjs";
+import { allocSection } from "./sections/alloc.mjs";
+import { auditSection } from "./sections/audit.mjs";
 import { duplicates } from "./sections/duplicates.mjs";
 import { integration } from "./sections/integration.mjs";
 import { keys } from "./sections/keys.mjs";
@@ -43,7 +45,7 @@ const opts = {
   workerSeconds: Number(argv["worker-seconds"] ?? (quick ? 2 : 5)),
   workerBackends: (argv["worker-backends"] ?? "postgres,redis,redis-cluster,redis-cluster-wait,mysql").split(","),
 };
-const sections = (argv.sections ?? "keys,overhead,peers,duplicates,integration,scale,workers").split(",");
+const sections = (argv.sections ?? "keys,alloc,overhead,peers,audit,duplicates,integration,scale,workers").split(",");
 const backendNames = (argv.backends ?? "memory,sqlite,postgres,redis,mysql").split(",");
 const log = (m) => process.stderr.write(`${m}\n`);
 
@@ -72,11 +74,13 @@ log(`agent-idempotency bench ${RUN_ID}: ${meta.cores} cores (${meta.cpu}), load 
 const results = {};
 const rows = {};
 if (sections.includes("keys")) ({ results: results.keys, rows: rows.keys } = await keys(opts, log));
-const needBackends = sections.some((s) => ["overhead", "peers", "duplicates", "integration"].includes(s));
+if (sections.includes("alloc")) ({ results: results.alloc, rows: rows.alloc } = await allocSection(opts, log));
+const needBackends = sections.some((s) => ["overhead", "peers", "audit", "duplicates", "integration"].includes(s));
 const backends = needBackends ? await openBackends(backendNames, log) : [];
 try {
   if (sections.includes("overhead")) ({ results: results.overhead, rows: rows.overhead } = await overhead(backends, opts, log));
   if (sections.includes("peers")) ({ results: results.peers, rows: rows.peers } = await peers(backends, opts, log));
+  if (sections.includes("audit")) ({ results: results.audit, rows: rows.audit } = await auditSection(backends, opts, log));
   if (sections.includes("duplicates")) ({ rows: rows.duplicates } = await duplicates(backends, opts, log));
   results.duplicates = rows.duplicates;
   if (sections.includes("integration")) ({ results: results.integration, rows: rows.integration } = await integration(backends, opts, log));

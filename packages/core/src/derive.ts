@@ -3,7 +3,7 @@
  * synchronous, so the engine can register a call for single flight before its first `await`.
  */
 import { IdempotencyKeyError } from "./errors.js";
-import { canonicalJson } from "./canonical.js";
+import { canonicalJson, canonicalKeyObject } from "./canonical.js";
 import { keyFromCanonicalIdentity, selectIdentity, sha256Hex32 } from "./key.js";
 import type { Normalizer } from "./normalize.js";
 import type { NormalizeSegment } from "./normalize-path.js";
@@ -65,6 +65,9 @@ export interface DerivedKey {
 }
 
 const EXPLICIT_KEY = /^[\x21-\x7e]{1,200}$/;
+
+/** From this many characters of key text on, encoding it to UTF-8 once beats letting each hash encode it. */
+const LARGE_TEXT = 4096;
 
 /** A normalizer and the field it applies to: written in the policy, or derived from the schema. */
 export interface NormalizerEntry {
@@ -129,6 +132,22 @@ export function deriveKey(call: GuardedCall, policy: NormalizePolicy & Pick<Reso
     );
   }
   const args = normalizeArgs(call.args, policy, call.schema);
+  // The usual call: the whole arguments are the identity. One print serves key and fingerprint.
+  if (call.key === undefined && policy.identity === undefined && typeof call.action === "string" && call.action !== "") {
+    const c = canonicalKeyObject(call.action, args, scope);
+    if (c) {
+      const sessionId = call.sessionId ?? scope;
+      if (c.text.length < LARGE_TEXT) {
+        const canonicalArgs = c.text.slice(c.start, c.end);
+        return { key: sha256Hex32(c.text), fingerprint: sha256Hex32(canonicalArgs), scope, sessionId, args, argsBytes: Buffer.byteLength(canonicalArgs, "utf8") };
+      }
+      // Large arguments: encode the text to UTF-8 once, for both hashes and the size.
+      const bytes = Buffer.from(c.text, "utf8");
+      const start = Buffer.byteLength(c.text.slice(0, c.start), "utf8");
+      const end = bytes.length - Buffer.byteLength(c.text.slice(c.end), "utf8");
+      return { key: sha256Hex32(bytes), fingerprint: sha256Hex32(bytes.subarray(start, end)), scope, sessionId, args, argsBytes: end - start };
+    }
+  }
   const canonicalArgs = canonicalJson(args);
   const fingerprint = sha256Hex32(canonicalArgs);
   let key: string;

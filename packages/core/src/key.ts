@@ -9,7 +9,7 @@
  * Never a timestamp, a random id or the `tool_call_id`: a retry must land on the same key.
  */
 import { hash } from "node:crypto";
-import { canonicalJson } from "./canonical.js";
+import { canonicalJson, canonicalString } from "./canonical.js";
 import { IdempotencyKeyError } from "./errors.js";
 
 /** The three parts of a key. */
@@ -20,10 +20,11 @@ export interface KeyParts {
 }
 
 /**
- * The first 32 hex characters of the sha256 of `text` (UTF-8). The one-shot `crypto.hash`
- * (Node >= 20.12) skips the Hash object that `createHash` builds for every call. @internal
+ * The first 32 hex characters of the sha256 of `text` (UTF-8, or bytes). The one-shot
+ * `crypto.hash` (Node >= 20.12) skips the Hash object that `createHash` builds for every call.
+ * @internal
  */
-export function sha256Hex32(text: string): string {
+export function sha256Hex32(text: string | Uint8Array): string {
   return hash("sha256", text, "hex").slice(0, 32);
 }
 
@@ -48,7 +49,7 @@ export function canonicalKeyText(action: string, scope: string, canonicalIdentit
   if (typeof scope !== "string") {
     throw new IdempotencyKeyError(`the scope for ${action} must be a string (a session or turn id)`);
   }
-  return `{"action":${canonicalJson(action)},"identity":${canonicalIdentity},"scope":${canonicalJson(scope)}}`;
+  return `{"action":${canonicalString(action)},"identity":${canonicalIdentity},"scope":${canonicalString(scope)}}`;
 }
 
 /** The idempotency key of `{ action, scope, identity }`: 32 lowercase hex characters. */

@@ -39,3 +39,88 @@ export function deserializeJson<T = unknown>(raw: string): T {
 export function hasDefaultCodec(keyv: Keyv): boolean {
   return keyv.serialize?.name === "defaultSerialize" && keyv.deserialize?.name === "defaultDeserialize" && !keyv.opts?.compression;
 }
+
+// Characters JSON.stringify escapes in a string (besides lone surrogates).
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+
+/** True when `serializeJson` writes `s` as `"s"`: nothing to escape, no Keyv ":" to add. */
+function plain(s: string): boolean {
+  return s.charCodeAt(0) !== 58 && !NEEDS_ESCAPE.test(s) && (s as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
+/** A number as JSON writes it (`null` for what JSON has no number for). */
+const num = (n: number): string => (Number.isFinite(n) ? `${n}` : "null");
+
+/** A value as `serializeJson` writes it inside a record (a string value gets Keyv's ":" too). */
+const json = (v: unknown): string => (typeof v === "string" ? serializeJson(`${v.charCodeAt(0) === 58 ? ":" : ""}${v}`) : serializeJson(v));
+
+/** The members every record of one claim shares. */
+interface RecordHead {
+  v: number;
+  key: string;
+  scope: string;
+  action: string;
+  fingerprint: string;
+  token: string;
+  attempt: number;
+  claimedAt: number;
+}
+
+/** The pieces of a text, filled in place and joined: one allocation for the whole text. */
+const HEAD = ['{"value":{"v":', "", ',"key":"', "", '","scope":"', "", '","action":"', "", '","fingerprint":"', "", '","token":"', "", '","attempt":', "", ',"claimedAt":', "", ","];
+const IN_PROGRESS = ["", '"status":"in_progress","leaseUntil":', "", '},"expires":', "", "}"];
+const FINISHED = ["", '"status":"', "", '"', "", "", "", "", "", ',"completedAt":', "", ',"expiresAt":', "", '},"expires":', "", "}"];
+
+/**
+ * The start of the Keyv text of every record one claim writes (`{"value":{"v":1,"key":…,
+ * "claimedAt":…,`), printed once per claim and reused by its complete, fail and heartbeats: a
+ * record's shape is fixed, and JSON.stringify of the Keyv wrapper, walked twice per guarded call,
+ * was the largest single cost of a call on a memory store. Undefined when one of the strings needs
+ * escaping (then the store takes {@link serializeJson}). Member order inside the text is free:
+ * stores compare a record's text only with texts they read or wrote themselves.
+ */
+export function recordHead(r: RecordHead): string | undefined {
+  if (!(plain(r.key) && plain(r.scope) && plain(r.action) && plain(r.fingerprint) && plain(r.token))) return undefined;
+  const parts = HEAD;
+  parts[1] = num(r.v);
+  parts[3] = r.key;
+  parts[5] = r.scope;
+  parts[7] = r.action;
+  parts[9] = r.fingerprint;
+  parts[11] = r.token;
+  parts[13] = num(r.attempt);
+  parts[15] = num(r.claimedAt);
+  return parts.join("");
+}
+
+/** The Keyv text of an in-progress record whose {@link recordHead} is `head`: decodes to `{ value: r, expires }`. */
+export function serializeInProgress(head: string, r: { leaseUntil: number }, expires: number): string {
+  const parts = IN_PROGRESS;
+  parts[0] = head;
+  parts[2] = num(r.leaseUntil);
+  parts[4] = num(expires);
+  return parts.join("");
+}
+
+/** The Keyv text of a completed or failed record whose {@link recordHead} is `head`, the same way. */
+export function serializeFinished(
+  head: string,
+  r: { status: "completed" | "failed"; value?: unknown; responseId?: string | undefined; error?: unknown; completedAt: number; expiresAt: number },
+  expires: number,
+): string {
+  const completed = r.status === "completed";
+  const id = completed ? r.responseId : undefined;
+  // JSON.stringify drops a member whose value is undefined; so does this.
+  const outcome = completed ? r.value : r.error;
+  const parts = FINISHED;
+  parts[0] = head;
+  parts[2] = r.status;
+  parts[4] = outcome === undefined ? "" : completed ? ',"value":' : ',"error":';
+  parts[5] = outcome === undefined ? "" : json(outcome);
+  parts[6] = id === undefined ? "" : ',"responseId":';
+  parts[7] = id === undefined ? "" : json(id);
+  parts[10] = num(r.completedAt);
+  parts[12] = num(r.expiresAt);
+  parts[14] = num(expires);
+  return parts.join("");
+}

@@ -12,20 +12,31 @@
  */
 import type Keyv from "keyv";
 import { IdempotencyStoreError, isIdempotencyError } from "./errors.js";
-import { deserializeJson, hasDefaultCodec, serializeJson } from "./keyv-codec.js";
+import type { DirectStore } from "./direct-store.js";
+import { CLAIM_NOW, COMPLETE_NOW } from "./direct-store.js";
+import type { ClaimState } from "./held-claim.js";
+import { HeldClaim } from "./held-claim.js";
+import { deserializeJson, hasDefaultCodec, recordHead, serializeFinished, serializeInProgress, serializeJson } from "./keyv-codec.js";
 import { decideClaim, newInProgressRecord } from "./lease.js";
 import type { CompletedRecord, FailedRecord, IdempotencyRecord, InProgressRecord } from "./record.js";
 import { isIdempotencyRecord, physicalExpiry } from "./record.js";
 import type { Acquired, ClaimRequest, ClaimResult, Completion, FinalFailure, IdempotencyStore, ListOptions } from "./store.js";
 
-/** The atomic primitives a backend provides. `key` is the Keyv key (namespace prefix included). */
+/** The answer of {@link AtomicOps.insertIfAbsent}. */
+export type InsertResult = { inserted: true } | { inserted: false; existing: string | undefined };
+
+/**
+ * The atomic primitives a backend provides. `key` is the Keyv key (namespace prefix included).
+ * The four state-changing ones may answer directly instead of with a promise; a backend whose
+ * every answer is direct (an in-process one) says so with `synchronous: true`.
+ */
 export interface AtomicOps {
   /** Writes `raw` unless the key exists; else returns the existing raw value (undefined if it vanished meanwhile). */
-  insertIfAbsent(key: string, raw: string, expiresAt: number): Promise<{ inserted: true } | { inserted: false; existing: string | undefined }>;
+  insertIfAbsent(key: string, raw: string, expiresAt: number): Promise<InsertResult> | InsertResult;
   /** Replaces the value only if it is exactly `expected`. */
-  compareAndSet(key: string, expected: string, raw: string, expiresAt: number): Promise<boolean>;
+  compareAndSet(key: string, expected: string, raw: string, expiresAt: number): Promise<boolean> | boolean;
   /** Deletes the key only if its value is exactly `expected`. */
-  compareAndDelete(key: string, expected: string): Promise<boolean>;
+  compareAndDelete(key: string, expected: string): Promise<boolean> | boolean;
   /** Reads the raw value without deleting anything. */
   get(key: string): Promise<string | undefined>;
   /**
@@ -33,6 +44,12 @@ export interface AtomicOps {
    * (in-process). A claim that finds a record this way skips encoding a claim it would not write.
    */
   peek?(key: string): string | undefined;
+  /**
+   * True when `insertIfAbsent`, `compareAndSet`, `compareAndDelete` and `peek` all answer
+   * directly, never with a promise (in-process backends): with Keyv's default codec the store then
+   * claims, completes and releases without an `await` per step.
+   */
+  readonly synchronous?: boolean;
   /** Lists raw values under the prefix (optional). */
   list?(prefix: string, options?: ListOptions): AsyncIterable<string>;
   /** Deletes records under the prefix whose physical expiry is at or before `before` (optional). */
@@ -40,6 +57,14 @@ export interface AtomicOps {
   /** Creates tables, loads scripts; must be idempotent. */
   setup?(): Promise<void>;
   close?(): Promise<void>;
+}
+
+/** The direct-answer view of a `synchronous` backend's primitives. */
+interface DirectOps {
+  insertIfAbsent(key: string, raw: string, expiresAt: number): InsertResult;
+  compareAndSet(key: string, expected: string, raw: string, expiresAt: number): boolean;
+  compareAndDelete(key: string, expected: string): boolean;
+  peek?(key: string): string | undefined;
 }
 
 /** Options of {@link KeyvBackedStore}. */
@@ -50,37 +75,31 @@ export interface KeyvBackedStoreOptions {
   name: string;
 }
 
-interface ClaimState {
-  raw: string;
-  /** How long the record outlives its lease, kept across heartbeats. */
-  retentionMs: number;
-  /** Operations on one claim run in order, so a heartbeat never races its own complete. */
-  tail: Promise<unknown> | undefined;
-}
-
 const MAX_CLAIM_ROUNDS = 16;
 
 /**
  * The shared implementation behind `MemoryStore`, `KeyvStore` and every store package.
  * Constructing it does no I/O; `setup()` runs once, on first use or when called.
  */
-export class KeyvBackedStore implements IdempotencyStore {
+export class KeyvBackedStore implements IdempotencyStore, DirectStore {
   /** The Keyv instance whose rows hold the records: use it to read them the Keyv way. */
   readonly keyv: Keyv;
   protected readonly atomic: AtomicOps;
   readonly storeName: string;
-  #claims = new WeakMap<Acquired, ClaimState>();
   #ready: Promise<void> | undefined;
   /** Setup has finished: operations skip awaiting it (one promise hop per operation less). */
   #isReady = false;
   #closed = false;
   #fastCodec: boolean;
+  /** The backend answers directly and the codec needs no promise: claim, complete and release need none either. */
+  #direct: DirectOps | undefined;
 
   constructor(options: KeyvBackedStoreOptions) {
     this.keyv = options.keyv;
     this.atomic = options.atomic;
     this.storeName = options.name;
     this.#fastCodec = hasDefaultCodec(options.keyv);
+    this.#direct = options.atomic.synchronous === true && this.#fastCodec ? (options.atomic as DirectOps) : undefined;
   }
 
   /** Creates what the backend needs (tables, scripts). Idempotent; called on first use. */
@@ -97,7 +116,31 @@ export class KeyvBackedStore implements IdempotencyStore {
     return this.#ready;
   }
 
-  async claim(key: string, req: ClaimRequest): Promise<ClaimResult> {
+  claim(key: string, req: ClaimRequest): Promise<ClaimResult> {
+    try {
+      const now = this[CLAIM_NOW](key, req);
+      if (now) return Promise.resolve(now);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#claim(key, req);
+  }
+
+  /** @internal {@link claim} without a promise, on a backend that answers directly (see direct-store.ts). */
+  [CLAIM_NOW](key: string, req: ClaimRequest): ClaimResult | undefined {
+    // Only for this very store: a wrapper (`Object.create(store)`) or a subclass that overrides
+    // `claim` (fault injection, metrics) must see every claim.
+    if (!(#direct in this) || this.claim !== KeyvBackedStore.prototype.claim) return undefined;
+    const direct = this.#readyDirect();
+    if (!direct) return undefined;
+    try {
+      return this.#claimDirect(direct, key, req);
+    } catch (cause) {
+      throw this.#wrap("claim", key, cause);
+    }
+  }
+
+  async #claim(key: string, req: ClaimRequest): Promise<ClaimResult> {
     // The body of #op inlined: one async frame and one closure less on every guarded call.
     if (this.#closed || !this.#isReady) await this.#ensureReady("claim", key);
     try {
@@ -108,11 +151,13 @@ export class KeyvBackedStore implements IdempotencyStore {
         let raw = this.atomic.peek?.(k);
         let fresh: InProgressRecord | undefined;
         let freshRaw: string | undefined;
+        let head: string | undefined;
         if (raw === undefined) {
           fresh = newInProgressRecord(key, req, 1);
-          freshRaw = this.#encodeNow(fresh, req.retentionMs) ?? (await this.encode(fresh, req.retentionMs));
+          head = this.#headOf(fresh);
+          freshRaw = this.#encodeOwn(fresh, req.retentionMs, head) ?? (await this.encode(fresh, req.retentionMs));
           const ins = await this.atomic.insertIfAbsent(k, freshRaw, physicalExpiry(fresh, req.retentionMs));
-          if (ins.inserted) return this.#acquired(fresh, freshRaw, req.retentionMs, undefined);
+          if (ins.inserted) return this.#acquired(fresh, freshRaw, req.retentionMs, head);
           if (ins.existing === undefined) continue; // deleted between our insert and read: try again
           raw = ins.existing;
         }
@@ -120,9 +165,10 @@ export class KeyvBackedStore implements IdempotencyStore {
         const decision = decideClaim(existing, req);
         if (decision === "existing") return { outcome: "existing", record: existing };
         const next = decision === "takeover" ? newInProgressRecord(key, req, existing.attempt + 1) : (fresh ?? newInProgressRecord(key, req, 1));
-        const nextRaw = next === fresh && freshRaw !== undefined ? freshRaw : (this.#encodeNow(next, req.retentionMs) ?? (await this.encode(next, req.retentionMs)));
+        if (next !== fresh) head = this.#headOf(next);
+        const nextRaw = next === fresh && freshRaw !== undefined ? freshRaw : (this.#encodeOwn(next, req.retentionMs, head) ?? (await this.encode(next, req.retentionMs)));
         if (await this.atomic.compareAndSet(k, raw, nextRaw, physicalExpiry(next, req.retentionMs))) {
-          return this.#acquired(next, nextRaw, req.retentionMs, existing);
+          return this.#acquired(next, nextRaw, req.retentionMs, head, existing);
         }
         // Another caller changed the record between our read and our write: look again.
       }
@@ -132,7 +178,53 @@ export class KeyvBackedStore implements IdempotencyStore {
     }
   }
 
+  /** {@link claim} on a backend that answers directly: the same steps, none of them awaited. */
+  #claimDirect(direct: DirectOps, key: string, req: ClaimRequest): ClaimResult {
+    const k = this.keyvKey(key);
+    for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
+      let raw = direct.peek?.(k);
+      let fresh: InProgressRecord | undefined;
+      let freshRaw: string | undefined;
+      let head: string | undefined;
+      if (raw === undefined) {
+        fresh = newInProgressRecord(key, req, 1);
+        head = this.#headOf(fresh);
+        freshRaw = this.#encodeOwn(fresh, req.retentionMs, head)!;
+        const ins = direct.insertIfAbsent(k, freshRaw, physicalExpiry(fresh, req.retentionMs));
+        if (ins.inserted) return this.#acquired(fresh, freshRaw, req.retentionMs, head);
+        if (ins.existing === undefined) continue;
+        raw = ins.existing;
+      }
+      const existing = this.#decodeNow(key, deserializeJson(raw));
+      const decision = decideClaim(existing, req);
+      if (decision === "existing") return { outcome: "existing", record: existing };
+      const next = decision === "takeover" ? newInProgressRecord(key, req, existing.attempt + 1) : (fresh ?? newInProgressRecord(key, req, 1));
+      if (next !== fresh) head = this.#headOf(next);
+      const nextRaw = next === fresh && freshRaw !== undefined ? freshRaw : this.#encodeOwn(next, req.retentionMs, head)!;
+      if (direct.compareAndSet(k, raw, nextRaw, physicalExpiry(next, req.retentionMs))) return this.#acquired(next, nextRaw, req.retentionMs, head, existing);
+    }
+    throw new IdempotencyStoreError(`[${this.storeName}] claim gave up for key ${key}: the record kept changing`);
+  }
+
   complete(claim: Acquired, outcome: Completion): Promise<boolean> {
+    try {
+      const now = this[COMPLETE_NOW](claim, outcome);
+      if (now !== undefined) return Promise.resolve(now);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#replace("complete", claim, this.#completed(claim, outcome), true);
+  }
+
+  /** @internal {@link complete} without a promise, on a backend that answers directly (see direct-store.ts). */
+  [COMPLETE_NOW](claim: Acquired, outcome: Completion): boolean | undefined {
+    if (!(#direct in this) || this.complete !== KeyvBackedStore.prototype.complete) return undefined;
+    const known = HeldClaim.state(claim, this);
+    const direct = known && known.tail === undefined ? this.#readyDirect() : undefined;
+    return direct ? this.#replaceDirect(direct, claim, known!, this.#completed(claim, outcome)) : undefined;
+  }
+
+  #completed(claim: Acquired, outcome: Completion): CompletedRecord {
     const r = claim.record;
     // One literal, not a spread of the claim's fields: V8 builds a spread object on a slow path
     // (2.6 us of a 20 us guarded call).
@@ -151,7 +243,7 @@ export class KeyvBackedStore implements IdempotencyStore {
       completedAt: outcome.now,
       expiresAt: outcome.now + outcome.ttlMs,
     };
-    return this.#replace("complete", claim, record, true);
+    return record;
   }
 
   fail(claim: Acquired, failure: FinalFailure): Promise<boolean> {
@@ -182,9 +274,20 @@ export class KeyvBackedStore implements IdempotencyStore {
   }
 
   release(claim: Acquired): Promise<boolean> {
+    const direct = this.#readyDirect();
+    const known = direct && HeldClaim.state(claim, this);
+    if (known && known.tail === undefined) {
+      try {
+        const ok = direct!.compareAndDelete(this.keyvKey(claim.key), known.raw);
+        if (ok) HeldClaim.forget(claim);
+        return Promise.resolve(ok);
+      } catch (cause) {
+        return Promise.reject(this.#wrap("release", claim.key, cause));
+      }
+    }
     return this.#serial("release", claim, async (state) => {
       const ok = await this.atomic.compareAndDelete(this.keyvKey(claim.key), state.raw);
-      if (ok) this.#claims.delete(claim);
+      if (ok) HeldClaim.forget(claim);
       return ok;
     });
   }
@@ -248,9 +351,20 @@ export class KeyvBackedStore implements IdempotencyStore {
     return this.#decodeNow(key, await this.parse(raw));
   }
 
-  /** {@link encode} without a promise, for Keyv's default codec (undefined for any other codec). */
-  #encodeNow(record: IdempotencyRecord, retentionMs: number): string | undefined {
-    return this.#fastCodec ? serializeJson({ value: record, expires: physicalExpiry(record, retentionMs) }) : undefined;
+  /** The start of the text of every record a claim writes (keyv-codec.ts), for Keyv's default codec. */
+  #headOf(record: IdempotencyRecord): string | undefined {
+    return this.#fastCodec ? recordHead(record) : undefined;
+  }
+
+  /**
+   * {@link encode} of a record of a claim whose text starts with `head`, printed from its pieces
+   * instead of a walk of the whole record. Undefined for any codec other than Keyv's default.
+   */
+  #encodeOwn(record: IdempotencyRecord, retentionMs: number, head: string | undefined): string | undefined {
+    if (!this.#fastCodec) return undefined;
+    const expires = physicalExpiry(record, retentionMs);
+    if (head === undefined) return serializeJson({ value: record, expires });
+    return record.status === "in_progress" ? serializeInProgress(head, record, expires) : serializeFinished(head, record, expires);
   }
 
   #decodeNow(key: string, data: { value?: unknown } | undefined): IdempotencyRecord {
@@ -260,14 +374,26 @@ export class KeyvBackedStore implements IdempotencyStore {
     return data.value;
   }
 
-  #acquired(record: InProgressRecord, raw: string, retentionMs: number, previous: IdempotencyRecord | undefined): ClaimResult {
-    const claim: Acquired = { key: record.key, token: record.token, attempt: record.attempt, record };
-    this.#claims.set(claim, { raw, retentionMs, tail: undefined });
+  #acquired(record: InProgressRecord, raw: string, retentionMs: number, head: string | undefined, previous?: IdempotencyRecord): ClaimResult {
+    const claim = new HeldClaim(record, this, { raw, retentionMs, tail: undefined, head });
     return previous === undefined ? { outcome: "claimed", claim } : { outcome: "claimed", claim, previous };
   }
 
+  /** The direct-answer backend, when this store is set up, open and has one. */
+  #readyDirect(): DirectOps | undefined {
+    return this.#isReady && !this.#closed ? this.#direct : undefined;
+  }
+
   #replace(op: string, claim: Acquired, record: IdempotencyRecord, final: boolean): Promise<boolean> {
-    const known = this.#claims.get(claim);
+    const known = HeldClaim.state(claim, this);
+    const direct = this.#readyDirect();
+    if (known && known.tail === undefined && direct) {
+      try {
+        return Promise.resolve(this.#replaceDirect(direct, claim, known, record));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     if (known && known.tail === undefined) {
       // Nothing queued on this claim (a complete right after its claim): run it at once.
       const run = this.#compareAndSet(op, claim, known, record, final);
@@ -277,14 +403,29 @@ export class KeyvBackedStore implements IdempotencyStore {
     return this.#serial(op, claim, (state) => this.#compareAndSet(op, claim, state, record, final));
   }
 
+  /** {@link #compareAndSet} on a backend that answers directly: nothing queued, nothing can interleave. */
+  #replaceDirect(direct: DirectOps, claim: Acquired, known: ClaimState, record: IdempotencyRecord): boolean {
+    // complete and fail write their outcome (final); a heartbeat extends the claim.
+    const final = record.status !== "in_progress";
+    try {
+      const raw = this.#encodeOwn(record, known.retentionMs, known.head)!;
+      const ok = direct.compareAndSet(this.keyvKey(claim.key), known.raw, raw, physicalExpiry(record, known.retentionMs));
+      if (ok && final) HeldClaim.forget(claim);
+      else if (ok) known.raw = raw;
+      return ok;
+    } catch (cause) {
+      throw this.#wrap(record.status === "completed" ? "complete" : record.status === "failed" ? "fail" : "heartbeat", claim.key, cause);
+    }
+  }
+
   /** Writes `record` over the value this claim last wrote, as one compare-and-set. */
   async #compareAndSet(op: string, claim: Acquired, state: ClaimState, record: IdempotencyRecord, final: boolean): Promise<boolean> {
     if (this.#closed || !this.#isReady) await this.#ensureReady(op, claim.key);
     try {
-      const raw = this.#encodeNow(record, state.retentionMs) ?? (await this.encode(record, state.retentionMs));
+      const raw = this.#encodeOwn(record, state.retentionMs, state.head) ?? (await this.encode(record, state.retentionMs));
       const expiresAt = physicalExpiry(record, state.retentionMs);
       const ok = await this.atomic.compareAndSet(this.keyvKey(claim.key), state.raw, raw, expiresAt);
-      if (ok && final) this.#claims.delete(claim);
+      if (ok && final) HeldClaim.forget(claim);
       else if (ok) state.raw = raw;
       return ok;
     } catch (cause) {
@@ -294,14 +435,14 @@ export class KeyvBackedStore implements IdempotencyStore {
 
   /** Runs operations on one claim in order, each a compare-and-set against the value it last wrote. */
   #serial(op: string, claim: Acquired, fn: (state: ClaimState) => Promise<boolean>): Promise<boolean> {
-    const known = this.#claims.get(claim);
+    const known = HeldClaim.state(claim, this);
     if (!known) {
       return this.#op(op, claim.key, async () => {
         const state = await this.#adopt(claim);
         return state ? fn(state) : false;
       });
     }
-    const go = () => (this.#claims.get(claim) === known ? this.#op(op, claim.key, () => fn(known)) : false);
+    const go = () => (HeldClaim.state(claim, this) === known ? this.#op(op, claim.key, () => fn(known)) : false);
     // The first operation on a claim starts at once; later ones queue behind the previous one,
     // whatever its outcome (the caller of each sees its own rejection).
     const run = known.tail ? known.tail.then(go, go) : Promise.resolve(go());
@@ -320,7 +461,7 @@ export class KeyvBackedStore implements IdempotencyStore {
     const current = data?.value;
     if (!isIdempotencyRecord(current) || current.status !== "in_progress" || current.token !== claim.token) return undefined;
     const retentionMs = typeof data?.expires === "number" ? Math.max(0, data.expires - current.leaseUntil) : 0;
-    return { raw, retentionMs, tail: Promise.resolve() };
+    return { raw, retentionMs, tail: Promise.resolve(), head: undefined };
   }
 
   async #op<T>(op: string, key: string | undefined, fn: () => Promise<T>): Promise<T> {

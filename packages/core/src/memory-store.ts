@@ -1,11 +1,13 @@
 /**
  * The reference store: Keyv's in-memory `Map` underneath, atomic within one process because
- * every primitive runs synchronously between two awaits. Records are kept in Keyv's encoding, so
- * a replay is a fresh copy (never a shared mutable object) and behaves exactly as it will on a
- * persistent store. The test double everywhere; not shared between processes.
+ * every primitive runs synchronously between two awaits. Its primitives answer directly
+ * (`synchronous`), so a claim, a complete or a release is one promise, not one per step. Records
+ * are kept in Keyv's encoding, so a replay is a fresh copy (never a shared mutable object) and
+ * behaves exactly as it will on a persistent store. The test double everywhere; not shared
+ * between processes.
  */
 import Keyv from "keyv";
-import type { AtomicOps } from "./keyv-store.js";
+import type { AtomicOps, InsertResult } from "./keyv-store.js";
 import { KeyvBackedStore } from "./keyv-store.js";
 
 /** Options of {@link MemoryStore}. */
@@ -16,18 +18,15 @@ export interface MemoryStoreOptions {
   sweepEvery?: number;
 }
 
-interface Entry {
-  raw: string;
-  expiresAt: number;
-}
+const INSERTED: InsertResult = Object.freeze({ inserted: true });
 
 function mapOps(map: Map<string, string>, sweepEvery: number): AtomicOps {
   // Physical expiry per key, beside Keyv's map, so sweeping needs no decoding.
   const expiry = new Map<string, number>();
   let writes = 0;
-  const wrote = (key: string, e: Entry) => {
-    map.set(key, e.raw);
-    expiry.set(key, e.expiresAt);
+  const wrote = (key: string, raw: string, expiresAt: number) => {
+    map.set(key, raw);
+    expiry.set(key, expiresAt);
     if (++writes % sweepEvery === 0) sweep(sweepEvery);
   };
   // Oldest insertions first: with one TTL per tool they are also the first to expire.
@@ -46,18 +45,19 @@ function mapOps(map: Map<string, string>, sweepEvery: number): AtomicOps {
     expiry.delete(key);
   };
   return {
-    async insertIfAbsent(key, raw, expiresAt) {
+    synchronous: true,
+    insertIfAbsent(key, raw, expiresAt) {
       const existing = map.get(key);
       if (existing !== undefined) return { inserted: false, existing };
-      wrote(key, { raw, expiresAt });
-      return { inserted: true };
+      wrote(key, raw, expiresAt);
+      return INSERTED;
     },
-    async compareAndSet(key, expected, raw, expiresAt) {
+    compareAndSet(key, expected, raw, expiresAt) {
       if (map.get(key) !== expected) return false;
-      wrote(key, { raw, expiresAt });
+      wrote(key, raw, expiresAt);
       return true;
     },
-    async compareAndDelete(key, expected) {
+    compareAndDelete(key, expected) {
       if (map.get(key) !== expected) return false;
       drop(key);
       return true;

@@ -12,8 +12,10 @@
  *   records it wrote have expired (`ttlMs`).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { plainJsonBytesBound } from "./json-size.js";
 import type { RecordedError } from "./errors.js";
 import { IdempotencyPolicyError, IdempotencyRecordTooLargeError, IdempotencyStoreError } from "./errors.js";
+import { recordable } from "./recordable.js";
 
 /** Encryption at rest: keys by id (32 bytes each: bytes or base64), and which one encrypts. */
 export interface ProtectOptions {
@@ -113,6 +115,24 @@ export function createRecordCodec(options: RecordCodecOptions) {
       const bytes = Buffer.byteLength(json, "utf8");
       if (bytes > max) return { stored: { $omitted: { bytes } } satisfies Omitted, replay };
       return { stored: protect ? seal(json, ctx.key) : replay, replay };
+    },
+
+    /**
+     * {@link encodeValue} of a tool's result, after `recordable` (a value JSON cannot carry
+     * faithfully is recorded in its lossy JSON form, with a warning). Without `redact` and
+     * `protect`, plain JSON data is stored as it is, not copied, and its size is bounded without
+     * printing it: then `replay` is the result itself, and a single-flight waiter needs a copy.
+     */
+    encodeResult(value: unknown, action: string, key: string, warn: (message: string) => void): { stored: unknown; replay: unknown } {
+      if (!options.redact && !protect) {
+        const bound = value === undefined ? 0 : plainJsonBytesBound(value);
+        if (bound >= 0) {
+          if (bound <= max) return { stored: value, replay: value };
+          const bytes = Buffer.byteLength(JSON.stringify(value), "utf8");
+          return { stored: bytes > max ? ({ $omitted: { bytes } } satisfies Omitted) : value, replay: value };
+        }
+      }
+      return this.encodeValue(recordable(value, action, warn), { action, key });
     },
 
     /** The replayed form of a stored result. */

@@ -28,6 +28,20 @@ function idStem(name: string): string | undefined {
   return undefined;
 }
 
+/** Field name → whether it can name the effect's id; results repeat their field names, regexes per call showed. */
+const idFieldNames = new Map<string, boolean>();
+const MAX_CACHED_NAMES = 4096;
+
+function namesTheEffect(name: string): boolean {
+  let yes = idFieldNames.get(name);
+  if (yes === undefined) {
+    const stem = idStem(name);
+    yes = stem !== undefined && !NOT_THE_EFFECT.test(stem);
+    if (idFieldNames.size < MAX_CACHED_NAMES) idFieldNames.set(name, yes);
+  }
+  return yes;
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v);
@@ -55,8 +69,7 @@ export function defaultResponseId(result: unknown): string | undefined {
   if (!isPlainObject(result)) return undefined;
   let found: string | undefined;
   for (const name of Object.keys(result)) {
-    const stem = idStem(name);
-    if (stem === undefined || NOT_THE_EFFECT.test(stem)) continue;
+    if (!namesTheEffect(name)) continue;
     const v = result[name];
     const id = typeof v === "string" && v !== "" && v.length <= 200 ? v : Number.isSafeInteger(v) ? String(v) : undefined;
     if (id === undefined) continue;

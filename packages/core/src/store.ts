@@ -49,6 +49,11 @@ export type ClaimResult =
 
 /** The result of a tool call, as {@link IdempotencyStore.complete} records it. */
 export interface Completion {
+  /**
+   * The result as it is to be stored. A plain-JSON result is passed as the tool returned it, not
+   * copied (the caller gets it back once `complete` resolves): serialize it before then, and keep
+   * no reference to it.
+   */
   value: unknown;
   responseId?: string | undefined;
   now: number;

@@ -14,6 +14,13 @@ describe("canonicalJson(): pinned outputs", () => {
     ["treats __proto__ as an ordinary key", JSON.parse('{"__proto__":{"x":1},"a":1}'), '{"__proto__":{"x":1},"a":1}'],
     ["accepts null-prototype objects", Object.assign(Object.create(null), { k: "v" }), '{"k":"v"}'],
     ["writes a top-level undefined as null", undefined, "null"],
+    ["sorts index-like keys as strings", { "10": 1, "9": 2, a: 3 }, '{"10":1,"9":2,"a":3}'],
+    ["sorts below index-like keys in order", { "1": { b: 1, a: 2 }, "2": 3 }, '{"1":{"a":2,"b":1},"2":3}'],
+    ["sorts __proto__ out of order", JSON.parse('{"b":1,"__proto__":{"y":2,"x":1}}'), '{"__proto__":{"x":1,"y":2},"b":1}'],
+    ["keeps __proto__ before a member that needs sorting", JSON.parse('{"__proto__":1,"a":{"d":1,"c":2}}'), '{"__proto__":1,"a":{"c":2,"d":1}}'],
+    ["sorts objects inside arrays inside objects in order", [{ a: 1, b: { d: 1, c: [{ f: 2, e: 1 }] } }, "x"], '[{"a":1,"b":{"c":[{"e":1,"f":2}],"d":1}},"x"]'],
+    ["drops undefined members while sorting", { b: undefined, c: { y: undefined, x: 2 }, a: 1 }, '{"a":1,"c":{"x":2}}'],
+    ["prints a null toJSON member as data", { toJSON: null, a: 1 }, '{"a":1,"toJSON":null}'],
   ];
   for (const [title, input, output] of table) {
     it(`canonicalJson(): ${title}`, () => expect(canonicalJson(input)).toBe(output));
@@ -68,6 +75,24 @@ describe("canonicalJson(): agrees with json-canonicalize, except where that libr
         expect(canonicalJson(v)).toBe(canonicalize(v));
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it("canonicalJson(): byte-identical to json-canonicalize for objects with index-like, __proto__ and out-of-order keys (property)", async () => {
+    const { canonicalize } = await import("json-canonicalize");
+    const fc = (await import("fast-check")).default;
+    const key = fc.oneof(fc.constantFrom("__proto__", "0", "1", "9", "10", "4294967295", "01", "a", "b", "B", "é", "", "𝑥"), fc.string({ maxLength: 4 }));
+    const leaf = fc.oneof(fc.string(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
+    const { value } = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: "small" }, leaf, fc.array(tie("value"), { maxLength: 4 }), tie("object")),
+      // JSON.parse makes "__proto__" an own member, as a model's arguments would have it.
+      object: fc.array(fc.tuple(key, tie("value")), { maxLength: 6 }).map((entries) => JSON.parse(`{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(",")}}`)),
+    }));
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(canonicalJson(v)).toBe(canonicalize(v));
+      }),
+      { numRuns: 3000 },
     );
   });
 

@@ -324,6 +324,31 @@ describe("run(): store round trips", () => {
   });
 });
 
+describe("run(): the in-process fast path", () => {
+  it("run(): a MemoryStore whose claim and complete are replaced later still sees every claim and complete", async () => {
+    const { store, a } = setup();
+    await a.run({ action: "book", args: { id: 0 }, sessionId: "s" }, async () => 0); // the store is set up
+    const calls: string[] = [];
+    const claim = store.claim.bind(store);
+    const complete = store.complete.bind(store);
+    store.claim = (key, req) => (calls.push("claim"), claim(key, req));
+    store.complete = (c, outcome) => (calls.push("complete"), complete(c, outcome));
+    await a.run({ action: "book", args: { id: 1 }, sessionId: "s" }, async () => 1);
+    const again = await a.run({ action: "book", args: { id: 1 }, sessionId: "s" }, async () => 2);
+    expect(calls).toEqual(["claim", "complete", "claim"]);
+    expect(again).toMatchObject({ value: 1, outcome: "replayed" });
+  });
+
+  it("run(): a wrapper made with Object.create(memoryStore) that overrides claim sees every claim", async () => {
+    const inner = new MemoryStore();
+    let claims = 0;
+    const store = Object.assign(Object.create(inner) as MemoryStore, { claim: (key: string, req: Parameters<MemoryStore["claim"]>[1]) => (claims++, inner.claim(key, req)) });
+    const engine = createIdempotency({ store, tools: { book: {} }, ...quiet });
+    for (let i = 0; i < 3; i++) await engine.run({ action: "book", args: { id: i }, sessionId: "s" }, async () => i);
+    expect(claims).toBe(3);
+  });
+});
+
 describe("run(): failures", () => {
   it("run(): with cacheErrors false a failure releases the claim and the retry runs with the same key", async () => {
     const { a } = setup();

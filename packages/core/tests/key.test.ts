@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import {
+  canonicalJson,
   createPolicyTable,
   deriveKey,
   fingerprint,
@@ -183,6 +184,40 @@ describe("deriveKey() and idempotencyKey() agree", () => {
         const fn = deriveKey({ action, args, scope }, resolvePolicy(action, { identity: (a: object) => Object.keys(a).length }));
         expect(fn.key).toBe(idempotencyKey({ action, scope, identity: Object.keys(args).length }));
       }),
+    );
+  });
+
+  it("deriveKey(): large arguments (hashed from one UTF-8 encoding) give the formula's key, fingerprint and size, non-ASCII included", () => {
+    for (const [action, scope, filler] of [["book", "s-1", "a"], ["bücher_📚", "sitzung-é", "日本語 🎉 ü"], ["x", "\u0000\"q", "\u2028\\"]]) {
+      const args = { notes: filler.repeat(5000), items: Array.from({ length: 50 }, (_, i) => ({ z: i, a: `${filler}${i}` })) };
+      const d = deriveKey({ action, args, scope }, resolvePolicy("t", {}));
+      expect(d.key).toBe(idempotencyKey({ action, scope, identity: args }));
+      expect(d.fingerprint).toBe(fingerprint(args));
+      expect(d.argsBytes).toBe(Buffer.byteLength(canonicalJson(args), "utf8"));
+      expect(canonicalJson(args).length).toBeGreaterThan(4096);
+    }
+  });
+
+  it("deriveKey(): key, fingerprint and size match the formula for any strings, escapes and lone surrogates included (property)", () => {
+    const text = fc.string({ unit: "binary", minLength: 1, maxLength: 8 });
+    fc.assert(
+      fc.property(fc.dictionary(text, fc.oneof(text, fc.jsonValue())), text, text, (args, action, scope) => {
+        let derived: ReturnType<typeof deriveKey> | Error;
+        let formula: [string, string, number] | Error;
+        try {
+          derived = deriveKey({ action, args, scope }, resolvePolicy("t", {}));
+        } catch (e) {
+          derived = e as Error;
+        }
+        try {
+          formula = [idempotencyKey({ action, scope, identity: args }), fingerprint(args), Buffer.byteLength(canonicalJson(args), "utf8")];
+        } catch (e) {
+          formula = e as Error;
+        }
+        if (formula instanceof Error) expect((derived as Error).message).toBe(formula.message);
+        else expect([(derived as ReturnType<typeof deriveKey>).key, (derived as ReturnType<typeof deriveKey>).fingerprint, (derived as ReturnType<typeof deriveKey>).argsBytes]).toEqual(formula);
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -2,9 +2,16 @@
  * {@link PostgresAuditLog}: the audit trail in an append-only Postgres table.
  *
  * `write()` only pushes onto a buffer, so a tool call never waits for the database. The buffer is
- * written on the next tick, on `flush()` and on `close()`, as one multi-row INSERT per batch
- * (`unnest` of one array per column: fifteen parameters whatever the batch size, far from the 65 535
- * parameter limit). A failed flush keeps its entries, in order, for the next attempt.
+ * written `flushIntervalMs` (default 100 ms) after the first entry it holds, when it reaches
+ * `batchSize`, on `flush()` and on `close()`, as one multi-row INSERT per batch (`unnest` of one
+ * array per column: fifteen parameters whatever the batch size, far from the 65 535 parameter
+ * limit). A failed flush keeps its entries, in order, for the next attempt.
+ *
+ * Why an interval: written on the next tick, calls that run one after the other committed one
+ * audit transaction each (a WAL flush each, next to the store's own). A SIGKILL loses the entries
+ * not committed yet: those of the calls that ended within the last `flushIntervalMs` (plus the time
+ * one batch takes to commit); the store's records are not affected. `flushIntervalMs: 0` writes
+ * on the next tick, as before.
  *
  * `query()` streams oldest first in pages with keyset pagination on the `(ts, id)` index, so
  * memory stays at one page however large the table is.
@@ -34,7 +41,15 @@ export interface PostgresAuditLogOptions {
   pageSize?: number;
   /** `write()` throws once this many entries wait for the database (it is down). Default 100 000. */
   maxBuffered?: number;
+  /**
+   * Longest wait between a call's entry and its write, in ms; entries of that window share one
+   * INSERT. A SIGKILL loses the entries of the calls that ended within it. Default 100; 0: the next tick.
+   */
+  flushIntervalMs?: number;
 }
+
+/** Default of {@link PostgresAuditLogOptions.flushIntervalMs}. */
+export const DEFAULT_AUDIT_FLUSH_INTERVAL_MS = 100;
 
 const COLUMNS =
   "ts, action_type, idempotency_key, response_id, outcome, session_id, tool_call_id, fingerprint, attempt, duration_ms, " +
@@ -98,8 +113,11 @@ export class PostgresAuditLog implements AuditSink {
   readonly #batchSize: number;
   readonly #pageSize: number;
   readonly #maxBuffered: number;
+  readonly #flushIntervalMs: number;
   #buffer: AuditEntry[] = [];
-  #scheduled = false;
+  /** The pending flush: a timer for the interval, an immediate for a full batch (or an interval of 0). */
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #immediate: ReturnType<typeof setImmediate> | undefined;
   #tail: Promise<void> = Promise.resolve();
   #ready: Promise<void> | undefined;
   #closed = false;
@@ -117,6 +135,7 @@ export class PostgresAuditLog implements AuditSink {
     this.#batchSize = Math.max(1, Math.floor(options.batchSize ?? 1000));
     this.#pageSize = Math.max(1, Math.floor(options.pageSize ?? 1000));
     this.#maxBuffered = Math.max(1, Math.floor(options.maxBuffered ?? 100_000));
+    this.#flushIntervalMs = Math.max(0, Math.floor(options.flushIntervalMs ?? DEFAULT_AUDIT_FLUSH_INTERVAL_MS));
   }
 
   /** Entries written but not yet in the table. */
@@ -145,17 +164,26 @@ export class PostgresAuditLog implements AuditSink {
     this.#buffer.push(entry);
     // SIGINT/SIGTERM would otherwise end the process with this buffer unwritten.
     this.#stopFlushingOnSignals ??= flushOnSignals(this);
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      // A failure keeps the entries buffered; flush()/close() retries and reports it.
-      this.flush().catch(() => undefined);
-    });
+    // A full batch goes now; otherwise the first entry of a batch starts its interval. The timer
+    // is not unref'd: a process that runs out of work waits for it, and writes the entries.
+    const full = this.#buffer.length >= this.#batchSize;
+    if (this.#immediate !== undefined || (this.#timer !== undefined && !full)) return;
+    this.#cancelScheduled();
+    // A failure keeps the entries buffered; flush()/close() retries and reports it.
+    const go = () => void this.flush().catch(() => undefined);
+    if (full || this.#flushIntervalMs === 0) this.#immediate = setImmediate(go);
+    else this.#timer = setTimeout(go, this.#flushIntervalMs);
+  }
+
+  #cancelScheduled(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
+    this.#timer = this.#immediate = undefined;
   }
 
   /** Writes everything buffered so far, in order. Rejects (keeping the entries) if the database fails. */
   flush(): Promise<void> {
+    this.#cancelScheduled();
     const run = this.#tail.then(() => this.#drain());
     this.#tail = run.catch(() => undefined);
     return run;

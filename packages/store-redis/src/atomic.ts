@@ -35,6 +35,8 @@ export interface ReplicaAck {
   timeoutMs: number;
 }
 
+const INSERTED = Object.freeze({ inserted: true as const });
+
 /** Keys per `SCAN` page (a hint to the server) and so per purge script call. */
 const SCAN_COUNT = 500;
 
@@ -118,25 +120,26 @@ export function redisAtomicOps(raw: RawClient, ack?: ReplicaAck): AtomicOps {
       await checkServerVersion(nodes[0]!);
     },
 
+    // `if (ack)` before each `await acknowledged`: without replicas to wait for, no extra promise hop.
     async insertIfAbsent(key, value, expiresAt) {
       const k = raw.redisKey(key);
       const existing = await raw.send<string | null>(["SET", k, value, "NX", "PXAT", pxat(expiresAt), "GET"], k);
       if (existing !== null) return { inserted: false, existing };
-      await acknowledged(k);
-      return { inserted: true };
+      if (ack) await acknowledged(k);
+      return INSERTED;
     },
 
     async compareAndSet(key, expected, value, expiresAt) {
       const k = raw.redisKey(key);
       const wrote = (await raw.evalScript<number>(COMPARE_AND_SET, [k], [expected, value, pxat(expiresAt)])) === 1;
-      if (wrote) await acknowledged(k);
+      if (wrote && ack) await acknowledged(k);
       return wrote;
     },
 
     async compareAndDelete(key, expected) {
       const k = raw.redisKey(key);
       const deleted = (await raw.evalScript<number>(COMPARE_AND_DELETE, [k], [expected])) === 1;
-      if (deleted) await acknowledged(k);
+      if (deleted && ack) await acknowledged(k);
       return deleted;
     },
 

@@ -65,6 +65,9 @@ export interface RawClientOptions {
   commandTimeoutMs: number;
 }
 
+/** Replies with node-redis's default type mapping (strings, numbers, arrays); one object for every command. */
+const DEFAULT_TYPES = Object.freeze({ typeMapping: {} });
+
 /** Connection attempts before an owned client gives up and the operation fails (3 in all: t=0, +100 ms, +200 ms). */
 const RECONNECT_RETRIES = 2;
 
@@ -171,10 +174,20 @@ export class RawClient {
    * slot map in the background, and the command still fails (closed): the next one goes to the
    * new master.
    */
-  async send<T>(args: readonly string[], key?: string): Promise<T> {
+  send<T>(args: readonly string[], key?: string): Promise<T> {
+    // The usual case, a standalone client connected and not connecting: the command is written
+    // now, with no await (and no async frame) before it; its reply is one promise hop away.
+    if (this.#connecting === undefined && !this.#cluster && this.#client.isReady) {
+      const reply = this.#client.sendCommand(args as string[], DEFAULT_TYPES) as Promise<T>;
+      return this.#deadlines ? this.#deadlines.track(reply) : reply;
+    }
+    return this.#sendAfterOpen(args, key);
+  }
+
+  async #sendAfterOpen<T>(args: readonly string[], key?: string): Promise<T> {
     await this.#open();
     const cluster = this.#cluster;
-    const reply = (cluster ? cluster.sendCommand(key, false, args as string[], { typeMapping: {} }) : this.#client.sendCommand(args, { typeMapping: {} })) as Promise<T>;
+    const reply = (cluster ? cluster.sendCommand(key, false, args as string[], DEFAULT_TYPES) : this.#client.sendCommand(args, DEFAULT_TYPES)) as Promise<T>;
     const tracked = this.#deadlines ? this.#deadlines.track(reply) : reply;
     if (!cluster) return tracked;
     return tracked.catch((error: unknown) => {
@@ -213,12 +226,11 @@ export class RawClient {
    * `SCRIPT FLUSH`, a replica just promoted). On a cluster all `keys` must share one slot.
    */
   async evalScript<T>(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<T> {
-    const tail = [String(keys.length), ...keys, ...args];
     try {
-      return await this.send<T>(["EVALSHA", script.sha, ...tail], keys[0]);
+      return await this.send<T>(["EVALSHA", script.sha, String(keys.length), ...keys, ...args], keys[0]);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-      return this.send<T>(["EVAL", script.source, ...tail], keys[0]);
+      return this.send<T>(["EVAL", script.source, String(keys.length), ...keys, ...args], keys[0]);
     }
   }
 

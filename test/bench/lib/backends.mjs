@@ -5,12 +5,12 @@
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createIdempotency, MemoryStore } from "@agent-idempotency/core";
+import { createIdempotency, JsonlAuditLog, MemoryStore } from "@agent-idempotency/core";
 import { MysqlStore } from "@agent-idempotency/store-mysql";
-import { PostgresStore } from "@agent-idempotency/store-postgres";
+import { PostgresAuditLog, PostgresStore } from "@agent-idempotency/store-postgres";
 import { COMPARE_AND_SET } from "@agent-idempotency/store-redis/scripts";
 import { RedisStore } from "@agent-idempotency/store-redis";
-import { SqliteStore } from "@agent-idempotency/store-sqlite";
+import { SqliteAuditLog, SqliteStore } from "@agent-idempotency/store-sqlite";
 import { createClient } from "@keyv/redis";
 import mysql from "mysql2/promise";
 import pg from "pg";
@@ -51,8 +51,14 @@ async function memory() {
       map.clear();
     },
   };
+  // The audit sink that goes with an in-process store: a JSON-lines file.
+  const auditPath = join(tmpdir(), `aidem-bench-${RUN_ID}.audit.jsonl`);
+  const close = async () => {
+    await store.close();
+    rmSync(auditPath, { force: true });
+  };
   // One store per process: engines of the same process share it.
-  return { name: "memory", store, engine: engineOf(store), floor, sibling: () => store, close: async () => store.close() };
+  return { name: "memory", store, engine: engineOf(store), floor, sibling: () => store, close, auditSink: () => new JsonlAuditLog(auditPath) };
 }
 
 /** SQLite in a temp file (WAL). The floor runs the statements of store-sqlite's atomic.ts on a second handle. */
@@ -93,7 +99,9 @@ async function sqlite() {
     await store.close();
     for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
   };
-  return { name: "sqlite", store, engine: engineOf(store), floor, sibling: () => new SqliteStore({ path, table: "keyv" }), close };
+  // The audit log in the store's own file, as its README suggests.
+  const auditSink = () => new SqliteAuditLog({ path, table: `audit_${RUN_ID}` });
+  return { name: "sqlite", store, engine: engineOf(store), floor, sibling: () => new SqliteStore({ path, table: "keyv" }), close, auditSink };
 }
 
 /** PostgreSQL: the floor is store-postgres's claim statement and compare-and-set, on a pool of its own. */
@@ -124,12 +132,13 @@ async function postgres() {
   const close = async () => {
     await store.close();
     await countingStore.close();
-    await pool.query(`DROP TABLE IF EXISTS ${t}, "public"."${table}_migrations"`);
+    await pool.query(`DROP TABLE IF EXISTS ${t}, "public"."${table}_migrations", "public"."${table}_audit", "public"."${table}_audit_migrations"`);
     await pool.end();
     await counted.end();
   };
   const sibling = () => new PostgresStore({ uri: PG_URL, table, purgeEvery: 0, poolSize: 2 });
-  return { name: "postgres", store, engine: engineOf(store), floor, sibling, close, counting: { engine: engineOf(countingStore), live: engineOf(countingStore, { liveDetection: true }), count: () => countingPool.statements } };
+  const auditSink = () => new PostgresAuditLog({ uri: PG_URL, table: `${table}_audit` });
+  return { name: "postgres", store, engine: engineOf(store), floor, sibling, close, auditSink, counting: { engine: engineOf(countingStore), live: engineOf(countingStore, { liveDetection: true }), count: () => countingPool.statements } };
 }
 
 /** Redis: the floor is `SET … NX PXAT … GET` and the compare-and-set script, on a client of its own. */
@@ -206,7 +215,7 @@ async function mysqlBackend() {
     await counted.end();
   };
   const sibling = () => new MysqlStore({ uri: MYSQL_URL, table, purgeEvery: 0, poolSize: 2 });
-  return { name: "mysql", store, engine: engineOf(store), floor, sibling, close, counting: { engine: engineOf(countingStore), count: () => statements } };
+  return { name: "mysql", store, engine: engineOf(store), floor, sibling, close, counting: { engine: engineOf(countingStore), live: engineOf(countingStore, { liveDetection: true }), count: () => statements } };
 }
 
 /** Opens the backends by name; a server that does not answer is reported and skipped, not faked. */

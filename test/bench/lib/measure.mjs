@@ -139,7 +139,7 @@ export async function interleave(variants, { rounds, n, callers = 1, block = 32,
       p50: median(acc.p50),
       p99: percentile(all, 0.99),
       rounds: acc.p50,
-      ...(acc.perSecond.length ? { perSecond: median(acc.perSecond) } : {}),
+      ...(acc.perSecond.length ? { perSecond: median(acc.perSecond), perSecondRounds: acc.perSecond } : {}),
     };
   }
   return out;
@@ -150,7 +150,17 @@ export function roundRatio(a, b) {
   return median(a.rounds.map((x, i) => x / b.rounds[i]));
 }
 
+/** Median over rounds of `a`'s throughput / `b`'s (both from one interleave() call with callers > 1). */
+export function throughputRatio(a, b) {
+  return median(a.perSecondRounds.map((x, i) => x / b.perSecondRounds[i]));
+}
+
 /** Median over rounds of `(peer - base) / (subject - base)`: how many times the subject's overhead the peer's is. */
 export function overheadRatio(subject, peer, base) {
   return median(subject.rounds.map((x, i) => (peer.rounds[i] - base.rounds[i]) / (x - base.rounds[i])));
+}
+
+/** Median over rounds of `(subject - base) / (peer - base)`: the subject's overhead as a share of the peer's. */
+export function overheadShare(subject, peer, base) {
+  return median(subject.rounds.map((x, i) => (x - base.rounds[i]) / (peer.rounds[i] - base.rounds[i])));
 }

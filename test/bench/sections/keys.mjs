@@ -43,6 +43,10 @@ export async function keys({ rounds, scale }, log) {
       }
     }
     results[size] = { bytes: JSON.stringify(inputs[0]).length };
+    // Per-round ratio of the two medians, then the median over rounds (load hits both alike).
+    const ref = acc["JSON.stringify (reference)"].p50;
+    results[size].deriveOverStringify = median(acc["deriveKey (key + fingerprint)"].p50.map((x, i) => x / ref[i]));
+    results[size].canonicalOverStringify = median(acc.canonicalize.p50.map((x, i) => x / ref[i]));
     for (const [name, a] of Object.entries(acc)) {
       results[size][name] = { p50: median(a.p50), p99: median(a.p99) };
       rows.push({ args: `${size} (${results[size].bytes} B JSON)`, step: name, p50: median(a.p50), p99: median(a.p99) });

@@ -4,7 +4,7 @@
 // callers. All the series of a backend are interleaved round by round.
 import { MemoryStore } from "@agent-idempotency/core";
 import { engineOf } from "../lib/backends.mjs";
-import { interleave, roundRatio } from "../lib/measure.mjs";
+import { interleave, roundRatio, throughputRatio } from "../lib/measure.mjs";
 import { args200, bookCalendar, runOurs } from "../lib/workload.mjs";
 
 /** A 32-character key for the floor's statements, as long as an idempotency key. */
@@ -63,6 +63,7 @@ async function roundTrips(backend) {
   before = count();
   for (let i = 1; i <= N; i++) await runOurs(engine, args200(8_000_000 + i));
   const replay = (count() - before) / N;
+  if (!backend.counting.live) return { fresh, replay };
   await runOurs(backend.counting.live, args200(8_100_000));
   before = count();
   for (let i = 1; i <= N; i++) await runOurs(backend.counting.live, args200(8_100_000 + i));
@@ -87,6 +88,8 @@ export async function overhead(backends, opts, log) {
       replayMinusFloorUs: seq["ours replay"].p50 - seq["floor replay"].p50,
       concurrentFreshOverFloor: roundRatio(conc["ours fresh"], conc["floor fresh"]),
       concurrentReplayOverFloor: roundRatio(conc["ours replay"], conc["floor replay"]),
+      concurrentFreshThroughputOfFloor: throughputRatio(conc["ours fresh"], conc["floor fresh"]),
+      concurrentReplayThroughputOfFloor: throughputRatio(conc["ours replay"], conc["floor replay"]),
       liveMinusFreshUs: seq["ours fresh + live"].p50 - seq["ours fresh"].p50,
       liveOverFresh: roundRatio(seq["ours fresh + live"], seq["ours fresh"]),
       concurrentLiveOverFresh: roundRatio(conc["ours fresh + live"], conc["ours fresh"]),

@@ -3,7 +3,7 @@
 // ratio is the median over rounds of (peer overhead / our overhead).
 import { MemoryStore } from "@agent-idempotency/core";
 import { engineOf } from "../lib/backends.mjs";
-import { interleave, overheadRatio } from "../lib/measure.mjs";
+import { interleave, overheadRatio, overheadShare, throughputRatio } from "../lib/measure.mjs";
 import { openPeers } from "../lib/peers.mjs";
 import { args200, bookCalendar, runOurs } from "../lib/workload.mjs";
 
@@ -52,13 +52,18 @@ export async function peers(backends, opts, log) {
         const engine = backend.name === "memory" ? engineOf(new MemoryStore()) : backend.engine;
         const s = await measure(backend.name, engine, list, { ...opts, callers });
         const ratios = {};
+        const shares = {};
+        const throughput = {};
         for (const p of list) {
           for (const kind of ["fresh", "replay"]) {
             ratios[`${p.name} ${kind}`] = overheadRatio(s[`ours ${kind}`], s[`${p.name} ${kind}`], s.bare);
+            shares[`${p.name} ${kind}`] = overheadShare(s[`ours ${kind}`], s[`${p.name} ${kind}`], s.bare);
+            if (callers > 1) throughput[`${p.name} ${kind}`] = throughputRatio(s[`ours ${kind}`], s[`${p.name} ${kind}`]);
           }
         }
         const mode = callers === 1 ? "seq" : "x16";
-        results[`${backend.name} ${mode}`] = { series: s, overheadRatios: ratios };
+        // overheadRatios: theirs / ours; overheadShares: ours / theirs; throughputRatios: ours / theirs.
+        results[`${backend.name} ${mode}`] = { series: s, overheadRatios: ratios, overheadShares: shares, throughputRatios: throughput };
         for (const [name, x] of Object.entries(s)) {
           rows.push({ backend: backend.name, mode, series: name, p50: x.p50, p99: x.p99, perSecond: x.perSecond, overheadUs: x.p50 - s.bare.p50, vsOurs: name.endsWith("fresh") || name.endsWith("replay") ? ratios[name] : undefined });
         }

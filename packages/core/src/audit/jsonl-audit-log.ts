@@ -1,7 +1,9 @@
 /**
- * An append-only JSON-lines audit log. `write()` only pushes onto a buffer, so a tool call is never
- * delayed by disk I/O; the buffer is appended on the next tick, on `flush()`/`close()`, and when
- * the process exits. Appends are synchronous on purpose: an async append still in flight when the
+ * An append-only JSON-lines audit log. `write()` only pushes the entry onto a buffer, so a tool call
+ * is never delayed by disk I/O (nor by printing the entry: lines are printed when the batch is
+ * appended); the buffer is appended on the next tick, on `flush()`/`close()`, and when the process
+ * exits. A SIGKILL therefore loses the entries written since the event loop last turned (the calls
+ * that ended in the current tick), never more. Appends are synchronous on purpose: an async append still in flight when the
  * process exits would be lost or, written again by the exit hook, duplicated. One append of a
  * batch to the page cache costs microseconds. SIGINT/SIGTERM flush too (see flush-on-signals.ts).
  * Opening a log only to read it creates nothing and registers no hook. Reading accepts lines other
@@ -22,7 +24,7 @@ import { readAuditEntry } from "./read-entry.js";
  */
 export class JsonlAuditLog implements AuditSink {
   readonly path: string;
-  #buffer: string[] = [];
+  #buffer: AuditEntry[] = [];
   #scheduled = false;
   #onExit = () => this.#appendBuffered();
   #stopSignals: (() => void) | undefined;
@@ -38,7 +40,7 @@ export class JsonlAuditLog implements AuditSink {
       process.once("exit", this.#onExit);
       this.#stopSignals = flushOnSignals(this);
     }
-    this.#buffer.push(`${JSON.stringify(entry)}\n`);
+    this.#buffer.push(entry);
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => {
@@ -88,7 +90,17 @@ export class JsonlAuditLog implements AuditSink {
   #appendBuffered(): void {
     this.#scheduled = false;
     if (this.#buffer.length === 0) return;
-    appendFileSync(this.path, this.#buffer.join(""), "utf8");
+    let text = "";
+    for (const entry of this.#buffer) {
+      // Entries hold strings, numbers and booleans; one that cannot be printed (a BigInt put there
+      // by hand) is dropped rather than left to block every later batch.
+      try {
+        text += `${JSON.stringify(entry)}\n`;
+      } catch {
+        // dropped
+      }
+    }
+    appendFileSync(this.path, text, "utf8");
     this.#buffer = [];
   }
 }

@@ -21,7 +21,7 @@ export type { ClaimDecision } from "../lease.js";
 
 // A store on a Keyv adapter plus four atomic primitives.
 export { KeyvBackedStore } from "../keyv-store.js";
-export type { AtomicOps, KeyvBackedStoreOptions } from "../keyv-store.js";
+export type { AtomicOps, InsertResult, KeyvBackedStoreOptions } from "../keyv-store.js";
 
 // Audit sinks: the entry, reading what others wrote, flushing on exit.
 export { AuditOutcome, inRange } from "../audit/entry.js";
