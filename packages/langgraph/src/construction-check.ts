@@ -87,10 +87,11 @@ export function rawPolicies(tools: unknown, defaults: unknown): PolicySource {
 
 /**
  * Every policy that does not fit `tools`: policies for tools not in the list, and identity or
- * normalize paths a tool's schema lacks. `policies` is an engine, or a {@link PolicySource}.
+ * normalize paths a tool's schema lacks. `policies` is an engine, or a {@link PolicySource};
+ * `field` is the option the policies were given as, for the messages (`tools.send_invoce`).
  * @internal shared with `@agent-idempotency/langchain`; not a stable API.
  */
-export function toolFindings(policies: Idempotency | PolicySource, tools: readonly NamedTool[], who: string): ToolFinding[] {
+export function toolFindings(policies: Idempotency | PolicySource, tools: readonly NamedTool[], who: string, field = "tools"): ToolFinding[] {
   const source = "names" in policies ? policies : enginePolicies(policies);
   const findings: ToolFinding[] = [];
   const names = tools.map((t) => t.name);
@@ -99,7 +100,7 @@ export function toolFindings(policies: Idempotency | PolicySource, tools: readon
     findings.push({
       check: "unknown-tool",
       problem:
-        `tools.${name}: a policy for a tool ${who} was not given${didYouMean(name, names)}, so no call is guarded by it; ` +
+        `${field}.${name}: a policy for a tool ${who} was not given${didYouMean(name, names)}, so no call is guarded by it; ` +
         `its tools are ${names.length === 0 ? "(none)" : names.join(", ")}. Fix the name, or pass warnOnly: ["unknown-tool"] when the engine is shared or the tool comes later`,
     });
   }
@@ -108,7 +109,8 @@ export function toolFindings(policies: Idempotency | PolicySource, tools: readon
     if (paths === undefined) continue;
     const schema = toolJsonSchema(tool);
     if (schema === undefined) continue;
-    findings.push(...schemaPathFindings(tool.name, schema, [...paths.identity.map((p) => ["identity", p] as const), ...paths.normalize.map((p) => ["normalize", p] as const)]));
+    const all = [...paths.identity.map((p) => ["identity", p] as const), ...paths.normalize.map((p) => ["normalize", p] as const)];
+    findings.push(...schemaPathFindings(tool.name, schema, all, `${field}.${tool.name}`));
   }
   return findings;
 }

@@ -22,8 +22,8 @@ export type { EngineRunMark } from "./engine-run-metadata.js";
 // not a stable API (each export's TSDoc says so).
 export { engineRunConfig, engineRunOf, markEngineRun } from "./engine-run-metadata.js";
 export { CONFIG_KEY, runWithToolIdempotency, withToolIdempotency } from "./get-idempotency-key.js";
-export { checkedEngine, settleFindings, toolFindings } from "./construction-check.js";
-export type { CheckedEngine, CheckedEngineOptions, NamedTool, ToolFinding } from "./construction-check.js";
+export { checkedEngine, enginePolicies, rawPolicies, schemaPathFindings, settleFindings, toolFindings } from "./construction-check.js";
+export type { CheckedEngine, CheckedEngineOptions, NamedTool, PolicySource, ToolFinding } from "./construction-check.js";
 export { missingPath, toolJsonSchema } from "./tool-schema.js";
 export type { JsonSchemaNode, MissingPath } from "./tool-schema.js";
 export type { ToolIdempotency } from "./get-idempotency-key.js";
