@@ -76,6 +76,6 @@ export { defaultResponseId, responseIdOf } from "./response-id.js";
 export { claimRepeatWindow, repeatWindowKey } from "./live-detection.js";
 export type { DetectedRepeat, LiveDetectionOptions, RepeatDecision, RepeatHook, WindowHolder } from "./live-detection.js";
 export { AUDIT_LOG_SCHEMES, createAuditLog, createStore, STORE_SCHEMES } from "./create-store.js";
-export type { ModuleLoader } from "./create-store.js";
+export type { CreateStoreOptions, ModuleLoader } from "./create-store.js";
 export { createRecordCodec, DEFAULT_MAX_RECORD_BYTES } from "./protect.js";
 export type { ProtectOptions, RecordCodec, RecordCodecOptions, RedactContext } from "./protect.js";

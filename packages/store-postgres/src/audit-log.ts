@@ -13,7 +13,7 @@ import type { AuditEntry, AuditOutcome, AuditQuery, AuditSink } from "@agent-ide
 import { flushOnSignals, IdempotencyStoreError } from "@agent-idempotency/core";
 import type { TableName } from "./identifiers.js";
 import { qualified, validateIdentifier } from "./identifiers.js";
-import { AUDIT_MIGRATIONS, migrate } from "./migrations.js";
+import { AUDIT_MIGRATIONS, migrate, requireTable } from "./migrations.js";
 import type { PgPool } from "./raw-client.js";
 import { RawClient } from "./raw-client.js";
 
@@ -33,6 +33,11 @@ export interface PostgresAuditLogOptions {
   pageSize?: number;
   /** `write()` throws once this many entries wait for the database (it is down). Default 100 000. */
   maxBuffered?: number;
+  /**
+   * Create the table (and schema) when missing, on setup. Default `true`. `false`: only check that
+   * it exists, and fail naming it when it does not (read-only tools: the CLI's `audit`).
+   */
+  create?: boolean;
 }
 
 const COLUMNS =
@@ -101,6 +106,7 @@ export class PostgresAuditLog implements AuditSink {
   #scheduled = false;
   #tail: Promise<void> = Promise.resolve();
   #ready: Promise<void> | undefined;
+  readonly #create: boolean;
   #closed = false;
   #stopFlushingOnSignals: (() => void) | undefined;
 
@@ -116,6 +122,7 @@ export class PostgresAuditLog implements AuditSink {
     this.#batchSize = Math.max(1, Math.floor(options.batchSize ?? 1000));
     this.#pageSize = Math.max(1, Math.floor(options.pageSize ?? 1000));
     this.#maxBuffered = Math.max(1, Math.floor(options.maxBuffered ?? 100_000));
+    this.#create = options.create !== false;
   }
 
   /** Entries written but not yet in the table. */
@@ -123,9 +130,9 @@ export class PostgresAuditLog implements AuditSink {
     return this.#buffer.length;
   }
 
-  /** Creates the table and its index; idempotent, runs on first use. */
+  /** Creates the table and its index (with `create: false`, checks the table exists); idempotent, runs on first use. */
   setup(): Promise<void> {
-    this.#ready ??= migrate(this.#client, this.tableName, AUDIT_MIGRATIONS).then(
+    this.#ready ??= (this.#create ? migrate(this.#client, this.tableName, AUDIT_MIGRATIONS) : requireTable(this.#client, this.tableName, "audit log")).then(
       () => undefined,
       (cause: unknown) => {
         this.#ready = undefined; // try again once the server is back
