@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The calendar-booking demo: the same scripted agent, once with LangGraph's stock ToolNode and
 // once with IdempotentToolNode, against a calendar that books and then answers 504.
-//   node examples/calendar-booking/demo.mjs [--store memory|sqlite:PATH|postgres://…|redis://…] [--json]
+//   node examples/calendar-booking/demo.mjs [--store memory|sqlite:PATH|postgres://…|mysql://…|redis://…] [--json]
 import { startCalendarApi, startPaymentsApi } from "./src/apis.mjs";
-import { openStore, REQUEST, runAgent } from "./src/agent.mjs";
+import { REQUEST, runAgent } from "./src/agent.mjs";
+import { openDemoStore } from "./src/demo-store.mjs";
 
 function parseArgs(argv) {
   const opts = { store: "memory", json: false };
@@ -15,7 +16,7 @@ function parseArgs(argv) {
     else if (a === "--help" || a === "-h") opts.help = true;
     else throw new Error(`unknown argument ${a}; try --help`);
   }
-  if (!opts.store) throw new Error("--store needs a value: memory, sqlite:PATH, postgres://… or redis://…");
+  if (!opts.store) throw new Error("--store needs a value: memory, sqlite:PATH, postgres://…, mysql://… or redis://…");
   return opts;
 }
 
@@ -50,23 +51,30 @@ function table(stock, ours, store) {
   ].join("\n");
 }
 
-const USAGE = "usage: demo.mjs [--store memory|sqlite:PATH|postgres://…|redis://…] [--json]";
+const USAGE = "usage: demo.mjs [--store memory|sqlite:PATH|postgres://…|mysql://…|redis://…] [--json]";
 let opts;
-let store;
+let opened;
 try {
   opts = parseArgs(process.argv.slice(2));
   if (opts.help) {
     console.log(USAGE);
     process.exit(0);
   }
-  store = await openStore(opts.store);
+  opened = await openDemoStore(opts.store);
 } catch (e) {
   console.error(`calendar-booking: ${e?.message ?? e}\n${USAGE}`);
   process.exit(2);
 }
 const stock = await once("stock", undefined);
-const ours = await once("idempotent", store);
-if (opts.json) console.log(JSON.stringify({ store: opts.store, stock, idempotent: ours }));
-else console.log(table(stock, ours, opts.store));
+let ours;
+try {
+  ours = await once("idempotent", opened.store); // closes the store
+} finally {
+  await opened.cleanUp(); // a table or prefix of this run's own: dropped
+}
+// The URI the store was opened with, password hidden: it names this run's table or prefix.
+const shown = opened.uri.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
+if (opts.json) console.log(JSON.stringify({ store: shown, stock, idempotent: ours }));
+else console.log(table(stock, ours, shown));
 // A regression, not a demo: ours must book and charge exactly once.
 if (ours.bookings !== 1 || ours.charges !== 1) process.exitCode = 1;

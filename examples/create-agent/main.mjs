@@ -57,8 +57,10 @@ export async function runDemo(print = () => {}) {
   const stockCalendar = calendarApi();
   const stockLog = new MemoryAuditLog();
   const duplicates = [];
-  const observer = new IdempotencyCallbackHandler({ audit: stockLog, policies, onDuplicate: (d) => duplicates.push(d) });
-  const stock = createAgent({ model: repeatingModel(), tools: [bookTool(stockCalendar)] });
+  const stockTools = [bookTool(stockCalendar)];
+  // tools: the handler parses and normalizes each call with the tool's schema, as the engine will.
+  const observer = new IdempotencyCallbackHandler({ audit: stockLog, policies, tools: stockTools, onDuplicate: (d) => duplicates.push(d) });
+  const stock = createAgent({ model: repeatingModel(), tools: stockTools });
   await stock.invoke(question(), { configurable: { thread_id: "demo-stock" }, callbacks: [observer] });
   print(`stock agent:   ${stockCalendar.bookings.length} bookings (${stockCalendar.bookings.map((b) => b.booking_id).join(", ")})`);
   for (const d of duplicates) {

@@ -59,7 +59,7 @@ const cases: { name: string; enabled: boolean; open: () => IdempotencyStore; rea
     name: "sqlite, a directory that does not exist",
     enabled: true,
     open: () => new SqliteStore({ path: `/nonexistent-${randomUUID()}/idempotency.db` }),
-    reason: /SQLITE_CANTOPEN: unable to open database file \(SQLITE_CANTOPEN\)$/,
+    reason: /SQLITE_CANTOPEN: unable to open database file: "\/nonexistent-[^"]+\/idempotency\.db" \(does its folder exist, and may this process write there\?\) \(SQLITE_CANTOPEN\)$/,
   },
 ];
 

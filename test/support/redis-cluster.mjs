@@ -4,6 +4,13 @@
 // node runs daemonized with its nodes.conf, pid file and log in one temp folder; stopping the
 // cluster signals exactly those pids (never a process by name) and removes the folder.
 //
+// Start-up is made to survive a loaded machine shared with other test runs: ports are picked below
+// the kernel's ephemeral range (a client socket's local port there can take a port between our
+// check and the node's bind); a node that cannot bind (its log says so: redis-server --daemonize
+// exits 0 either way) is restarted on other ports at once instead of being waited for; and the
+// waits for the cluster to form are long (AIDEM_REDIS_CLUSTER_WAIT_MS, default 120 s) but end as
+// soon as a node is seen dead, with its log's reason.
+//
 // Used by the tests (test/support/global-setup.ts, the failover test) and by .ci/run:
 //   node test/support/redis-cluster.mjs start [--node-timeout=MS]   prints the state as JSON
 //   node test/support/redis-cluster.mjs stop DIR                      stops the cluster in DIR
@@ -18,6 +25,20 @@ import { promisify } from "node:util";
 const run = promisify(execFile);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** How long each step of forming the cluster may take on a loaded machine. */
+const WAIT_MS = Number(process.env.AIDEM_REDIS_CLUSTER_WAIT_MS ?? 120_000);
+/** Attempts at starting one node on fresh ports when its port was taken meanwhile. */
+const NODE_ATTEMPTS = 5;
+
+/** The lowest port of the kernel's ephemeral range (client sockets take local ports from it). */
+function ephemeralLow() {
+  try {
+    return Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
+}
+
 /** True when a TCP port on 127.0.0.1 can be bound right now. */
 function portFree(port) {
   return new Promise((resolve) => {
@@ -27,12 +48,17 @@ function portFree(port) {
   });
 }
 
-/** `count` ports p whose cluster bus ports p + 10000 are free too. */
-async function freePorts(count) {
+/**
+ * `count` ports p whose cluster bus ports p + 10000 are free too, all below the ephemeral range,
+ * and none of `taken` (or their bus ports).
+ */
+async function freePorts(count, taken = []) {
   const out = [];
+  const top = Math.max(12_000, Math.min(ephemeralLow(), 65_536) - 10_000); // p + 10000 stays below it
+  const used = (p) => [...taken, ...out].some((q) => q === p || q === p + 10000 || q === p - 10000);
   for (let tries = 0; out.length < count && tries < 500; tries++) {
-    const p = 20000 + Math.floor(Math.random() * 20000);
-    if (out.includes(p) || out.includes(p + 10000) || out.includes(p - 10000)) continue;
+    const p = 10_000 + Math.floor(Math.random() * (top - 10_000));
+    if (used(p)) continue;
     if ((await portFree(p)) && (await portFree(p + 10000))) out.push(p);
   }
   if (out.length < count) throw new Error("no free loopback ports for a Redis Cluster");
@@ -44,9 +70,13 @@ async function cli(port, ...args) {
   return stdout.trim();
 }
 
-async function until(what, check, timeoutMs = 30_000) {
+async function until(what, check, timeoutMs = WAIT_MS, dead = () => undefined) {
   const end = Date.now() + timeoutMs;
   for (;;) {
+    // First: a node that gave up (its log says why) is not waited for, nor asked (a port some
+    // other process holds may accept the connection and never answer).
+    const why = dead();
+    if (why !== undefined) throw Object.assign(new Error(`Redis Cluster: ${what} will not happen: ${why}`), { why });
     try {
       if (await check()) return;
     } catch {
@@ -57,18 +87,35 @@ async function until(what, check, timeoutMs = 30_000) {
   }
 }
 
-/** Starts one node; resolves with its pid once it answers PING. */
+/** The reason in a node's log when it gave up starting (`# Failed listening on port …, aborting.`). */
+function startFailure(logfile) {
+  let log;
+  try {
+    log = readFileSync(logfile, "utf8");
+  } catch {
+    return undefined; // not written yet
+  }
+  const lines = log.split("\n").filter((l) => / # /.test(l));
+  return /aborting|Failed|FATAL|Can't|Could not|Fatal/i.test(lines.join("\n")) ? lines.slice(-2).map((l) => l.replace(/^.* # /, "")).join(" ") : undefined;
+}
+
+/** Starts one node; resolves with its pid once it answers PING, fails at once if it gave up. */
 export async function startNode(dir, port, nodeTimeoutMs) {
   const pidfile = join(dir, `${port}.pid`);
+  const logfile = join(dir, `${port}.log`);
   rmSync(pidfile, { force: true });
+  rmSync(logfile, { force: true });
   await run("redis-server", [
     "--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
     "--cluster-config-file", join(dir, `nodes-${port}.conf`), "--cluster-node-timeout", String(nodeTimeoutMs),
     "--dir", dir, "--save", "", "--appendonly", "no", "--daemonize", "yes", "--pidfile", pidfile,
-    "--logfile", join(dir, `${port}.log`), "--maxmemory-policy", "noeviction",
-  ]);
-  await until(`node ${port} answering`, async () => (await cli(port, "ping")) === "PONG");
-  await until(`node ${port} pid file`, () => existsSync(pidfile));
+    "--logfile", logfile, "--maxmemory-policy", "noeviction",
+  ], { timeout: WAIT_MS });
+  const dead = () => startFailure(logfile);
+  // The pid file first (a file check, every 100 ms): a node that could not bind writes none, and
+  // its log says why; pinging its port could reach whichever process holds it instead.
+  await until(`node ${port} pid file`, () => existsSync(pidfile), WAIT_MS, dead);
+  await until(`node ${port} answering`, async () => (await cli(port, "ping")) === "PONG", WAIT_MS, dead);
   return Number(readFileSync(pidfile, "utf8").trim());
 }
 
@@ -90,20 +137,31 @@ export async function roles(ports) {
 /**
  * Starts the cluster and waits until it serves every slot with every replica attached.
  * Returns `{ dir, url, nodes: [{ port, pid }] }`; the state is also in `<dir>/cluster.json`.
+ * A node whose port was taken meanwhile is started again on another one (`NODE_ATTEMPTS` times).
  */
-export async function startCluster({ masters = 3, replicasPerMaster = 1, nodeTimeoutMs = 2000 } = {}) {
+export async function startCluster({ masters = 3, replicasPerMaster = 1, nodeTimeoutMs = 2000, ports: given } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "aidem-redis-cluster-"));
   const state = { dir, url: "", nodes: [] };
   const save = () => writeFileSync(join(dir, "cluster.json"), JSON.stringify(state));
   try {
-    const ports = await freePorts(masters * (1 + replicasPerMaster));
-    for (const port of ports) {
-      state.nodes.push({ port, pid: await startNode(dir, port, nodeTimeoutMs) });
+    // `ports` (tests): the ports to try first; one that turns out taken is replaced like any other.
+    const ports = given ? [...given] : await freePorts(masters * (1 + replicasPerMaster));
+    for (let i = 0; i < ports.length; i++) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          state.nodes.push({ port: ports[i], pid: await startNode(dir, ports[i], nodeTimeoutMs) });
+          break;
+        } catch (error) {
+          // Its port was taken between our check and its bind: another port, at once.
+          if (!/Address already in use|bind/i.test(String(error?.why ?? "")) || attempt === NODE_ATTEMPTS) throw error;
+          [ports[i]] = await freePorts(1, ports);
+        }
+      }
       save();
     }
     state.url = `redis://127.0.0.1:${ports[0]}`;
     save();
-    await run("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", String(replicasPerMaster), "--cluster-yes"], { timeout: 60_000 });
+    await run("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", String(replicasPerMaster), "--cluster-yes"], { timeout: WAIT_MS });
     for (const port of ports) {
       await until(`cluster_state:ok on ${port}`, async () => /cluster_state:ok/.test(await cli(port, "cluster", "info")) && (await cli(port, "cluster", "info")).includes(`cluster_known_nodes:${ports.length}`));
     }

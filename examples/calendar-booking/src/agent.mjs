@@ -1,13 +1,7 @@
 // The agent of the demo: a scripted model (no network, no API key) and two side-effecting tools,
 // in the usual LangGraph loop agent -> tools -> agent. Only the tools node differs between runs.
 import { randomUUID } from "node:crypto";
-import { createIdempotency, createStore, MemoryAuditLog } from "@agent-idempotency/core";
-
-/** Opens the idempotency store a URI names (`memory`, `sqlite:PATH`, `postgres://…`, `redis://…`). */
-export function openStore(uri) {
-  // The demo's own import(), so the store package resolves from this example's dependencies.
-  return createStore(uri === "memory" ? "memory:" : uri, { loader: (specifier) => import(specifier) });
-}
+import { createIdempotency, MemoryAuditLog } from "@agent-idempotency/core";
 import { getIdempotencyKey, idempotencyHeaders, IdempotentToolNode } from "@agent-idempotency/langgraph";
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { fakeModel } from "@langchain/core/testing";

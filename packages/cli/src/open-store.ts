@@ -6,14 +6,19 @@
  *   from core's folder or the working directory a cron job happens to run in;
  * - a `sqlite:` or `jsonl:` file that does not exist is an error: opening it would create an
  *   empty one, and an audit of an empty log is a green report on a typo;
+ * - likewise a table: stores and logs are opened with `create: false`, so the commands create
+ *   nothing (no table, schema or migrations table) and a misspelt `?table=`/`?audit_table=` is
+ *   exit 3 naming the missing table, never an empty new table and a report that checked nothing;
+ * - a URI parameter or scheme nobody reads (`?tabel=`, `postgress:`) is a usage error (exit 2)
+ *   with a "did you mean";
  * - the audit log defaults to the store's URI (SQLite, Postgres and MySQL keep their audit table beside
  *   the records); a Redis store keeps none, so `--audit` is required there;
  * - passwords never reach the terminal ({@link redactUri}).
  */
 import { existsSync, statSync } from "node:fs";
 import type { AuditSink, IdempotencyStore, ModuleLoader } from "@agent-idempotency/core";
-import { AUDIT_LOG_SCHEMES, STORE_SCHEMES } from "@agent-idempotency/core/internal";
-import { createAuditLog, createStore } from "@agent-idempotency/core";
+import { AUDIT_LOG_SCHEMES, didYouMean, STORE_SCHEMES } from "@agent-idempotency/core/internal";
+import { createAuditLog, createStore, isIdempotencyError } from "@agent-idempotency/core";
 import { ExitCode, cliFailure, usageError } from "./exit-codes.js";
 
 /** Resolves `@agent-idempotency/store-*` from this package, where they are installed as peers. */
@@ -64,7 +69,7 @@ export function auditUriFrom(option: string | undefined, storeUri: string | unde
   if (storeUri === undefined) throw usageError("no audit log: pass --store URI (its audit table is used) or --audit URI, or set IDEMPOTENCY_STORE");
   const scheme = checkStoreUri(storeUri);
   if (scheme === "redis" || scheme === "rediss") {
-    throw usageError(`a Redis store keeps no audit log: pass --audit URI too (jsonl:PATH, sqlite:PATH or postgres://…) naming where your engine writes its audit entries`);
+    throw usageError(`a Redis store keeps no audit log: pass --audit URI too (jsonl:PATH, sqlite:PATH, postgres://… or mysql://…) naming where your engine writes its audit entries`);
   }
   return storeUri;
 }
@@ -74,30 +79,42 @@ export function checkStoreUri(uri: string): string {
   const scheme = schemeOf(uri);
   if (scheme === "jsonl") throw usageError(`"${redactUri(uri)}" is an audit log, not a store; pass it as --audit`);
   if (!scheme || !STORE_SCHEMES.includes(scheme)) {
-    throw usageError(`"${redactUri(uri)}" is not a store URI; use memory:, sqlite:PATH, postgres://…, redis://… or mysql://…`);
+    const hint = scheme === undefined ? "" : didYouMean(scheme, STORE_SCHEMES).replace(/"\?\)$/, ':"?)');
+    throw usageError(`"${redactUri(uri)}" is not a store URI${hint}; use memory:, sqlite:PATH, postgres://…, redis://… or mysql://…`);
   }
   return scheme;
 }
 
 function checkAuditUri(uri: string): string {
   const scheme = schemeOf(uri);
-  if (scheme === "redis" || scheme === "rediss") throw usageError(`"${redactUri(uri)}": Redis keeps no audit log; use jsonl:PATH, sqlite:PATH or postgres://…`);
+  if (scheme === "redis" || scheme === "rediss") throw usageError(`"${redactUri(uri)}": Redis keeps no audit log; use jsonl:PATH, sqlite:PATH, postgres://… or mysql://…`);
   if (!scheme || !AUDIT_LOG_SCHEMES.includes(scheme)) {
-    throw usageError(`"${redactUri(uri)}" is not an audit log URI; use jsonl:PATH, sqlite:PATH, postgres://…, mysql://… or memory:`);
+    const hint = scheme === undefined ? "" : didYouMean(scheme, AUDIT_LOG_SCHEMES).replace(/"\?\)$/, ':"?)');
+    throw usageError(`"${redactUri(uri)}" is not an audit log URI${hint}; use jsonl:PATH, sqlite:PATH, postgres://…, mysql://… or memory:`);
   }
   return uri;
 }
 
-/** Opens an existing store for reading or purging. */
+/** A URI parameter or scheme core does not know is the command line's mistake: exit 2, with core's "did you mean". */
+async function opening<T>(uri: string, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (error) {
+    if (!isIdempotencyError(error, "POLICY_INVALID")) throw error;
+    throw usageError(`${redactUri(uri)}: ${(error as Error).message.replace(/^\[agent-idempotency\] /, "")}`);
+  }
+}
+
+/** Opens an existing store for reading or purging; creates nothing (a missing table fails its first read). */
 export async function openStore(uri: string): Promise<IdempotencyStore> {
   const scheme = checkStoreUri(uri);
   requireFile(uri, fileOf(uri, scheme), "store");
-  return createStore(uri, { loader });
+  return opening(uri, () => createStore(uri, { loader, create: false }));
 }
 
-/** Opens an existing audit log for reading. */
+/** Opens an existing audit log for reading; creates nothing (a missing table fails its first read). */
 export async function openAuditLog(uri: string): Promise<AuditSink> {
   const scheme = schemeOf(checkAuditUri(uri))!;
   requireFile(uri, fileOf(uri, scheme), "audit log");
-  return createAuditLog(uri, { loader });
+  return opening(uri, () => createAuditLog(uri, { loader, create: false }));
 }

@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Idempotency, IdempotencyOptions, JsonSchema, Normalizer, ToolPolicies, ToolPolicy } from "@agent-idempotency/core";
 import { createIdempotency, MemoryStore, normalizers } from "@agent-idempotency/core";
+import { didYouMean } from "@agent-idempotency/core/internal";
 import { cliFailure, ExitCode, usageError } from "./exit-codes.js";
 
 /** What `explain` needs: an engine to ask, and the tools' JSON schemas when known. */
@@ -70,8 +71,9 @@ export async function normalizerFromSpec(spec: unknown, where: string): Promise<
     unordered: normalizers.unordered,
   };
   if (name !== undefined && arg === undefined && plain[name]) return plain[name]!;
+  const hint = name === undefined ? "" : didYouMean(name, [...Object.keys(plain), "each", "sortedBy", "minorUnits", "e164"]);
   throw usageError(
-    `${where}: unknown normalizer "${spec}"; use ${Object.keys(plain).join(", ")}, each(…), sortedBy(path), minorUnits(CUR), e164 or e164(CC), joined with + to compose`,
+    `${where}: unknown normalizer "${spec}"${hint}; use ${Object.keys(plain).join(", ")}, each(…), sortedBy(path), minorUnits(CUR), e164 or e164(CC), joined with + to compose`,
   );
 }
 

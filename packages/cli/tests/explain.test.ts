@@ -65,6 +65,8 @@ describe("agent-idempotency explain", () => {
   it("explain: input mistakes are usage errors (exit 2) that say what to fix; a config that does not load is exit 3", async () => {
     const cases: [string[], RegExp][] = [
       [["explain", "t", '{"a":1}', "--session", "s", "--policy", '{"normalize":{"a":"bogus"}}'], /unknown normalizer "bogus"/],
+      [["explain", "t", '{"to":"A"}', "--session", "s", "--policy", '{"normalize":{"to":"lowercse"}}'], /unknown normalizer "lowercse" \(did you mean "lowercase"\?\)/],
+      [["explain", "t", '{"to":"A"}', "--session", "s", "--policy", '{"normalize":{"to":"trim+isoInstnt"}}'], /unknown normalizer "isoInstnt" \(did you mean "isoInstant"\?\)/],
       [["explain", "t", '{"a":1}', "--session", "s", "--policy", '{"identity":["b"]}'], /identity field "b" is missing/],
       [["explain", "t", "{a:1}", "--session", "s", "--policy", "{}"], /ARGS is not valid JSON/],
       [["explain", "t", '{"a":1}', "--policy", "{}"], /--session/],

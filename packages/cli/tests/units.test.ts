@@ -10,6 +10,7 @@ import { auditVerdict, ExitCode, main, renderReportHtml, renderReportText } from
 import { parseDuration, parseInstant } from "../src/args.js";
 import { redactUri } from "../src/open-store.js";
 import { cliFailure, exitCodeFor } from "../src/exit-codes.js";
+import { renderDayChart } from "../src/render/day-chart.js";
 
 const NOW = Date.parse("2026-11-27T12:00:00Z");
 
@@ -129,6 +130,20 @@ describe("renderers", () => {
     expect(text.replace(/\s+/g, " ")).toContain("LIVE DETECTION: 3 repeats caught at call time (1 ran, 1 refused, 1 deferred to a person)");
   });
 
+  it("renderReportText(): with unreadable records (no --skip-bad-lines) the flags keep their own heading under the verdict", () => {
+    const report = hostileReport();
+    const text = renderReportText(report, meta("jsonl:a.jsonl", report, false));
+    const lines = text.split("\n");
+    const verdict = lines.findIndex((l) => l.startsWith("3 RECORDS COULD NOT BE READ"));
+    const heading = lines.findIndex((l) => l === "2 FLAGS RAISED in the entries that could be read");
+    const first = lines.findIndex((l) => /^1\. /.test(l));
+    expect(verdict).toBeGreaterThan(0);
+    expect(heading).toBeGreaterThan(verdict);
+    expect(first).toBeGreaterThan(heading);
+    // With the records skipped, the verdict itself is the flags' heading: no second one.
+    expect(renderReportText(report, meta("jsonl:a.jsonl", report, true))).not.toContain("in the entries that could be read");
+  });
+
   it("renderReportText(): with small counts every number is written out, and outcomes that never occurred are named", () => {
     const report = { ...hostileReport(), entries: 20, totals: { ...emptyCounts(), executed: 12, replayed: 7654, duplicate: 1 }, unknown_outcomes: {} };
     report.actions = [{ action_type: "book", counts: report.totals, unknown: 0, total: 7667 }];
@@ -145,6 +160,29 @@ describe("renderers", () => {
     expect(text).toContain("ran twice with no guard: book_calendar");
     expect(text).toContain("No key was sent to the tool");
     expect(text).not.toMatch(/upstream ignored/);
+  });
+
+  it("renderDayChart(): the y axis has integer steps, each label at its grid line; a bar of 4 reaches the line labelled 4", () => {
+    const axis = (max: number) => {
+      const report = { ...hostileReport(), since: undefined, days: [{ day: "2026-11-26", executed: max, replayed: 1 }] };
+      const svg = renderDayChart(report);
+      const ticks = [...svg.matchAll(/<text class="axis" x="\d+" y="([\d.]+)" text-anchor="end"[^>]*>([^<]+)<\/text>/g)].map((m) => [Number(m[2]!.replace(/,/g, "")), Number(m[1])] as const);
+      const bar = /<rect class="bar bar-executed"[^>]* y="([\d.]+)"/.exec(svg)!;
+      return { labels: ticks.map(([v]) => v), at: new Map(ticks), barTop: Number(bar[1]) };
+    };
+    const four = axis(4);
+    expect(four.labels).toEqual([0, 1, 2, 3, 4]);
+    expect(four.barTop).toBe(four.at.get(4));
+    expect(axis(0).labels).toEqual([0, 1]);
+    expect(axis(5).labels).toEqual([0, 2, 4, 6]);
+    expect(axis(7).labels).toEqual([0, 2, 4, 6, 8]);
+    expect(axis(1234).labels).toEqual([0, 500, 1000, 1500]);
+    for (const n of [1, 3, 9, 13, 99, 250, 12_345]) {
+      const { labels } = axis(n);
+      expect(labels.every(Number.isInteger), String(n)).toBe(true);
+      expect(labels.at(-1)!, String(n)).toBeGreaterThanOrEqual(n);
+      expect(labels.length, String(n)).toBeLessThanOrEqual(5);
+    }
   });
 
   it("renderReportHtml(): values from the log are escaped, never markup", () => {

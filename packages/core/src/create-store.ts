@@ -5,9 +5,12 @@
  *
  * Options that are not connection settings travel as query parameters and are removed before
  * the URI reaches the driver: `?table=&schema=&namespace=` (Postgres), `?prefix=&namespace=`
- * (Redis; `?cluster=true&nodes=host:port,…` for a Redis Cluster), `?table=&namespace=` (SQLite, MySQL). A malformed URI is a configuration error
- * ({@link IdempotencyPolicyError}); a missing package is `IdempotencyStoreError` with code
- * `STORE_UNAVAILABLE`.
+ * (Redis; `?cluster=true&nodes=host:port,…` for a Redis Cluster), `?table=&namespace=` (SQLite, MySQL),
+ * and `?audit_table=` for the audit log that shares a SQL store's URI. A parameter that is
+ * neither ours nor one the driver reads (`?tabel=`), and a scheme we do not know (`postgress:`),
+ * fail with a "did you mean": ignored, `?tabel=` would have written to the default table. A
+ * malformed URI is a configuration error ({@link IdempotencyPolicyError}); a missing package is
+ * `IdempotencyStoreError` with code `STORE_UNAVAILABLE`.
  */
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -18,6 +21,7 @@ import { MemoryAuditLog } from "./audit/memory-audit-log.js";
 import { IdempotencyPolicyError, IdempotencyStoreError } from "./errors.js";
 import { MemoryStore } from "./memory-store.js";
 import type { IdempotencyStore } from "./store.js";
+import { didYouMean } from "./suggest.js";
 
 type Ctor<T> = new (options: Record<string, unknown>) => T;
 
@@ -31,9 +35,72 @@ export type ModuleLoader = (specifier: string) => Promise<Record<string, unknown
 
 /** Options of {@link createStore} and {@link createAuditLog}. */
 export interface CreateStoreOptions {
-  /** Imports the store package a scheme needs. Default: `import()`, then from the application's folder. */
-  loader?: ModuleLoader;
+  /** How the store package is imported. Default: from core's folder, else from the application's. */
+  loader?: ModuleLoader | undefined;
+  /**
+   * `false`: create nothing (no file, schema or table) and fail, naming it, when the table is
+   * missing; for read-only tools such as the CLI. Default `true` (the store's own default).
+   */
+  create?: boolean | undefined;
 }
+
+/**
+ * The query parameters each scheme takes: the options of our store or audit log (a SQL store's
+ * URI serves its audit log too, so each takes the other's), then the driver's connection
+ * parameters that pass through (`pg` reads every parameter of its connection string as a setting;
+ * `mysql2` its `validOptions`; node-redis none).
+ */
+const PARAMETERS: Record<string, { ours: readonly string[]; driver: readonly string[] }> = {
+  memory: { ours: ["namespace"], driver: [] },
+  sqlite: { ours: ["table", "namespace", "busyTimeoutMs", "sweepEvery", "audit_table"], driver: [] },
+  postgres: {
+    ours: ["table", "schema", "namespace", "audit_table"],
+    driver: [
+      "host", "port", "user", "password", "database", "db", "encoding", "client_encoding", "ssl", "sslmode", "sslcert", "sslkey",
+      "sslrootcert", "sslpassword", "sslnegotiation", "uselibpqcompat", "application_name", "fallback_application_name", "options",
+      "replication", "statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout", "query_timeout",
+      "connectionTimeoutMillis", "keepAlive", "keepAliveInitialDelayMillis", "binary",
+    ],
+  },
+  redis: { ours: ["prefix", "namespace", "cluster", "nodes"], driver: [] },
+  mysql: {
+    ours: ["table", "namespace", "audit_table"],
+    driver: [
+      "charset", "charsetNumber", "compress", "connectTimeout", "database", "dateStrings", "debug", "decimalNumbers", "bigNumberStrings",
+      "enableKeepAlive", "flags", "host", "insecureAuth", "keepAliveInitialDelay", "localAddress", "maxPreparedStatements",
+      "multipleStatements", "namedPlaceholders", "nestTables", "password", "password1", "password2", "password3", "port", "rowsAsArray",
+      "socketPath", "ssl", "stringifyObjects", "supportBigNumbers", "timezone", "trace", "user", "disableEval", "enableCleartextPlugin",
+      "connectionLimit", "maxIdle", "idleTimeout", "queueLimit", "waitForConnections", "jsonStrings", "gracefulEnd",
+    ],
+  },
+};
+const ALIASES: Record<string, string> = { postgresql: "postgres", rediss: "redis", mariadb: "mysql" };
+
+/** Throws one {@link IdempotencyPolicyError} naming every query parameter `scheme` does not take. */
+function checkParams(scheme: string, names: Iterable<string>): void {
+  const known = PARAMETERS[ALIASES[scheme] ?? scheme];
+  if (known === undefined) return;
+  const all = [...known.ours, ...known.driver];
+  const problems: string[] = [];
+  for (const name of new Set(names)) {
+    if (all.includes(name)) continue;
+    const theirs = known.driver.length === 0 ? "" : `, and the driver's connection parameters (${known.driver.slice(0, 4).join(", ")}, …)`;
+    problems.push(`"?${name}=" in a ${scheme}: URI is not a parameter we know${didYouMean(name, all)}; it would be ignored. ${scheme}: takes ${known.ours.join(", ")}${theirs}`);
+  }
+  if (problems.length > 0) throw new IdempotencyPolicyError(problems);
+}
+
+/** The query parameter names of a URL-shaped URI. */
+function paramNames(uri: string): string[] {
+  try {
+    return [...new URL(uri).searchParams.keys()];
+  } catch {
+    return []; // a URI the URL parser refuses: the driver or splitParams reports it
+  }
+}
+
+/** `create: false` as a store option, or nothing (the store's own default). */
+const createOption = (create: boolean | undefined) => (create === false ? { create: false } : {});
 
 async function defaultLoader(specifier: string): Promise<Record<string, unknown>> {
   try {
@@ -87,8 +154,13 @@ function sqlitePath(uri: string): { path: string; params: Record<string, string>
 
 function schemeOf(uri: string): string {
   const m = /^([a-z][a-z0-9+.-]*):/i.exec(uri);
-  if (!m) throw new IdempotencyPolicyError(`"${uri}" is not a store URI; use memory:, sqlite:PATH, postgres://…, redis://… or mysql://…`);
+  if (!m) throw new IdempotencyPolicyError(`"${uri.replace(/\/\/[^@/]*@/, "//…@")}" is not a store URI; use memory:, sqlite:PATH, postgres://…, redis://… or mysql://…`);
   return m[1]!.toLowerCase();
+}
+
+/** The error for a scheme that is not one of `schemes`, with the scheme that was probably meant. */
+function unknownScheme(scheme: string, schemes: readonly string[], what: string, use: string): IdempotencyPolicyError {
+  return new IdempotencyPolicyError(`"${scheme}:" is not ${what} scheme${didYouMean(scheme, schemes)}; use ${use}`);
 }
 
 /**
@@ -101,25 +173,33 @@ function schemeOf(uri: string): string {
  */
 export async function createStore(uri: string, options: CreateStoreOptions = {}): Promise<IdempotencyStore> {
   const loader = options.loader ?? defaultLoader;
+  const create = createOption(options.create);
   const scheme = schemeOf(uri);
   switch (scheme) {
     case "memory": {
-      const namespace = new URLSearchParams(uri.split("?")[1] ?? "").get("namespace") ?? undefined;
+      const params = new URLSearchParams(uri.split("?")[1] ?? "");
+      checkParams(scheme, params.keys());
+      const namespace = params.get("namespace") ?? undefined;
       return new MemoryStore(namespace ? { namespace } : {});
     }
     case "sqlite": {
       const { path, params } = sqlitePath(uri);
+      checkParams(scheme, Object.keys(params));
+      const { audit_table: _auditTable, ...storeParams } = params;
       const Store = await load<IdempotencyStore>("@agent-idempotency/store-sqlite", "SqliteStore", "sqlite:", loader);
-      return new Store({ path, ...params });
+      return new Store({ path, ...storeParams, ...create });
     }
     case "postgres":
     case "postgresql": {
-      const { uri: conn, params } = splitParams(uri, ["table", "schema", "namespace"]);
+      checkParams(scheme, paramNames(uri));
+      const { uri: conn, params } = splitParams(uri, ["table", "schema", "namespace", "audit_table"]);
       const Store = await load<IdempotencyStore>("@agent-idempotency/store-postgres", "PostgresStore", "postgres://", loader);
-      return new Store({ uri: conn, ...params });
+      const { audit_table: _auditTable, ...storeParams } = params;
+      return new Store({ uri: conn, ...storeParams, ...create });
     }
     case "redis":
     case "rediss": {
+      checkParams(scheme, paramNames(uri));
       const { uri: url, params } = splitParams(uri, ["prefix", "namespace", "cluster", "nodes"]);
       const Store = await load<IdempotencyStore>("@agent-idempotency/store-redis", "RedisStore", "redis://", loader);
       const { cluster, nodes, ...rest } = params;
@@ -132,12 +212,14 @@ export async function createStore(uri: string, options: CreateStoreOptions = {})
     }
     case "mysql":
     case "mariadb": {
-      const { uri: conn, params } = splitParams(uri, ["table", "namespace"]);
+      checkParams(scheme, paramNames(uri));
+      const { uri: conn, params } = splitParams(uri, ["table", "namespace", "audit_table"]);
       const Store = await load<IdempotencyStore>("@agent-idempotency/store-mysql", "MysqlStore", "mysql://", loader);
-      return new Store({ uri: conn, ...params });
+      const { audit_table: _auditTable, ...storeParams } = params;
+      return new Store({ uri: conn, ...storeParams, ...create });
     }
     default:
-      throw new IdempotencyPolicyError(`"${scheme}:" is not a store URI scheme; use memory:, sqlite:PATH, postgres://…, redis://… or mysql://…`);
+      throw unknownScheme(scheme, STORE_SCHEMES, "a store URI", "memory:, sqlite:PATH, postgres://…, redis://… or mysql://…");
   }
 }
 
@@ -147,6 +229,7 @@ export async function createStore(uri: string, options: CreateStoreOptions = {})
  */
 export async function createAuditLog(uri: string, options: CreateStoreOptions = {}): Promise<AuditSink> {
   const loader = options.loader ?? defaultLoader;
+  const create = createOption(options.create);
   const scheme = schemeOf(uri);
   switch (scheme) {
     case "memory":
@@ -158,25 +241,28 @@ export async function createAuditLog(uri: string, options: CreateStoreOptions = 
     }
     case "sqlite": {
       const { path, params } = sqlitePath(uri);
+      checkParams(scheme, Object.keys(params));
       const Log = await load<AuditSink>("@agent-idempotency/store-sqlite", "SqliteAuditLog", "sqlite:", loader);
-      return new Log({ path, ...(params.audit_table ? { table: params.audit_table } : {}) });
+      return new Log({ path, ...(params.audit_table ? { table: params.audit_table } : {}), ...create });
     }
     case "postgres":
     case "postgresql": {
+      checkParams(scheme, paramNames(uri));
       const { uri: conn, params } = splitParams(uri, ["table", "schema", "namespace", "audit_table"]);
       const Log = await load<AuditSink>("@agent-idempotency/store-postgres", "PostgresAuditLog", "postgres://", loader);
-      return new Log({ uri: conn, ...(params.schema ? { schema: params.schema } : {}), ...(params.audit_table ? { table: params.audit_table } : {}) });
+      return new Log({ uri: conn, ...(params.schema ? { schema: params.schema } : {}), ...(params.audit_table ? { table: params.audit_table } : {}), ...create });
     }
     case "mysql":
     case "mariadb": {
+      checkParams(scheme, paramNames(uri));
       const { uri: conn, params } = splitParams(uri, ["table", "namespace", "audit_table"]);
       const Log = await load<AuditSink>("@agent-idempotency/store-mysql", "MysqlAuditLog", "mysql://", loader);
-      return new Log({ uri: conn, ...(params.audit_table ? { table: params.audit_table } : {}) });
+      return new Log({ uri: conn, ...(params.audit_table ? { table: params.audit_table } : {}), ...create });
     }
     case "redis":
     case "rediss":
-      throw new IdempotencyPolicyError("a Redis store keeps no audit log; pass an audit log URI such as jsonl:./audit.jsonl or postgres://…");
+      throw new IdempotencyPolicyError("a Redis store keeps no audit log; pass an audit log URI such as jsonl:./audit.jsonl, postgres://… or mysql://…");
     default:
-      throw new IdempotencyPolicyError(`"${scheme}:" is not an audit log URI scheme; use memory:, jsonl:PATH, sqlite:PATH, postgres://… or mysql://…`);
+      throw unknownScheme(scheme, AUDIT_LOG_SCHEMES, "an audit log URI", "memory:, jsonl:PATH, sqlite:PATH, postgres://… or mysql://…");
   }
 }

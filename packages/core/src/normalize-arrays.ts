@@ -37,7 +37,7 @@ function sortByCanonical(items: readonly unknown[], field: string): unknown[] {
  * @example each(lowercase)(["Ada@X.com", "bob@x.com"], "to") // ["ada@x.com", "bob@x.com"]
  */
 export function each(fn: Normalizer): Normalizer {
-  return named(`each(${fn.name || "custom"})`, (value, field) => asArray(value, "each", field).map((item, i) => fn(item, `${field}[${i}]`)));
+  return named(`each(${fn.name || "custom"})`, (value, field = "value") => asArray(value, "each", field).map((item, i) => fn(item, `${field}[${i}]`)));
 }
 
 /**
@@ -45,7 +45,7 @@ export function each(fn: Normalizer): Normalizer {
  * labels, where `["a", "b", "a"]` and `["b", "a"]` are the same request.
  * @example asSet(["bob@x.com", "ada@x.com", "bob@x.com"], "to") // ["ada@x.com", "bob@x.com"]
  */
-export const asSet: Normalizer = named("asSet", (value, field) => {
+export const asSet: Normalizer = named("asSet", (value, field = "value") => {
   const out: unknown[] = [];
   let last: string | undefined;
   for (const { item, text } of sortByCanonical(asArray(value, "asSet", field), field) as { item: unknown; text: string }[]) {
@@ -60,7 +60,7 @@ export const asSet: Normalizer = named("asSet", (value, field) => {
  * means "twice", such as the lines of an order.
  * @example unordered([2, 1, 2], "seats") // [1, 2, 2]
  */
-export const unordered: Normalizer = named("unordered", (value, field) =>
+export const unordered: Normalizer = named("unordered", (value, field = "value") =>
   (sortByCanonical(asArray(value, "unordered", field), field) as { item: unknown }[]).map((k) => k.item),
 );
 
@@ -76,7 +76,7 @@ export function sortedBy(path: string): Normalizer {
   } catch (cause) {
     throw new IdempotencyPolicyError(`sortedBy("${path}"): ${(cause as Error).message.replace(/^\[agent-idempotency\] /, "")}`, { cause });
   }
-  return named(`sortedBy(${path})`, (value, field) => {
+  return named(`sortedBy(${path})`, (value, field = "value") => {
     const items = asArray(value, `sortedBy(${path})`, field);
     const keyed = (sortByCanonical(items, field) as { item: unknown; text: string }[]).map((k) => {
       const got = readPath(k.item, path);

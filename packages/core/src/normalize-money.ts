@@ -100,7 +100,7 @@ function stripMarks(text: string, currency: Currency): string | { otherCurrency:
 export function minorUnits(currency: string): Normalizer {
   const c = currencyOf(currency);
   const name = `minorUnits(${c.code})`;
-  return named(name, (value, field) => {
+  return named(name, (value, field = "value") => {
     let text: string;
     if (typeof value === "number") {
       if (!Number.isFinite(value)) return refuseValue("a finite amount", name, value, field);

@@ -6,7 +6,9 @@
  * the value through unchanged would hide that the policy does not fit the tool.
  *
  * This file holds the scalar normalizers; arrays are in normalize-arrays.ts, amounts in
- * normalize-money.ts, phone numbers in the `@agent-idempotency/core/phone` entry.
+ * normalize-money.ts, phone numbers in the `@agent-idempotency/core/phone` entry. The engine
+ * passes each the field's path; a built-in called without one (from JavaScript, on its own) names
+ * the field `value` in its errors.
  */
 import { IdempotencyKeyError } from "./errors.js";
 
@@ -38,14 +40,14 @@ export function unreadable(field: string, name: string, value: string, hint: str
  * Strips surrounding whitespace.
  * @example trim("  ada@example.com\n", "email") // "ada@example.com"
  */
-export const trim: Normalizer = (value, field) => (typeof value === "string" ? value.trim() : refuseValue("a string", "trim", value, field));
+export const trim: Normalizer = (value, field = "value") => (typeof value === "string" ? value.trim() : refuseValue("a string", "trim", value, field));
 
 /**
  * Lower-cases (after Unicode NFC, so composed and decomposed accents agree). For identifiers that
  * are case-insensitive: e-mail addresses, hostnames, tags.
  * @example lowercase("Zoë@Example.COM", "email") // "zoë@example.com"
  */
-export const lowercase: Normalizer = (value, field) =>
+export const lowercase: Normalizer = (value, field = "value") =>
   typeof value === "string" ? value.normalize("NFC").toLowerCase() : refuseValue("a string", "lowercase", value, field);
 
 /**
@@ -53,7 +55,7 @@ export const lowercase: Normalizer = (value, field) =>
  * same string, case and spacing untouched. For names and titles, where case matters to the user.
  * @example nfc("Cafe\u0301 Rene\u0301", "title") // "Café René"
  */
-export const nfc: Normalizer = (value, field) => (typeof value === "string" ? value.normalize("NFC") : refuseValue("a string", "nfc", value, field));
+export const nfc: Normalizer = (value, field = "value") => (typeof value === "string" ? value.normalize("NFC") : refuseValue("a string", "nfc", value, field));
 
 /**
  * Trims, and turns every run of whitespace (spaces, tabs, line breaks, no-break spaces) into one
@@ -61,7 +63,7 @@ export const nfc: Normalizer = (value, field) => (typeof value === "string" ? va
  * for code, addresses with line structure, or anything where layout is content.
  * @example collapseWhitespace("Quarterly  review\n\n", "subject") // "Quarterly review"
  */
-export const collapseWhitespace: Normalizer = (value, field) =>
+export const collapseWhitespace: Normalizer = (value, field = "value") =>
   typeof value === "string" ? value.trim().replace(/\s+/g, " ") : refuseValue("a string", "collapseWhitespace", value, field);
 
 const ISO_LIKE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
@@ -73,7 +75,7 @@ const HAS_ZONE = /(Z|[+-]\d{2}:?\d{2})$/i;
  * and `Date`s.
  * @example isoInstant("2026-12-01T11:00:00+01:00", "slot") // "2026-12-01T10:00:00.000Z"
  */
-export const isoInstant: Normalizer = (value, field) => {
+export const isoInstant: Normalizer = (value, field = "value") => {
   let ms: number;
   if (value instanceof Date) ms = value.getTime();
   else if (typeof value === "number") ms = value;
@@ -94,7 +96,7 @@ export const isoInstant: Normalizer = (value, field) => {
  * A comma is read only as a thousands separator before exactly three digits; `"1,5"` is refused.
  * @example number(" 1,250.00 ", "amount") // 1250
  */
-export const number: Normalizer = (value, field) => {
+export const number: Normalizer = (value, field = "value") => {
   if (typeof value === "number" && Number.isFinite(value)) return Object.is(value, -0) ? 0 : value;
   if (typeof value === "string") {
     const s = value.trim().replace(/(?<=\d),(?=\d{3}\b)/g, "");
@@ -113,7 +115,7 @@ const FALSE_WORDS = new Set(["false", "f", "no", "n", "off", "0"]);
  * `"on"`/`"off"`, `"1"`/`"0"`. Anything else (`""`, `"2"`, `"maybe"`, `null`) is refused.
  * @example boolean(" Yes ", "send_invites") // true
  */
-export const boolean: Normalizer = (value, field) => {
+export const boolean: Normalizer = (value, field = "value") => {
   if (typeof value === "boolean") return value;
   if (value === 1 || value === 0) return value === 1;
   if (typeof value !== "string") return refuseValue("a boolean, 0/1 or a yes/no string", "boolean", value, field);
@@ -128,5 +130,5 @@ export const boolean: Normalizer = (value, field) => {
  * theirs with `+`.
  */
 export function compose(...fns: Normalizer[]): Normalizer {
-  return named(fns.map((f) => f.name || "custom").join("+"), (value, field) => fns.reduce((v, fn) => fn(v, field), value));
+  return named(fns.map((f) => f.name || "custom").join("+"), (value, field = "value") => fns.reduce((v, fn) => fn(v, field), value));
 }

@@ -39,7 +39,7 @@ export function e164(options: E164Options = {}): Normalizer {
     throw new IdempotencyPolicyError(`e164({ defaultCountry: ${JSON.stringify(country)} }): write a two-letter ISO 3166 country code in capitals, e.g. "US"`);
   }
   const name = country === undefined ? "e164" : `e164(${country})`;
-  return named(name, (value, field) => {
+  return named(name, (value, field = "value") => {
     if (typeof value !== "string" && typeof value !== "number") return refuseValue("a phone number", name, value, field);
     const text = String(value).trim();
     let parsed;

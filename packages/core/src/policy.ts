@@ -154,7 +154,8 @@ function problemsOf(where: string, p: ToolPolicy, known: readonly string[] = TOO
   } else {
     const identityPaths = Array.isArray(p.identity) ? (p.identity as unknown[]).filter((x): x is string => typeof x === "string") : [];
     for (const [path, fn] of Object.entries(p.normalize ?? {})) {
-      check(typeof fn === "function", `normalize["${path}"] must be a function`);
+      const named = typeof fn === "string" && /^[A-Za-z]\w*$/.test(fn) ? `normalizers.${fn} (a function), not the string ${JSON.stringify(fn)}` : "a normalizer function";
+      check(typeof fn === "function", `normalize["${path}"] must be a function: use ${named}`);
       try {
         parseNormalizePath(path); // field paths, plus [*] for every element of an array
       } catch (e) {

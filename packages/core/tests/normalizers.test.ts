@@ -14,6 +14,7 @@ import {
   minorUnits,
   nfc,
   normalizers,
+  trim,
   sortedBy,
   unordered,
 } from "@agent-idempotency/core";
@@ -40,6 +41,24 @@ function refuses(fn: Normalizer, value: unknown, field = "args.f"): IdempotencyK
   expect((thrown as Error).message).toContain(field);
   return thrown as IdempotencyKeyError;
 }
+
+describe("normalizers called on their own", () => {
+  it("a built-in called without a field name (from JavaScript) names the field \"value\" in its error, never \"undefined\"", () => {
+    const alone = (fn: Normalizer, value: unknown) => {
+      try {
+        (fn as (value: unknown) => unknown)(value);
+      } catch (e) {
+        return e as IdempotencyKeyError;
+      }
+      throw new Error(`${fn.name} should refuse ${JSON.stringify(value)}`);
+    };
+    for (const [fn, value] of [[normalizers.isoInstant, "next tuesday"], [normalizers.trim, 42], [normalizers.number, "ten"], [compose(trim, lowercase), 1], [each(trim), [1]], [minorUnits("EUR"), "ten euros"]] as const) {
+      const e = alone(fn, value);
+      expect(e.message, fn.name).toMatch(/^\[agent-idempotency\] value(\[0\])?: /);
+      expect(e.message, fn.name).not.toContain("undefined");
+    }
+  });
+});
 
 describe("string normalizers", () => {
   it("nfc(): composed and decomposed forms agree; case and spacing are kept", () => {

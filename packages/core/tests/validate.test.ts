@@ -55,6 +55,14 @@ describe("createIdempotency(): validation", () => {
     expect(e.problems).toEqual(['tools.charge.normalize: "curency" is not an identity field (did you mean "currency"?), so "currency" would never be normalized']);
   });
 
+  it("createIdempotency(): a normalizer given by name, as a string, says which function to use instead", () => {
+    const e = policyError(() => createIdempotency({ store: new MemoryStore(), tools: { book: { normalize: { slot: "isoInstant", note: "trim+lowercase" } as never } }, ...quiet }));
+    expect(e.problems).toEqual([
+      'tools.book: normalize["slot"] must be a function: use normalizers.isoInstant (a function), not the string "isoInstant"',
+      'tools.book: normalize["note"] must be a function: use a normalizer function',
+    ]);
+  });
+
   it("createIdempotency(): a missing store fails at construction, not at the first call", () => {
     const e = policyError(() => createIdempotency({ tools: { book: {} } } as unknown as IdempotencyOptions));
     expect(e.message).toMatch(/store: missing/);

@@ -16,46 +16,34 @@
  *
  * Duplicates are reported for every execution the handler sees, logged by it or by the engine.
  *
+ * Its keys are the engine's for the same call (at thread scope) when it is given the agent's
+ * `tools`: callbacks show the input as the model wrote it and never the tool's schema, so the
+ * handler parses the input with the schema and derives normalizers from it as the engine's
+ * integrations do (`normalizeFromSchema`). Without them, it warns once per tool with a policy.
+ *
  * Callbacks run in the background unless awaited; this handler is awaited (`awaitHandlers`), so
  * every entry is handed to the sink before the tool's `invoke` (and the agent's) resolves.
  * `handleToolEnd`/`handleToolError` carry no metadata, so runs are correlated by `runId`.
  */
-import type { AuditEntry, AuditSink, Clock, Idempotency, ResolvedPolicy, ToolPolicies } from "@agent-idempotency/core";
+import type { AuditEntry, AuditSink, Clock, ResolvedPolicy } from "@agent-idempotency/core";
 import { createPolicyTable } from "@agent-idempotency/core/internal";
 import { systemClock } from "@agent-idempotency/core";
 import type { EngineRunMark } from "@agent-idempotency/langgraph";
-import { engineRunOf } from "@agent-idempotency/langgraph/internal";
+import type { NamedTool } from "@agent-idempotency/langgraph/internal";
+import { engineRunOf, parseToolArgs, toolOutputSchema } from "@agent-idempotency/langgraph/internal";
 import { IDEMPOTENCY_REPLAY_EVENT } from "@agent-idempotency/langgraph";
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { Serialized } from "@langchain/core/load/serializable";
 import { ToolMessage } from "@langchain/core/messages";
 import type { LLMResult } from "@langchain/core/outputs";
+import type { IdempotencyCallbackHandlerOptions } from "./callback-handler-options.js";
+import { checkHandlerOptions, warningSink } from "./callback-handler-options.js";
 import type { DuplicateToolCall } from "./duplicate-window.js";
 import { DuplicateWindow } from "./duplicate-window.js";
 import type { ObservedCall } from "./observed-call.js";
 import { keyOf, parseInput, responseIdOf } from "./observed-call.js";
 
-/** Options of `new IdempotencyCallbackHandler(options)`. */
-export interface IdempotencyCallbackHandlerOptions {
-  /** Where entries go (`MemoryAuditLog`, `JsonlAuditLog`, a store's audit table). */
-  audit: AuditSink;
-  /** Per-tool policies, as the engine takes them: the keys and response ids of unguarded calls are derived with them. */
-  policies?: ToolPolicies | undefined;
-  /**
-   * The engine that runs the observed agent's tools: its policies apply when `policies` is absent.
-   * Not needed to leave the engine's calls to it: their runs carry `ENGINE_RUN_METADATA`.
-   */
-  idempotency?: Idempotency | undefined;
-  /** Two executions of one action this close together are a duplicate. Default 60 000. */
-  windowMs?: number | undefined;
-  /** Called for each duplicate execution; awaited, and its failures are reported, never thrown. */
-  onDuplicate?: ((duplicate: DuplicateToolCall) => void | Promise<void>) | undefined;
-  /** The session of runs without a `thread_id` (a single tool call, an older agent loop). */
-  sessionId?: string | undefined;
-  /** A sink (or `onDuplicate`) failed; the observed run carries on. Default: `console.warn`. */
-  onAuditError?: ((error: unknown, entry: AuditEntry | undefined) => void) | undefined;
-  clock?: Clock | undefined;
-}
+export type { IdempotencyCallbackHandlerOptions } from "./callback-handler-options.js";
 
 interface ObservedRun extends ObservedCall {
   startedAt: number;
@@ -63,6 +51,8 @@ interface ObservedRun extends ObservedCall {
   /** Set when the engine runs this call, and so writes its entry. */
   engine: EngineRunMark | undefined;
   replayed: boolean;
+  /** Settles once `args` hold the tool's parse of its input (when the handler has the tool). */
+  parsed: Promise<void>;
 }
 
 const MAX_TOOL_NAMES = 10_000;
@@ -81,6 +71,7 @@ const MAX_TOOL_NAMES = 10_000;
  * const handler = new IdempotencyCallbackHandler({
  *   audit: log,
  *   policies: { book_calendar: { identity: ["slot"] } },
+ *   tools: [bookCalendar], // the agent's tools: keys parsed and normalized as the engine does
  *   onDuplicate: (d) => console.warn(`${d.action_type} ran ${d.executions} times in ${d.windowMs} ms`),
  * });
  * await agent.invoke({ messages: [new HumanMessage("book 10:00")] }, { configurable: { thread_id: "t-1" }, callbacks: [handler] });
@@ -98,12 +89,20 @@ export class IdempotencyCallbackHandler extends BaseCallbackHandler {
   readonly #runs = new Map<string, ObservedRun>();
   /** tool_call_id → tool name, from the model's output: class-based tools start runs without their name. */
   readonly #toolNames = new Map<string, string>();
+  /** The agent's tools by name (the `tools` option): their schemas parse and normalize the input. */
+  readonly #tools: ReadonlyMap<string, NamedTool>;
+  readonly #warn: (message: string) => void;
+  /** Tools with a policy already warned about for lack of a schema. */
+  readonly #warned = new Set<string>();
 
   constructor(options: IdempotencyCallbackHandlerOptions) {
     // Awaited: a background callback still queued when the process exits loses its entry.
     super({ _awaitHandler: true, raiseError: false, ignoreChain: true, ignoreRetriever: true });
+    this.#warn = warningSink(options ?? {});
+    checkHandlerOptions(options, this.#warn);
     this.audit = options.audit;
     this.#options = options;
+    this.#tools = new Map((options.tools ?? []).map((t) => [t.name, t]));
     this.#clock = options.clock ?? systemClock;
     this.#duplicates = new DuplicateWindow(options.windowMs ?? 60_000);
     const table = options.policies ? createPolicyTable(options.policies, undefined, () => undefined) : undefined;
@@ -147,7 +146,7 @@ export class IdempotencyCallbackHandler extends BaseCallbackHandler {
       const fromThread = (typeof thread === "string" && thread !== "") || typeof thread === "number";
       // The engine runs it (and logs it) when the node, the middleware or withIdempotency marked it.
       const engine = engineRunOf(metadata);
-      this.#runs.set(runId, {
+      const run: ObservedRun = {
         name,
         args: parseInput(input),
         startedAt: this.#clock.now(),
@@ -156,8 +155,31 @@ export class IdempotencyCallbackHandler extends BaseCallbackHandler {
         toolCallId,
         engine,
         replayed: engine?.replayed === true, // the run a replay is reported as: the tool did not run
-      });
+        parsed: Promise.resolve(),
+      };
+      this.#runs.set(runId, run);
+      run.parsed = this.#parse(run, engine === undefined);
     });
+  }
+
+  /**
+   * Callbacks see the input as the model wrote it; the engine keys what the tool's schema parses
+   * it into, normalized by that schema. With the tool at hand, do the same, so both keys agree.
+   */
+  async #parse(run: ObservedRun, ours: boolean): Promise<void> {
+    const tool = this.#tools.get(run.name);
+    if (tool === undefined) {
+      if (ours && this.#policy(run.name) !== undefined && !this.#warned.has(run.name)) {
+        this.#warned.add(run.name);
+        this.#warn(
+          `${run.name}: observed without its schema, so its keys skip the schema's parse and normalizers (normalizeFromSchema) and may differ from the engine's for the same call; pass the agent's tools (tools: […])`,
+        );
+      }
+      return;
+    }
+    run.schema = toolOutputSchema(tool);
+    const parsed = await parseToolArgs(tool, run.args);
+    if (parsed.ok) run.args = parsed.args;
   }
 
   override async handleCustomEvent(eventName: string, _data: unknown, runId: string): Promise<void> {
@@ -170,6 +192,7 @@ export class IdempotencyCallbackHandler extends BaseCallbackHandler {
     if (run === undefined) return;
     this.#runs.delete(runId);
     try {
+      await run.parsed;
       await this.#ended(run, output);
     } catch (error) {
       this.#report(error, undefined);
@@ -181,6 +204,7 @@ export class IdempotencyCallbackHandler extends BaseCallbackHandler {
     if (run === undefined) return;
     this.#runs.delete(runId);
     try {
+      await run.parsed;
       if (run.engine === undefined) await this.#finish(run, "failed", undefined);
     } catch (error) {
       this.#report(error, undefined);

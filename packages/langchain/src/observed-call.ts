@@ -1,9 +1,10 @@
 /**
  * What the callback handler can know of a call it only observes: callbacks see the tool's input
- * as text and no graph state, so the key is derived at thread scope (the langgraph package's rule)
- * or with the handler's session, never at turn scope.
+ * as the model wrote it and no graph state, so the key is derived at thread scope (the langgraph
+ * package's rule) or with the handler's session, never at turn scope; and from the input as the
+ * tool's schema parses it, with the schema's normalizers, only when the handler was given the tool.
  */
-import type { ResolvedPolicy } from "@agent-idempotency/core";
+import type { JsonSchema, ResolvedPolicy } from "@agent-idempotency/core";
 import { deriveKey, fingerprint as fingerprintOf, responseIdOf as responseIdFor } from "@agent-idempotency/core/internal";
 import { resolveScope, toolResultOf } from "@agent-idempotency/langgraph/internal";
 
@@ -15,6 +16,8 @@ export interface ObservedCall {
   sessionId: string;
   /** True when `sessionId` is a thread id. */
   fromThread: boolean;
+  /** The tool's input schema as JSON schema (`toolOutputSchema`), when the handler has the tool. */
+  schema?: JsonSchema | undefined;
 }
 
 /** Tool input as callbacks receive it: JSON text of the arguments, or a plain string. @internal */
@@ -36,7 +39,7 @@ export function keyOf(call: ObservedCall, policy: ResolvedPolicy | undefined): {
   if (policy !== undefined && call.sessionId !== "") {
     try {
       const scoped = call.fromThread ? resolveScope("thread", { configurable: { thread_id: call.sessionId } }, undefined, call.name) : { sessionId: call.sessionId };
-      const d = deriveKey({ action: call.name, args: call.args, ...scoped }, policy);
+      const d = deriveKey({ action: call.name, args: call.args, schema: call.schema, ...scoped }, policy);
       return { key: d.key, fingerprint: d.fingerprint, scope: d.scope };
     } catch {
       // a missing identity field: the call is still logged, without a key

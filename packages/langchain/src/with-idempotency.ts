@@ -15,10 +15,8 @@ import { IdempotencyKeyError, IdempotencyPolicyError, isIdempotencyError } from 
 import type { EngineRunMark, IdempotencyMetadata } from "@agent-idempotency/langgraph";
 import {
   annotate,
-  isEngine,
   markEngineRun,
   parseToolArgs,
-  resolveEngine,
   resolveScope,
   runWithToolIdempotency,
   threadIdOf,
@@ -34,6 +32,7 @@ import { ToolMessage } from "@langchain/core/messages";
 import type { ToolRunnableConfig } from "@langchain/core/tools";
 import { isStructuredTool, StructuredTool } from "@langchain/core/tools";
 import { isGraphBubbleUp } from "@langchain/langgraph";
+import { checkedToolEngine } from "./with-idempotency-check.js";
 
 /** Options of {@link withIdempotency}. */
 export interface WithIdempotencyOptions {
@@ -46,6 +45,11 @@ export interface WithIdempotencyOptions {
    * Default: the config's `configurable.thread_id` (thread scope). One of the two is required.
    */
   sessionId?: string | ((config: ToolRunnableConfig) => string | undefined) | undefined;
+  /**
+   * `["schema-path"]`: an identity or normalize path the tool's schema does not declare is warned
+   * about (through the engine's `onWarning`) instead of failing; for a schema looser than it says.
+   */
+  warnOnly?: readonly "schema-path"[] | undefined;
 }
 
 /** Where `call` leaves a slot for `_call` to report the call's idempotency metadata. */
@@ -189,7 +193,9 @@ class IdempotentTool extends StructuredTool {
 /**
  * Returns `tool` guarded by the engine: same name, description and schema; a repeated invocation
  * with the same identity in the same session replays the recorded result instead of running again.
- * The key reaches the tool as `getIdempotencyKey(config)`.
+ * The key reaches the tool as `getIdempotencyKey(config)`. Every mistake in `options` (an unknown
+ * option, a policy path the tool's schema lacks, the engine's own problems) throws one
+ * `IdempotencyPolicyError` here, not on the first call.
  *
  * @example
  * ```ts
@@ -216,23 +222,8 @@ export function withIdempotency<T extends StructuredTool>(tool: T, options: With
   if (!isStructuredTool(tool) || typeof (tool as unknown as Partial<AnyStructuredTool>)._call !== "function") {
     throw new IdempotencyPolicyError("[agent-idempotency] [langchain] withIdempotency needs a StructuredTool (tool(), DynamicStructuredTool or a StructuredTool subclass)");
   }
-  const engine = engineFor(tool.name, options);
+  const engine = checkedToolEngine(tool, options);
   return new IdempotentTool(tool as unknown as AnyStructuredTool, engine, options.sessionId) as unknown as StructuredTool<T["schema"]>;
-}
-
-/** An engine that guards `name` with the given policy. */
-function engineFor(name: string, options: WithIdempotencyOptions): Idempotency {
-  const given = options?.idempotency;
-  if (typeof given === "object" && given !== null && !isEngine(given)) {
-    // Options: the engine is created with this tool's policy in its table.
-    return resolveEngine({ ...given, tools: { ...given.tools, [name]: options.policy ?? given.tools?.[name] ?? true } });
-  }
-  const engine = resolveEngine(given, "withIdempotency", "langchain");
-  if (options.policy === undefined && engine.policy(name) !== undefined) return engine;
-  // An engine's policy table is fixed when it is created: `extend` gives one with this policy that
-  // keeps everything else (store, sinks, clock, defaults, onStoreError, onWarning, protect, ...).
-  // Single flight then holds per engine, the store's claim across all of them.
-  return engine.extend({ tools: { [name]: options.policy ?? true } });
 }
 
 /** LangChain's own test (`_isToolCall`): only `type: "tool_call"` makes an input a tool call. */

@@ -197,7 +197,8 @@ describe("IdempotencyCallbackHandler", () => {
   it("handleToolError(): a withIdempotency call whose key cannot be derived is the engine's to log: one failed entry", async () => {
     const { tool: bookTool, effects } = bookingTool();
     const { log, handler } = observer();
-    const guardedTool = withIdempotency(bookTool, { idempotency: { store: new MemoryStore(), audit: log }, policy: { identity: ["user_id"] }, sessionId: "s-k" });
+    // warnOnly: the policy names a field the schema lacks (so no call can be keyed) on purpose.
+    const guardedTool = withIdempotency(bookTool, { idempotency: { store: new MemoryStore(), audit: log, onWarning: () => {} }, policy: { identity: ["user_id"] }, sessionId: "s-k", warnOnly: ["schema-path"] });
     await expect(guardedTool.invoke({ slot: "07:00" }, { callbacks: [handler] })).rejects.toThrow(/user_id/);
     expect(effects).toEqual([]);
     expect(log.entries.map((e) => e.outcome)).toEqual(["failed"]);

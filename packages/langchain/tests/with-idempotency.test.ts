@@ -1,4 +1,5 @@
 import { createIdempotency, isIdempotencyError, MemoryAuditLog, MemoryStore } from "@agent-idempotency/core";
+import type { IdempotencyPolicyError } from "@agent-idempotency/core";
 import { getIdempotencyKey } from "@agent-idempotency/langgraph";
 import { ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
@@ -158,3 +159,48 @@ describe("withIdempotency()", () => {
     expect(() => withIdempotency({ name: "x" } as never, { idempotency: { store: new MemoryStore() } })).toThrow(/StructuredTool/);
   });
 });
+
+describe("withIdempotency(): checks at wrap time", () => {
+  const refusal = (f: () => unknown): IdempotencyPolicyError => {
+    try {
+      f();
+    } catch (e) {
+      expect(isIdempotencyError(e, "POLICY_INVALID")).toBe(true);
+      return e as IdempotencyPolicyError;
+    }
+    throw new Error("expected an IdempotencyPolicyError");
+  };
+
+  it("an identity path the zod schema lacks fails at once, with the field it meant, instead of every call failing later", async () => {
+    const { tool: charge, charges } = chargeTool();
+    const e = refusal(() => withIdempotency(charge, { idempotency: { store: new MemoryStore() }, policy: { identity: ["orderId"] }, sessionId: "s" }));
+    expect(e.problems).toEqual([expect.stringMatching(/^policy\.identity: "orderId" is not a field of charge_card: .*\(did you mean "order_id"\?\); the schema parse strips it/)]);
+    expect(charges).toEqual([]);
+  });
+
+  it("an engine's own policy is checked against the schema too, and warnOnly: [\"schema-path\"] makes it a warning", () => {
+    const { tool: charge } = chargeTool();
+    const warnings: string[] = [];
+    const engine = createIdempotency({ store: new MemoryStore(), tools: { charge_card: { normalize: { ammount: Number } } }, onWarning: (m) => void warnings.push(m) });
+    expect(refusal(() => withIdempotency(charge, { idempotency: engine, sessionId: "s" })).problems).toEqual([
+      expect.stringMatching(/^idempotency\.tools\.charge_card\.normalize: "ammount" is not a field of charge_card: .*\(did you mean "amount"\?\)/),
+    ]);
+    withIdempotency(charge, { idempotency: engine, sessionId: "s", warnOnly: ["schema-path"] });
+    expect(warnings).toEqual([expect.stringMatching(/"ammount" is not a field of charge_card/)]);
+  });
+
+  it("unknown options, a bad sessionId and the policy's own problems: all in one error, each with a did-you-mean", () => {
+    const { tool: charge } = chargeTool();
+    const e = refusal(() =>
+      withIdempotency(charge, { idempotency: { store: new MemoryStore() }, sesionId: "s", sessionId: 42, policy: { identty: ["order_id"], identity: ["order"] } } as never),
+    );
+    expect(e.problems).toEqual([
+      'options: unknown field "sesionId" (did you mean "sessionId"?)',
+      "options.sessionId must be a non-empty string or a function (config) => string, got 42",
+      'policy: unknown field "identty" (did you mean "identity"?)',
+      expect.stringMatching(/^policy\.identity: "order" is not a field of charge_card: .*\(did you mean "order_id"\?\)/),
+    ]);
+    expect(e.message).toMatch(/^\[agent-idempotency\] withIdempotency: 4 problems/);
+  });
+});
+

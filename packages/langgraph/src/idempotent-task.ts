@@ -22,7 +22,8 @@
  *    `retry` policy retries under the same key.
  */
 import type { Idempotency, IdempotencyOptions, ToolPolicy } from "@agent-idempotency/core";
-import { IdempotencyKeyError, IdempotencyPolicyError } from "@agent-idempotency/core";
+import { IdempotencyKeyError, IdempotencyPolicyError, isIdempotencyError } from "@agent-idempotency/core";
+import { unknownFieldProblems } from "@agent-idempotency/core/internal";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import type { TaskOptions } from "@langchain/langgraph";
@@ -79,17 +80,13 @@ export function idempotentTask<ArgsT extends unknown[], OutputT>(
 ): (...args: ArgsT) => Promise<OutputT> {
   const name = typeof optionsOrName === "string" ? optionsOrName : optionsOrName?.name;
   if (typeof name !== "string" || name === "") throw new IdempotencyPolicyError("[agent-idempotency] [langgraph] idempotentTask needs a name (a string, or TaskOptions with one)");
-  if (typeof fn !== "function") throw new IdempotencyPolicyError(`[agent-idempotency] [langgraph] idempotentTask ${name}: the task's function is missing`);
   const scopeOption = options?.scope ?? "thread";
-  if (scopeOption !== "thread" && typeof scopeOption !== "function") {
-    throw new IdempotencyPolicyError(`[agent-idempotency] [langgraph] idempotentTask ${name}: scope must be "thread" or a function (config, args) => string, got ${JSON.stringify(scopeOption)}`);
-  }
-  const engine = engineFor(name, options);
+  const engine = checkedTaskEngine(name, fn, options);
 
   const guarded = async (...args: ArgsT): Promise<OutputT> => {
     const config = getConfig() as RunnableConfig;
     const scope = resolveTaskScope(scopeOption, config, args, name);
-    const result = await engine.run(
+    const result = await taskKeyed(name, () => engine.run(
       { action: name, args: args.length === 1 ? args[0] : args, ...scope, signal: config.signal, passthrough: isGraphBubbleUp },
       ({ key, attempt, signal }) => {
         if (key === undefined) return runWithToolIdempotency(undefined, () => fn(...args));
@@ -98,7 +95,7 @@ export function idempotentTask<ArgsT extends unknown[], OutputT>(
         const keyed = withToolIdempotency({ ...config, signal }, { key, attempt });
         return runWithToolIdempotency({ key, attempt }, () => AsyncLocalStorageProviderSingleton.runWithConfig(keyed, () => fn(...args)));
       },
-    );
+    ));
     if (result.replayed) {
       const meta: IdempotencyMetadata = { key: result.key ?? "", replayed: true, outcome: result.outcome, attempt: result.attempt, recordedAt: result.recordedAt };
       await emitReplay(config, { tool: name, key: meta.key, tool_call_id: "", outcome: meta.outcome, attempt: meta.attempt, recordedAt: meta.recordedAt });
@@ -109,15 +106,72 @@ export function idempotentTask<ArgsT extends unknown[], OutputT>(
   return task(optionsOrName, guarded as (...args: ArgsT) => Promise<OutputT>) as (...args: ArgsT) => Promise<OutputT>;
 }
 
+/** The fields of {@link IdempotentTaskOptions}; any other fails when the task is defined. */
+export const IDEMPOTENT_TASK_OPTION_FIELDS: readonly string[] = ["idempotency", "policy", "scope"];
+
+/**
+ * The engine of task `name`, every option checked at definition: the function, unknown options
+ * (`polcy`), the scope, and the engine's own problems, all in one {@link IdempotencyPolicyError}.
+ */
+function checkedTaskEngine(name: string, fn: unknown, options: IdempotentTaskOptions | undefined): Idempotency {
+  const who = `idempotentTask ${name}`;
+  const problems: string[] = [];
+  if (typeof fn !== "function") problems.push("the task's function is missing: idempotentTask(name, async (args) => …, { idempotency })");
+  if (typeof options !== "object" || options === null) {
+    problems.push("options are required: idempotentTask(name, fn, { idempotency: { store }, policy })");
+    throw new IdempotencyPolicyError(problems, { subject: who });
+  }
+  problems.push(...unknownFieldProblems("options", options, IDEMPOTENT_TASK_OPTION_FIELDS));
+  const scope = options.scope;
+  if (scope !== undefined && scope !== "thread" && typeof scope !== "function") {
+    problems.push(`options.scope must be "thread" or a function (config, args) => string, got ${JSON.stringify(scope)}`);
+  }
+  let engine: Idempotency | undefined;
+  try {
+    engine = engineFor(name, options);
+  } catch (e) {
+    if (!isIdempotencyError(e, "POLICY_INVALID")) throw e;
+    const own = `tools.${name}`;
+    const under = (p: string) =>
+      p.startsWith("[langgraph] ")
+        ? p.slice(12)
+        : options.policy !== undefined && (p.startsWith(`${own}:`) || p.startsWith(`${own}.`))
+          ? `policy${p.slice(own.length)}`
+          : p.startsWith("options: ")
+            ? `idempotency: ${p.slice(9)}`
+            : `idempotency.${p}`;
+    problems.push(...(e as IdempotencyPolicyError).problems.map(under));
+  }
+  if (problems.length > 0 || engine === undefined) throw new IdempotencyPolicyError(problems, { subject: who });
+  return engine;
+}
+
 /** An engine that guards `name` with the given policy (as `withIdempotency` builds its own). */
 function engineFor(name: string, options: IdempotentTaskOptions): Idempotency {
-  const given = options?.idempotency;
+  const given = options.idempotency;
   if (typeof given === "object" && given !== null && !isEngine(given)) {
     return resolveEngine({ ...given, tools: { ...given.tools, [name]: options.policy ?? given.tools?.[name] ?? true } });
   }
   const engine = resolveEngine(given, `idempotentTask ${name}`);
   if (options.policy === undefined && engine.policy(name) !== undefined) return engine;
   return engine.extend({ tools: { [name]: options.policy ?? true } });
+}
+
+/**
+ * Core's "missing identity field" speaks of a tool call a model sends; a task's arguments come
+ * from the code that calls it, so the error says that instead.
+ */
+async function taskKeyed<T>(name: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const field = isIdempotencyError(error, "KEY_INVALID") ? (error as IdempotencyKeyError).field : undefined;
+    if (field === undefined || !/ is missing from the arguments/.test((error as Error).message)) throw error;
+    throw new IdempotencyKeyError(
+      `${name}: the identity field "${field}" is missing from the task's arguments; call the task with it, or remove it from the policy's identity`,
+      { field, cause: error },
+    );
+  }
 }
 
 /**

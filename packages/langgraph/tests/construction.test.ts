@@ -79,8 +79,41 @@ describe("new IdempotentToolNode(): validation", () => {
       'options: unknown field "scop" (did you mean "scope"?)',
       expect.stringMatching(/^idempotency\.store: missing/),
       'idempotency.tools.create_ticket: unknown field "identty" (did you mean "identity"?)',
+      expect.stringMatching(/^tools\.send_invoce: a policy for a tool IdempotentToolNode was not given \(did you mean "send_invoice"\?\)/),
     ]);
-    expect(e.message.split("\n")[0]).toBe("[agent-idempotency] IdempotentToolNode: 3 problems in the configuration:");
+    expect(e.message.split("\n")[0]).toBe("[agent-idempotency] IdempotentToolNode: 4 problems in the configuration:");
+  });
+
+  it("the engine's own problems and the policies' tool and schema problems come in one error, not one after the other", () => {
+    const e = construct(
+      {
+        idempotency: {
+          store: store(),
+          tools: { send_invoice: { identity: ["orderid"] }, charge_card: { identty: ["order_id"] } as ToolPolicy, send_invoce: {} },
+        },
+      },
+      [sendInvoice, createTicket],
+    );
+    expect(e.problems).toEqual([
+      'idempotency.tools.charge_card: unknown field "identty" (did you mean "identity"?)',
+      expect.stringMatching(/^tools\.charge_card: a policy for a tool IdempotentToolNode was not given, so no call is guarded by it/),
+      expect.stringMatching(/^tools\.send_invoce: a policy for a tool IdempotentToolNode was not given \(did you mean "send_invoice"\?\)/),
+      expect.stringMatching(/^tools\.send_invoice\.identity: "orderid" is not a field of send_invoice: send_invoice's schema has no "orderid"/),
+    ]);
+  });
+
+  it("defaults are read from the raw options too when the engine cannot be built", () => {
+    const e = construct({ idempotency: { store: store(), onStoreEror: "open", defaults: { guard: "all", identity: ["titel"] } } as unknown as IdempotencyOptions }, [createTicket]);
+    expect(e.problems).toEqual([
+      'idempotency: unknown field "onStoreEror" (did you mean "onStoreError"?)',
+      expect.stringMatching(/^tools\.create_ticket\.identity: "titel" is not a field of create_ticket: .*\(did you mean "title"\?\)/),
+    ]);
+  });
+
+  it("handleToolErrors must be a boolean: the string \"true\" fails instead of being taken as truthy", () => {
+    const e = construct({ idempotency: { store: store() }, handleToolErrors: "true" } as unknown as IdempotentToolNodeOptions);
+    expect(e.problems).toEqual(['options.handleToolErrors must be true or false, got "true" (a string)']);
+    expect(new IdempotentToolNode([createTicket], { idempotency: { store: store() }, handleToolErrors: false }).handleToolErrors).toBe(false);
   });
 
   it("an engine built beforehand is checked against the node's tools as well", () => {

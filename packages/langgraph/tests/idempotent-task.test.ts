@@ -192,6 +192,30 @@ describe("idempotentTask(): scope, options, traces", () => {
     expect(() => idempotentTask("t", async () => 1, { idempotency, scope: "turn" as never })).toThrow(/scope must be "thread" or a function/);
   });
 
+  it("idempotentTask(): unknown options and policy problems fail at definition, in one error with a did-you-mean", () => {
+    const e = (() => {
+      try {
+        idempotentTask("charge", async () => 1, { idempotency: { store: new MemoryStore() }, polcy: {}, policy: { identty: ["id"] } } as never);
+      } catch (error) {
+        return error as IdempotencyPolicyError;
+      }
+      throw new Error("expected an IdempotencyPolicyError");
+    })();
+    expect(e).toBeInstanceOf(IdempotencyPolicyError);
+    expect(e.problems).toEqual(['options: unknown field "polcy" (did you mean "policy"?)', 'policy: unknown field "identty" (did you mean "identity"?)']);
+    expect(e.message).toMatch(/^\[agent-idempotency\] idempotentTask charge: 2 problems/);
+  });
+
+  it("invoke(): an identity field missing from the task's arguments says so in a task's words (no model sends them)", async () => {
+    const ran: unknown[] = [];
+    const charge = idempotentTask("charge_card", async (order: Partial<Order>) => (ran.push(order), "charged"), { idempotency: { store: new MemoryStore() }, policy: { identity: ["id"] } });
+    const checkout = entrypoint({ name: "checkout", checkpointer: new MemorySaver() }, async (order: Partial<Order>) => charge(order));
+    const error = await checkout.invoke({ cents: 500 }, thread("t-missing")).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/charge_card: the identity field "id" is missing from the task's arguments; call the task with it/);
+    expect((error as Error).message).not.toMatch(/model/);
+    expect(ran).toEqual([]);
+  });
+
   it("a replay is a run of its own under the task's run, tagged idempotency:replayed", async () => {
     const { charge } = charges();
     const checkout = entrypoint({ name: "checkout", checkpointer: new MemorySaver() }, async (order: Order) => charge(order));

@@ -151,6 +151,31 @@ describe("mcpServerIdempotency()", () => {
     }
   });
 
+  it("mcpServerIdempotency(): unknown options, bad values and the engine's problems come in one error, with a did-you-mean", () => {
+    const caught = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e as IdempotencyPolicyError;
+      }
+      throw new Error("expected an IdempotencyPolicyError");
+    };
+    const e = caught(() =>
+      mcpServerIdempotency({ idempotency: { store: new MemoryStore(), tools: { book: { identty: ["slot"] } } }, onMissingkey: "error", keyPrefix: "a b", ...quiet } as never),
+    );
+    expect(e).toBeInstanceOf(IdempotencyPolicyError);
+    expect(e.problems).toEqual([
+      'options: unknown field "onMissingkey" (did you mean "onMissingKey"?)',
+      'idempotency.tools.book: unknown field "identty" (did you mean "identity"?)',
+      'mcpServerIdempotency({ keyPrefix }) must be at most 40 printable ASCII characters without spaces, got "a b"',
+    ]);
+  });
+
+  it("tool(): a misspelt tool name gets the name it probably meant", () => {
+    const guard = mcpServerIdempotency({ idempotency: { store: new MemoryStore(), tools: { book_calendar: { identity: ["slot"] } }, ...quiet } });
+    expect(() => guard.tool("book_calender", async () => ({ content: [] }))).toThrow(/tool\("book_calender"\) has no policy in the engine \(did you mean "book_calendar"\?\)/);
+  });
+
   it("tool(): keys are scoped to the authenticated client: the same key from another client is refused, never replayed", async () => {
     const s = await server({ resultMeta: true });
     const alice = await s.connectClient("alice");

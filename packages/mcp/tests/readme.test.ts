@@ -1,8 +1,9 @@
 /**
  * The README's ```ts snippet runs: it is written next to the package (so its imports resolve as a
  * user's would, with `@agent-idempotency/*` aliased to the sources), imported, and what it prints is
- * compared with the `// …` comments it promises. The ```js snippets need a server process; the
- * example under examples/mcp runs that setup.
+ * compared with the `// …` comments it promises. The ```ts fragment blocks use names of the code
+ * around them (a store, a handler) and need a server process; the example under examples/mcp runs
+ * that setup.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";

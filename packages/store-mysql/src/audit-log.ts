@@ -10,7 +10,7 @@ import type { AuditEntry, AuditOutcome, AuditQuery, AuditSink } from "@agent-ide
 import { flushOnSignals } from "@agent-idempotency/core/store";
 import { IdempotencyStoreError } from "@agent-idempotency/core";
 import { quoteIdent, validateIdentifier } from "./identifiers.js";
-import { AUDIT_MIGRATIONS, migrate } from "./migrations.js";
+import { AUDIT_MIGRATIONS, migrate, requireTable } from "./migrations.js";
 import type { MysqlPool } from "./raw-client.js";
 import { RawClient } from "./raw-client.js";
 
@@ -28,6 +28,11 @@ export interface MysqlAuditLogOptions {
   pageSize?: number;
   /** `write()` throws once this many entries wait for the database (it is down). Default 100 000. */
   maxBuffered?: number;
+  /**
+   * Create the table when missing, on setup. Default `true`. `false`: only check that it exists,
+   * and fail naming it when it does not (read-only tools: the CLI's `audit`).
+   */
+  create?: boolean;
 }
 
 const COLUMNS = [
@@ -98,6 +103,7 @@ export class MysqlAuditLog implements AuditSink {
   #scheduled = false;
   #tail: Promise<void> = Promise.resolve();
   #ready: Promise<void> | undefined;
+  readonly #create: boolean;
   #closed = false;
   #stopFlushingOnSignals: (() => void) | undefined;
 
@@ -110,6 +116,7 @@ export class MysqlAuditLog implements AuditSink {
     this.#batchSize = Math.max(1, Math.floor(options.batchSize ?? 500));
     this.#pageSize = Math.max(1, Math.floor(options.pageSize ?? 1000));
     this.#maxBuffered = Math.max(1, Math.floor(options.maxBuffered ?? 100_000));
+    this.#create = options.create !== false;
   }
 
   /** Entries written but not yet in the table. */
@@ -117,9 +124,9 @@ export class MysqlAuditLog implements AuditSink {
     return this.#buffer.length;
   }
 
-  /** Creates the table and its index; idempotent, runs on first use. */
+  /** Creates the table and its index (with `create: false`, checks the table exists); idempotent, runs on first use. */
   setup(): Promise<void> {
-    this.#ready ??= migrate(this.#client, this.table, AUDIT_MIGRATIONS).then(
+    this.#ready ??= (this.#create ? migrate(this.#client, this.table, AUDIT_MIGRATIONS) : requireTable(this.#client, this.table, "audit log")).then(
       () => undefined,
       (cause: unknown) => {
         this.#ready = undefined; // try again once the server is back

@@ -116,3 +116,20 @@ export async function migrate(client: RawClient, table: string, list: readonly M
     }
   });
 }
+
+/**
+ * What `setup()` does instead of migrating for a store or log opened with `create: false`
+ * (read-only tools such as the CLI): checks that the table exists in the connection's database,
+ * creating nothing, and names it when it does not.
+ */
+export async function requireTable(client: RawClient, table: string, what: string): Promise<void> {
+  const [found] = await client.query<{ n: number; db: string | null }>(
+    "SELECT COUNT(*) AS n, DATABASE() AS db FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
+    [table],
+  );
+  if (Number(found?.n ?? 0) > 0) return;
+  throw new Error(
+    `the ${what} table ${found?.db ?? "(no database)"}.${table} does not exist (opened with create: false, so nothing is created); ` +
+      "check the table name and the database in the URI, or run the engine (setup()) once to create it",
+  );
+}

@@ -9,7 +9,7 @@ import Keyv from "keyv";
 import { mysqlAtomicOps } from "./atomic.js";
 import type { MysqlAtomicOps } from "./atomic.js";
 import { validateIdentifier, validateNamespace } from "./identifiers.js";
-import { migrate, STORE_MIGRATIONS } from "./migrations.js";
+import { migrate, requireTable, STORE_MIGRATIONS } from "./migrations.js";
 import type { MysqlPool } from "./raw-client.js";
 import { createKeyvAdapter, RawClient } from "./raw-client.js";
 
@@ -37,6 +37,12 @@ export interface MysqlStoreOptions {
   purgeEvery?: number;
   /** Rows per purge statement. Default 500. */
   purgeBatch?: number;
+  /**
+   * Create what is missing (table, index, `<table>_migrations`) on setup. Default `true`. `false`:
+   * `setup()` only checks that the table exists and fails, naming it, when it does not; for
+   * read-only tools (the CLI), so a misspelt table name never creates an empty table.
+   */
+  create?: boolean;
 }
 
 const NAME = "store-mysql";
@@ -128,7 +134,8 @@ export class MysqlStore extends KeyvBackedStore {
     let self: MysqlStore | undefined;
     const ready = () => self!.setup();
     const ops = mysqlAtomicOps(client, table, `${namespace}:`, schedule, async () => {
-      await migrate(client, table, STORE_MIGRATIONS);
+      if (options.create === false) await requireTable(client, table, "store");
+      else await migrate(client, table, STORE_MIGRATIONS);
     });
     // throwOnErrors: Keyv would otherwise turn a failed read into `undefined` (a silent miss).
     const keyv = new Keyv(createKeyvAdapter(client, table, ready), { namespace, throwOnErrors: true });

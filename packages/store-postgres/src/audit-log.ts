@@ -21,7 +21,7 @@ import { flushOnSignals } from "@agent-idempotency/core/store";
 import { IdempotencyStoreError } from "@agent-idempotency/core";
 import type { TableName } from "./identifiers.js";
 import { qualified, validateIdentifier } from "./identifiers.js";
-import { AUDIT_MIGRATIONS, migrate } from "./migrations.js";
+import { AUDIT_MIGRATIONS, migrate, requireTable } from "./migrations.js";
 import type { PgPool } from "./raw-client.js";
 import { RawClient } from "./raw-client.js";
 
@@ -46,6 +46,11 @@ export interface PostgresAuditLogOptions {
    * INSERT. A SIGKILL loses the entries of the calls that ended within it. Default 100; 0: the next tick.
    */
   flushIntervalMs?: number;
+  /**
+   * Create the table (and schema) when missing, on setup. Default `true`. `false`: only check that
+   * it exists, and fail naming it when it does not (read-only tools: the CLI's `audit`).
+   */
+  create?: boolean;
 }
 
 /** Default of {@link PostgresAuditLogOptions.flushIntervalMs}. */
@@ -120,6 +125,7 @@ export class PostgresAuditLog implements AuditSink {
   #immediate: ReturnType<typeof setImmediate> | undefined;
   #tail: Promise<void> = Promise.resolve();
   #ready: Promise<void> | undefined;
+  readonly #create: boolean;
   #closed = false;
   #stopFlushingOnSignals: (() => void) | undefined;
 
@@ -136,6 +142,7 @@ export class PostgresAuditLog implements AuditSink {
     this.#pageSize = Math.max(1, Math.floor(options.pageSize ?? 1000));
     this.#maxBuffered = Math.max(1, Math.floor(options.maxBuffered ?? 100_000));
     this.#flushIntervalMs = Math.max(0, Math.floor(options.flushIntervalMs ?? DEFAULT_AUDIT_FLUSH_INTERVAL_MS));
+    this.#create = options.create !== false;
   }
 
   /** Entries written but not yet in the table. */
@@ -143,9 +150,9 @@ export class PostgresAuditLog implements AuditSink {
     return this.#buffer.length;
   }
 
-  /** Creates the table and its index; idempotent, runs on first use. */
+  /** Creates the table and its index (with `create: false`, checks the table exists); idempotent, runs on first use. */
   setup(): Promise<void> {
-    this.#ready ??= migrate(this.#client, this.tableName, AUDIT_MIGRATIONS).then(
+    this.#ready ??= (this.#create ? migrate(this.#client, this.tableName, AUDIT_MIGRATIONS) : requireTable(this.#client, this.tableName, "audit log")).then(
       () => undefined,
       (cause: unknown) => {
         this.#ready = undefined; // try again once the server is back

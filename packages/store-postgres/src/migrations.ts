@@ -109,3 +109,17 @@ export async function migrate(client: RawClient, name: TableName, list: readonly
     );
   });
 }
+
+/**
+ * What `setup()` does instead of migrating for a store or log opened with `create: false`
+ * (read-only tools such as the CLI): checks that the table exists, creating nothing, and names it
+ * when it does not, so a misspelt `?table=` is an error instead of a new, empty table.
+ */
+export async function requireTable(client: RawClient, name: TableName, what: string): Promise<void> {
+  const found = await client.query<{ reg: string | null }>("SELECT to_regclass($1) AS reg", [qualified(name)]);
+  if (found.rows[0]?.reg) return;
+  throw new Error(
+    `the ${what} table ${name.schema}.${name.table} does not exist (opened with create: false, so nothing is created); ` +
+      "check the table (and schema) name, or run the engine (setup()) once to create it",
+  );
+}

@@ -10,7 +10,7 @@ import { postgresAtomicOps } from "./atomic.js";
 import type { PostgresAtomicOps } from "./atomic.js";
 import type { TableName } from "./identifiers.js";
 import { validateIdentifier, validateNamespace } from "./identifiers.js";
-import { migrate, STORE_MIGRATIONS } from "./migrations.js";
+import { migrate, requireTable, STORE_MIGRATIONS } from "./migrations.js";
 import type { PgPool } from "./raw-client.js";
 import { createKeyvAdapter, RawClient } from "./raw-client.js";
 
@@ -38,6 +38,12 @@ export interface PostgresStoreOptions {
   purgeEvery?: number;
   /** Rows per purge statement. Default 500. */
   purgeBatch?: number;
+  /**
+   * Create what is missing (schema, table, index, `<table>_migrations`) on setup. Default `true`.
+   * `false`: `setup()` only checks that the table exists and fails, naming it, when it does not;
+   * for read-only tools (the CLI), so a misspelt table name never creates an empty table.
+   */
+  create?: boolean;
 }
 
 const DEFAULTS = { table: "agent_idempotency", schema: "public", namespace: "idempotency", poolSize: 10, purgeEvery: 1000, purgeBatch: 500 };
@@ -100,7 +106,8 @@ export class PostgresStore extends KeyvBackedStore {
     let self: PostgresStore | undefined;
     const ready = () => self!.setup();
     const ops = postgresAtomicOps(client, tableName, `${namespace}:`, schedule, async () => {
-      await migrate(client, tableName, STORE_MIGRATIONS);
+      if (options.create === false) await requireTable(client, tableName, "store");
+      else await migrate(client, tableName, STORE_MIGRATIONS);
     });
     // throwOnErrors: Keyv would otherwise turn a failed read into `undefined` (a silent miss).
     const keyv = new Keyv(createKeyvAdapter(client, tableName, ready), { namespace, throwOnErrors: true });

@@ -22,8 +22,8 @@ import type { AuditEntry, AuditOutcome, AuditQuery, AuditSink } from "@agent-ide
 import { flushOnSignals } from "@agent-idempotency/core/store";
 import { IdempotencyStoreError } from "@agent-idempotency/core";
 import { SqliteConnection } from "./connection.js";
-import { applyMigrations, auditMigrations } from "./migrations.js";
-import { countOption, pathOption, tableOption } from "./options.js";
+import { applyMigrations, auditMigrations, requireTable } from "./migrations.js";
+import { boolOption, countOption, pathOption, tableOption } from "./options.js";
 import { retryOnBusy } from "./retry-busy.js";
 
 
@@ -47,6 +47,11 @@ export interface SqliteAuditLogOptions {
    * the next tick.
    */
   flushIntervalMs?: number;
+  /**
+   * Create the file and the table when missing, on setup. Default `true`. `false`: open an
+   * existing file and table only, and fail naming the missing one (read-only tools: the CLI).
+   */
+  create?: boolean;
 }
 
 /** Default of {@link SqliteAuditLogOptions.flushIntervalMs}. */
@@ -92,6 +97,7 @@ export class SqliteAuditLog implements AuditSink {
   /** Flushes run one after another, so batches land in write order. */
   #tail: Promise<void> = Promise.resolve();
   #ready: Promise<void> | undefined;
+  readonly #create: boolean;
   #closed = false;
   /** Set while signals should flush this log: from the first write until close(). */
   #stopFlushingOnSignals: (() => void) | undefined;
@@ -105,7 +111,8 @@ export class SqliteAuditLog implements AuditSink {
     this.#maxBuffered = Math.max(1, countOption("maxBuffered", opts.maxBuffered, 100_000));
     this.#flushIntervalMs = countOption("flushIntervalMs", opts.flushIntervalMs, DEFAULT_AUDIT_FLUSH_INTERVAL_MS);
     const busyTimeoutMs = opts.busyTimeoutMs === undefined ? undefined : countOption("busyTimeoutMs", opts.busyTimeoutMs, 0);
-    this.#conn = new SqliteConnection({ path: this.path, busyTimeoutMs });
+    this.#create = boolOption("create", opts.create, true);
+    this.#conn = new SqliteConnection({ path: this.path, busyTimeoutMs, create: this.#create });
     const t = this.table;
     const cols = COLUMNS.join(", ");
     const range = "ts >= ? AND ts < ?";
@@ -120,7 +127,9 @@ export class SqliteAuditLog implements AuditSink {
 
   /** Creates the table and its index if missing. Idempotent; runs on first use. */
   setup(): Promise<void> {
-    this.#ready ??= retryOnBusy(() => applyMigrations(this.#conn, `audit:${this.table}`, auditMigrations(this.table))).catch((cause: unknown) => {
+    const migrate = () =>
+      this.#create ? applyMigrations(this.#conn, `audit:${this.table}`, auditMigrations(this.table)) : requireTable(this.#conn, this.table, "audit log");
+    this.#ready ??= retryOnBusy(migrate).catch((cause: unknown) => {
       this.#ready = undefined;
       throw this.#error("setup", cause);
     });
@@ -158,6 +167,7 @@ export class SqliteAuditLog implements AuditSink {
   /** The entries with `since <= ts < until`, oldest first, read page by page. */
   async *query(range: AuditQuery = {}): AsyncIterable<AuditEntry> {
     await this.flush();
+    if (!this.#create) await this.setup(); // names the missing table, instead of SQLite's "no such table"
     const since = range.since ?? Number.MIN_SAFE_INTEGER;
     const until = range.until ?? Number.MAX_SAFE_INTEGER;
     let last: Row | undefined;

@@ -27,6 +27,8 @@ export interface SqliteConnectionOptions {
   db?: SqliteDatabase | undefined;
   /** Applied to handles we open; applied to an injected handle only when set explicitly. */
   busyTimeoutMs?: number | undefined;
+  /** `false`: open an existing file only (read-only tools); a missing one fails instead of being created. Default true. */
+  create?: boolean | undefined;
 }
 
 /** Milliseconds a statement waits for another connection's lock before SQLITE_BUSY. */
@@ -40,6 +42,7 @@ export class SqliteConnection {
   readonly path: string | undefined;
   readonly #injected: SqliteDatabase | undefined;
   readonly #busyTimeoutMs: number | undefined;
+  readonly #create: boolean;
   #db: SqliteDatabase | undefined;
   #opening: Promise<SqliteDatabase> | undefined;
   #statements = new Map<string, sqlite3.Statement>();
@@ -51,6 +54,7 @@ export class SqliteConnection {
     this.path = options.path;
     this.#injected = options.db;
     this.#busyTimeoutMs = options.busyTimeoutMs;
+    this.#create = options.create !== false;
   }
 
   /** True once the handle is open (and not yet closed). */
@@ -142,7 +146,7 @@ export class SqliteConnection {
   }
 
   async #open(): Promise<SqliteDatabase> {
-    const db = this.#injected ?? (await openDatabase(this.path ?? ":memory:"));
+    const db = this.#injected ?? (await openDatabase(this.path ?? ":memory:", this.#create));
     try {
       const timeout = this.#injected ? this.#busyTimeoutMs : (this.#busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
       // Before the first statement: switching to WAL takes a lock another process may hold.
@@ -157,11 +161,24 @@ export class SqliteConnection {
   }
 }
 
-function openDatabase(path: string): Promise<SqliteDatabase> {
+function openDatabase(path: string, create: boolean): Promise<SqliteDatabase> {
+  const mode = sqlite3.OPEN_READWRITE | (create ? sqlite3.OPEN_CREATE : 0) | sqlite3.OPEN_FULLMUTEX;
   return new Promise((resolve, reject) => {
     // With a callback, sqlite3 reports open errors there instead of emitting an `error` event.
-    const db: SqliteDatabase = new sqlite3.Database(path, (error) => (error ? reject(error) : resolve(db)));
+    const db: SqliteDatabase = new sqlite3.Database(path, mode, (error) => (error ? reject(withPath(error, path, create)) : resolve(db)));
   });
+}
+
+/**
+ * sqlite3's open errors do not say which file (`SQLITE_CANTOPEN: unable to open database file`):
+ * the same error, its message naming the path and the likely reason. `code` and `errno` are kept.
+ */
+function withPath(error: Error, path: string, create: boolean): Error {
+  const code = (error as { code?: unknown }).code;
+  const why =
+    code !== "SQLITE_CANTOPEN" ? "" : create ? " (does its folder exist, and may this process write there?)" : " (no such file, or this process may not open it)";
+  error.message = `${error.message}: ${JSON.stringify(path)}${why}`;
+  return error;
 }
 
 function exec(db: SqliteDatabase, sql: string): Promise<void> {

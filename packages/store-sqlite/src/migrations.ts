@@ -82,3 +82,17 @@ export async function applyMigrations(conn: SqliteConnection, subject: string, m
     );
   }
 }
+
+/**
+ * What `setup()` does instead of migrating for a store or log opened with `create: false`
+ * (read-only tools such as the CLI): checks that the table exists, creating nothing, and names it
+ * (and the file) when it does not, so a misspelt table name never becomes a new, empty table.
+ */
+export async function requireTable(conn: SqliteConnection, table: string, what: string): Promise<void> {
+  const rows = await conn.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", [table]);
+  if (rows.length > 0) return;
+  throw new Error(
+    `the ${what} table ${table} does not exist in ${conn.path ?? "the database"} (opened with create: false, so nothing is created); ` +
+      "check the table name, or run the engine (setup()) once to create it",
+  );
+}

@@ -48,3 +48,11 @@ export function pathOption(value: unknown): string {
   }
   return value;
 }
+
+/** A boolean, also given as the string `"true"` or `"false"` (from a URI). */
+export function boolOption(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (value === true || value === "true") return true;
+  if (value === false || value === "false") return false;
+  fail(`option "${name}" must be true or false, got ${JSON.stringify(value)}`);
+}

@@ -9,8 +9,10 @@ import Keyv from "keyv";
 import { sqliteAtomicOps } from "./atomic.js";
 import type { SqliteDatabase } from "./connection.js";
 import { SqliteConnection } from "./connection.js";
-import { countOption, namespaceOption, pathOption, tableOption } from "./options.js";
+import { boolOption, countOption, namespaceOption, pathOption, tableOption } from "./options.js";
+import { requireTable } from "./migrations.js";
 import { createKeyvSqlite } from "./raw-client.js";
+import { retryOnBusy } from "./retry-busy.js";
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -32,6 +34,12 @@ export interface SqliteStoreOptions {
   db?: SqliteDatabase;
   /** Delete up to 500 expired records of this namespace every this many writes; 0 turns it off. Default 1000. */
   sweepEvery?: number;
+  /**
+   * Create what is missing (the file, the table, its index) on setup. Default `true`. `false`:
+   * open an existing file and table only, and fail naming the one that is missing; for read-only
+   * tools (the CLI), so a misspelt path or table name never creates an empty one.
+   */
+  create?: boolean;
 }
 
 /**
@@ -64,13 +72,17 @@ export class SqliteStore extends KeyvBackedStore {
     const namespace = namespaceOption(opts.namespace, "idempotency");
     const busyTimeoutMs = opts.busyTimeoutMs === undefined ? undefined : countOption("busyTimeoutMs", opts.busyTimeoutMs, 0);
     const sweepEvery = countOption("sweepEvery", opts.sweepEvery, 1000);
-    const conn = new SqliteConnection({ path, db: opts.db, busyTimeoutMs });
+    const create = boolOption("create", opts.create, true);
+    const conn = new SqliteConnection({ path, db: opts.db, busyTimeoutMs, create });
     // Keyv reads wait for setup() (the table must exist); `late` is bound to this store below.
     const late = { setup: (): Promise<void> => Promise.resolve() };
     const { adapter, table } = createKeyvSqlite(conn, tableOption("table", opts.table, "keyv"), () => late.setup());
     // throwOnErrors: reads through `store.keyv` report a failing database instead of `undefined`.
     const keyv = new Keyv(adapter, { namespace, throwOnErrors: true });
-    super({ keyv, atomic: sqliteAtomicOps(conn, table, { prefix: `${namespace}:`, sweepEvery }), name: "store-sqlite" });
+    const atomic = sqliteAtomicOps(conn, table, { prefix: `${namespace}:`, sweepEvery });
+    // create: false (read-only tools): check the table instead of migrating it into existence.
+    if (!create) atomic.setup = () => retryOnBusy(async () => void (await requireTable(conn, table, "store")));
+    super({ keyv, atomic, name: "store-sqlite" });
     this.path = path;
     this.table = table;
     this.#conn = conn;

@@ -146,7 +146,31 @@ describe("SqliteStore errors", () => {
     expect(isIdempotencyError(error, "STORE_FAILED")).toBe(true);
     expect((error as Error).message).toMatch(/^\[agent-idempotency\] \[store-sqlite\] /);
     expect(((error as Error).cause as { code?: string }).code).toBe("SQLITE_CANTOPEN");
+    // sqlite3 alone says "unable to open database file": which file, and why it may be, is ours.
+    expect((error as Error).message).toContain(`SQLITE_CANTOPEN: unable to open database file: ${JSON.stringify(join(dir, "missing-dir", "x.db"))} (does its folder exist`);
     await store.close();
+  });
+
+  it("setup(): create: false opens an existing file and table only, names the missing one, and creates nothing", async () => {
+    const missing = freshPath();
+    const none = new SqliteStore({ path: missing, create: false });
+    await expect(none.setup()).rejects.toThrow(/SQLITE_CANTOPEN: unable to open database file: .*\(no such file, or this process may not open it\)/);
+    await none.close();
+    expect(existsSync(missing)).toBe(false);
+
+    const path = freshPath();
+    const made = new SqliteStore({ path });
+    await made.setup();
+    await made.close();
+    const typo = new SqliteStore({ path, table: "recrds", create: false });
+    await expect(typo.get("k")).rejects.toThrow(/the store table _?recrds does not exist in .* \(opened with create: false, so nothing is created\)/);
+    await typo.close();
+    const existing = new SqliteStore({ path, create: false });
+    expect(await existing.get("k")).toBeUndefined();
+    await existing.close();
+    const db = await openRaw(path);
+    expect((await rawAll<{ name: string }>(db, "SELECT name FROM sqlite_master WHERE name LIKE '%recrds%'")).length).toBe(0);
+    await rawClose(db);
   });
 
   it("claim()/get()/keyv.get(): a driver failure mid-life is thrown, not swallowed", async () => {

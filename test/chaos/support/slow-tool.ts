@@ -8,7 +8,8 @@
  *
  * With `pauseHolderMs`, A is frozen (SIGSTOP) right after its effect, as a long GC pause, a
  * suspended VM or a debugger would; its heartbeats stop, its lease expires, B takes over and runs
- * the tool again; when A wakes up its write is refused (`lease_lost`). This is the limit of
+ * the tool again; A is woken (SIGCONT) once B holds the claim and `pauseHolderMs` has passed, and
+ * its write is refused (`lease_lost`). This is the limit of
  * leases: only an upstream that honours the key (or fences on the attempt) makes B's run harmless.
  */
 import { randomUUID } from "node:crypto";
@@ -43,7 +44,10 @@ export interface SlowToolResult {
   claimViolations: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/** Longest wait for the retry to take a frozen holder's claim over (or for a live one to finish). */
+const TAKEOVER_DEADLINE_MS = 30_000;
 
 export async function runSlowTool(o: SlowToolOptions): Promise<SlowToolResult> {
   const orderId = `slow-${randomUUID().slice(0, 8)}`;
@@ -80,9 +84,17 @@ export async function runSlowTool(o: SlowToolOptions): Promise<SlowToolResult> {
     await applied;
     if (o.pauseHolderMs) a.child.kill("SIGSTOP");
     const retryDone = outcome(b, (name) => (name === "claim-existing" ? result.retryWaits++ : name === "after-claim" && retryClaimed()));
-    b.run({ orderId, mode: "none", leaseMs: o.leaseMs, toolMs: o.pauseHolderMs ? o.toolMs : 0, notify: ["claim-existing", "after-claim"], waitMs: o.toolMs * 4 });
+    // B waits for a live holder up to waitMs: generous, so a loaded machine never turns a slow
+    // poll into IdempotencyInProgressError (it takes over at its first poll past A's lease anyway).
+    b.run({ orderId, mode: "none", leaseMs: o.leaseMs, toolMs: o.pauseHolderMs ? o.toolMs : 0, notify: ["claim-existing", "after-claim"], waitMs: Math.max(o.toolMs * 4, TAKEOVER_DEADLINE_MS) });
     if (o.pauseHolderMs) {
-      await Promise.race([tookOver, sleep(o.pauseHolderMs)]);
+      // A stays frozen until B has taken its claim over (at least pauseHolderMs), never on a timer
+      // alone: on a loaded machine B may poll past A's lease only after pauseHolderMs, and an A
+      // woken before that would heartbeat, finish its run and leave B a replay, proving nothing.
+      const frozenAt = Date.now();
+      const took = await Promise.race([tookOver.then(() => true), retryDone.then(() => false), sleep(TAKEOVER_DEADLINE_MS).then(() => false)]);
+      if (!took) result.errors.push(`the retry did not take the frozen holder's claim over within ${TAKEOVER_DEADLINE_MS} ms`);
+      await sleep(o.pauseHolderMs - (Date.now() - frozenAt));
       a.child.kill("SIGCONT");
     } else {
       await sleep(o.leaseMs * 2);

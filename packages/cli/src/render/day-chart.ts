@@ -42,12 +42,16 @@ export function chartDays(report: AuditReport): { day: string; executed: number;
   return out;
 }
 
-/** The smallest 1/2/5 × 10^n at or above `v` (at least 1), so the grid has round numbers. */
-function niceMax(v: number): number {
-  if (v <= 1) return 1;
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
+/**
+ * The y axis: a step of 1, 2 or 5 × 10^n (at least 1: calls are counted in whole numbers) that
+ * gives at most four intervals, and the top, a multiple of it at or above `v`. Every grid line
+ * then has an integer label at its exact height (4 over 0-5 in quarters would read 0 1 3 4 5).
+ */
+export function yAxis(v: number): { step: number; max: number } {
+  const raw = Math.max(1, v) / 4;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const step = Math.max(1, [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p);
+  return { step, max: Math.max(step, Math.ceil(v / step) * step) };
 }
 
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
@@ -57,16 +61,15 @@ export function renderDayChart(report: AuditReport): string {
   const days = chartDays(report);
   const pw = W - M.left - M.right;
   const ph = H - M.top - M.bottom;
-  const max = niceMax(Math.max(0, ...days.map((d) => Math.max(d.executed, d.replayed))));
+  const { step, max } = yAxis(Math.max(0, ...days.map((d) => Math.max(d.executed, d.replayed))));
   const y = (v: number) => M.top + ph - (v / max) * ph;
   const parts: string[] = [];
   const label = `Executed and replayed calls per day, ${days.length} day${days.length === 1 ? "" : "s"}`;
   parts.push(`<svg id="day-chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(label)}">`);
-  for (let i = 0; i <= 4; i++) {
-    const v = (max / 4) * i;
+  for (let v = 0; v <= max; v += step) {
     const gy = fmt(y(v));
     parts.push(`<line class="grid" x1="${M.left}" x2="${W - M.right}" y1="${gy}" y2="${gy}"/>`);
-    parts.push(`<text class="axis" x="${M.left - 6}" y="${gy}" text-anchor="end" dominant-baseline="middle">${formatCount(Math.round(v))}</text>`);
+    parts.push(`<text class="axis" x="${M.left - 6}" y="${gy}" text-anchor="end" dominant-baseline="middle">${formatCount(v)}</text>`);
   }
   if (days.length === 0) {
     parts.push(`<text class="empty" x="${W / 2}" y="${H / 2}" text-anchor="middle">no executed or replayed calls in this range</text>`);

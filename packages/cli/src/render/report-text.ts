@@ -161,6 +161,12 @@ export function renderReportText(report: AuditReport, meta: ReportMeta, width = 
   if (report.entries > 0) out.push(...actionTable(report, width), "");
 
   out.push(wrapText(meta.verdict.headline, width, 0));
+  const flags = report.flags.length;
+  // A headline about unreadable records would otherwise sit right above the numbered flags, which
+  // then read as the bad records: the flags get their own heading.
+  if (flags > 0 && meta.verdict.tone !== "flagged") {
+    out.push("", wrapText(`${formatCount(flags)} FLAG${flags === 1 ? "" : "S"} RAISED in the entries that could be read`, width, 0));
+  }
   for (const [i, flag] of report.flags.entries()) evidence(out, String(i + 1), flagEvidence(flag, report.windowMs), width);
 
   out.push(...reviewSection(report, width));

@@ -9,14 +9,23 @@
  * Opening a log only to read it creates nothing and registers no hook. Reading accepts lines other
  * writers made (`read-entry.ts`): an ISO-8601 `ts` is normalized to epoch ms, and a line that is not
  * an entry is reported to `onMalformed` with its line number, never dropped in silence.
+ *
+ * A log that cannot write (its path is a folder, its folder read-only or full) says so, never in
+ * silence and never by crashing the process: the first `write` opens the file for appending and
+ * throws when it cannot, so the engine reports the entry to `onAuditError`; a background append
+ * that fails keeps its batch and makes the next `write` throw; `flush` and `close` reject; and the
+ * exit hook, which must not throw, prints one line to stderr with the number of entries lost.
  */
-import { appendFileSync, createReadStream, existsSync, mkdirSync } from "node:fs";
+import { appendFileSync, closeSync, createReadStream, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { createInterface } from "node:readline";
 import type { AuditEntry, AuditQuery, AuditSink } from "./entry.js";
 import { inRange } from "./entry.js";
 import { flushOnSignals } from "./flush-on-signals.js";
 import { readAuditEntry } from "./read-entry.js";
+
+/** Entries kept while appends fail; beyond it, `write` refuses new ones (each is reported). */
+const MAX_BUFFERED = 10_000;
 
 /**
  * An audit sink on an append-only JSON-lines file: one entry per line, readable by `auditReport`,
@@ -26,19 +35,35 @@ export class JsonlAuditLog implements AuditSink {
   readonly path: string;
   #buffer: AuditEntry[] = [];
   #scheduled = false;
-  #onExit = () => this.#appendBuffered();
+  /** The last background append's failure, until an append succeeds. */
+  #failure: unknown;
+  #onExit = () => this.#appendAtExit();
   #stopSignals: (() => void) | undefined;
 
   constructor(path: string) {
     this.path = path;
   }
 
+  /** Buffers `entry`; throws when the log cannot write (the engine reports it to `onAuditError`). */
   write(entry: AuditEntry): void {
     if (!this.#stopSignals) {
-      // First write: make the folder and hook process exit and stop signals (reading needs neither).
-      mkdirSync(dirname(this.path), { recursive: true });
+      // First write: make the folder and open the file for appending, so a path that cannot be
+      // written fails this entry now (reading needs neither); then hook process exit and signals.
+      try {
+        mkdirSync(dirname(this.path), { recursive: true });
+        closeSync(openSync(this.path, "a"));
+      } catch (cause) {
+        throw this.#error(cause, 1);
+      }
       process.once("exit", this.#onExit);
       this.#stopSignals = flushOnSignals(this);
+    }
+    if (this.#failure !== undefined) {
+      // The last append failed: try again now, so this write says whether the log works.
+      if (this.#buffer.length >= MAX_BUFFERED) throw this.#error(this.#failure, this.#buffer.length + 1, "entry refused");
+      this.#buffer.push(entry);
+      this.#appendBuffered();
+      return;
     }
     this.#buffer.push(entry);
     if (!this.#scheduled) {
@@ -47,13 +72,13 @@ export class JsonlAuditLog implements AuditSink {
         try {
           this.#appendBuffered();
         } catch {
-          // keep the batch buffered; the next flush or the exit hook tries again
+          // kept buffered, and #failure set: the next write, flush or close reports it
         }
       });
     }
   }
 
-  /** Appends everything buffered so far, in order. */
+  /** Appends everything buffered so far, in order; rejects when it cannot. */
   async flush(): Promise<void> {
     this.#appendBuffered();
   }
@@ -80,11 +105,15 @@ export class JsonlAuditLog implements AuditSink {
     }
   }
 
+  /** Flushes and unhooks; rejects, after unhooking, when the buffered entries cannot be written. */
   async close(): Promise<void> {
-    await this.flush();
-    process.removeListener("exit", this.#onExit);
-    this.#stopSignals?.();
-    this.#stopSignals = undefined;
+    try {
+      await this.flush();
+    } finally {
+      process.removeListener("exit", this.#onExit);
+      this.#stopSignals?.();
+      this.#stopSignals = undefined;
+    }
   }
 
   #appendBuffered(): void {
@@ -100,7 +129,31 @@ export class JsonlAuditLog implements AuditSink {
         // dropped
       }
     }
-    appendFileSync(this.path, text, "utf8");
+    try {
+      appendFileSync(this.path, text, "utf8");
+    } catch (cause) {
+      this.#failure = cause;
+      throw this.#error(cause, this.#buffer.length);
+    }
     this.#buffer = [];
+    this.#failure = undefined;
+  }
+
+  /** An exit hook that throws crashes the process with an uncaught error: report, never throw. */
+  #appendAtExit(): void {
+    try {
+      this.#appendBuffered();
+    } catch (error) {
+      try {
+        process.stderr.write(`${(error as Error).message}\n`);
+      } catch {
+        // nowhere left to say it
+      }
+    }
+  }
+
+  #error(cause: unknown, entries: number, what = entries === 1 ? "entry not written" : "entries not written"): Error {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    return new Error(`[agent-idempotency] JsonlAuditLog cannot write ${this.path}: ${reason} (${entries} ${what})`, { cause });
   }
 }

@@ -17,6 +17,7 @@
  */
 import type { Idempotency, IdempotencyOptions, IdempotencyRecordedError } from "@agent-idempotency/core";
 import { createIdempotency, IdempotencyKeyError, IdempotencyPolicyError, isIdempotencyError } from "@agent-idempotency/core";
+import { didYouMean, unknownFieldProblems } from "@agent-idempotency/core/internal";
 import { checkMetaKeyName, MCP_IDEMPOTENCY_KEY_META, MCP_IDEMPOTENCY_REPLAYED_META } from "../meta-key.js";
 import { isToolErrorResult, recordedErrorResult, toolErrorResult } from "./tool-error-result.js";
 
@@ -92,11 +93,71 @@ export interface McpServerIdempotency {
   tool<A, E extends McpRequestExtra, R extends McpToolResult>(name: string, handler: (args: A, extra: E, call: McpToolCallContext) => R | Promise<R>): (args: A, extra: E) => Promise<R>;
 }
 
+/** The fields of {@link McpServerIdempotencyOptions}; any other fails at start-up with a "did you mean". */
+export const MCP_SERVER_IDEMPOTENCY_OPTION_FIELDS: readonly (keyof McpServerIdempotencyOptions)[] = [
+  "idempotency",
+  "metaKeys",
+  "onMissingKey",
+  "scope",
+  "resultMeta",
+  "keyPrefix",
+  "onWarning",
+];
+
 const PRINTABLE = /^[\x21-\x7e]+$/;
 const MAX_KEY = 200;
 
 function isEngine(x: Idempotency | IdempotencyOptions): x is Idempotency {
   return typeof (x as Idempotency).run === "function" && typeof (x as Idempotency).policy === "function";
+}
+
+/**
+ * Every option of {@link mcpServerIdempotency} checked at once: unknown fields (`onMissingkey`),
+ * values out of range, and the engine's own problems, all in one {@link IdempotencyPolicyError}.
+ */
+function checkedOptions(options: McpServerIdempotencyOptions) {
+  const who = "mcpServerIdempotency";
+  if (typeof options !== "object" || options === null || options.idempotency === undefined || options.idempotency === null || typeof options.idempotency !== "object") {
+    throw new IdempotencyPolicyError("[mcp] mcpServerIdempotency needs { idempotency }: an engine from createIdempotency, or its options", { subject: who });
+  }
+  const problems = unknownFieldProblems("options", options, MCP_SERVER_IDEMPOTENCY_OPTION_FIELDS);
+  const collect = <T>(f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch (e) {
+      if (!isIdempotencyError(e, "POLICY_INVALID")) throw e;
+      problems.push(...(e as IdempotencyPolicyError).problems.map((p) => p.replace(/^\[mcp\] /, "")));
+      return undefined;
+    }
+  };
+  let engine: Idempotency | undefined;
+  if (isEngine(options.idempotency)) engine = options.idempotency;
+  else {
+    try {
+      engine = createIdempotency(options.idempotency);
+    } catch (e) {
+      if (!isIdempotencyError(e, "POLICY_INVALID")) throw e;
+      problems.push(...(e as IdempotencyPolicyError).problems.map((p) => (p.startsWith("options: ") ? `idempotency: ${p.slice(9)}` : `idempotency.${p}`)));
+    }
+  }
+  const metaKeys = (options.metaKeys ?? [MCP_IDEMPOTENCY_KEY_META]).map((k) => collect(() => checkMetaKeyName(k, "mcpServerIdempotency({ metaKeys })")) ?? "");
+  if (metaKeys.length === 0) problems.push(`mcpServerIdempotency({ metaKeys }) is empty; name at least one _meta entry, such as "${MCP_IDEMPOTENCY_KEY_META}"`);
+  const onMissingKey = options.onMissingKey ?? "derive";
+  if (!["derive", "error", "run"].includes(onMissingKey)) {
+    problems.push(`mcpServerIdempotency({ onMissingKey }) must be "derive", "error" or "run", got ${JSON.stringify(onMissingKey)}`);
+  }
+  const prefix = options.keyPrefix ?? "mcp:";
+  if (typeof prefix !== "string" || prefix.length > 40 || (prefix !== "" && !PRINTABLE.test(prefix))) {
+    problems.push(`mcpServerIdempotency({ keyPrefix }) must be at most 40 printable ASCII characters without spaces, got ${JSON.stringify(prefix)}`);
+  }
+  if (options.scope !== undefined && typeof options.scope !== "function") {
+    problems.push("mcpServerIdempotency({ scope }) must be a function of the request's extra, returning a string");
+  }
+  for (const fn of ["onWarning"] as const) {
+    if (options[fn] !== undefined && typeof options[fn] !== "function") problems.push(`mcpServerIdempotency({ ${fn} }) must be a function`);
+  }
+  if (problems.length > 0 || engine === undefined) throw new IdempotencyPolicyError(problems, { subject: who });
+  return { engine, metaKeys, onMissingKey, prefix };
 }
 
 /**
@@ -128,23 +189,7 @@ function isEngine(x: Idempotency | IdempotencyOptions): x is Idempotency {
  * ```
  */
 export function mcpServerIdempotency(options: McpServerIdempotencyOptions): McpServerIdempotency {
-  if (options?.idempotency === undefined || options.idempotency === null || typeof options.idempotency !== "object") {
-    throw new IdempotencyPolicyError("[mcp] mcpServerIdempotency needs { idempotency }: an engine from createIdempotency, or its options");
-  }
-  const engine = isEngine(options.idempotency) ? options.idempotency : createIdempotency(options.idempotency);
-  const metaKeys = (options.metaKeys ?? [MCP_IDEMPOTENCY_KEY_META]).map((k) => checkMetaKeyName(k, "mcpServerIdempotency({ metaKeys })"));
-  if (metaKeys.length === 0) throw new IdempotencyPolicyError(`[mcp] mcpServerIdempotency({ metaKeys }) is empty; name at least one _meta entry, such as "${MCP_IDEMPOTENCY_KEY_META}"`);
-  const onMissingKey = options.onMissingKey ?? "derive";
-  if (!["derive", "error", "run"].includes(onMissingKey)) {
-    throw new IdempotencyPolicyError(`[mcp] mcpServerIdempotency({ onMissingKey }) must be "derive", "error" or "run", got ${JSON.stringify(onMissingKey)}`);
-  }
-  const prefix = options.keyPrefix ?? "mcp:";
-  if (typeof prefix !== "string" || prefix.length > 40 || (prefix !== "" && !PRINTABLE.test(prefix))) {
-    throw new IdempotencyPolicyError(`[mcp] mcpServerIdempotency({ keyPrefix }) must be at most 40 printable ASCII characters without spaces, got ${JSON.stringify(prefix)}`);
-  }
-  if (options.scope !== undefined && typeof options.scope !== "function") {
-    throw new IdempotencyPolicyError("[mcp] mcpServerIdempotency({ scope }) must be a function of the request's extra, returning a string");
-  }
+  const { engine, metaKeys, onMissingKey, prefix } = checkedOptions(options);
   const scopeOf = options.scope ?? ((extra: McpRequestExtra) => extra.authInfo?.clientId ?? "mcp");
   const resultMeta = options.resultMeta ?? false;
   const warn = options.onWarning ?? ((m: string) => console.warn(`[agent-idempotency] ${m}`));
@@ -174,7 +219,11 @@ export function mcpServerIdempotency(options: McpServerIdempotencyOptions): McpS
       if (typeof name !== "string" || name === "") throw new IdempotencyPolicyError("[mcp] tool(name, handler): name must be the tool's name");
       if (typeof handler !== "function") throw new IdempotencyPolicyError(`[mcp] tool("${name}", handler): handler must be a function`);
       if (engine.policy(name) === undefined) {
-        throw new IdempotencyPolicyError(`[mcp] tool("${name}") has no policy in the engine, so it would never be guarded: list it in tools ({ ${name}: {} }) or set defaults: { guard: "all" }`);
+        const listed = Object.keys(engine.policies.tools ?? {});
+        throw new IdempotencyPolicyError(
+          `[mcp] tool("${name}") has no policy in the engine${didYouMean(name, listed)}, so it would never be guarded: ` +
+            `fix the name, list it in tools ({ ${name}: {} }) or set defaults: { guard: "all" }`,
+        );
       }
       return async function guarded(...input: unknown[]): Promise<R> {
         // registerTool calls handler(args, extra), or handler(extra) for a tool without inputSchema.

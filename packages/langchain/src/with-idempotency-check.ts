@@ -1,0 +1,95 @@
+/**
+ * What `withIdempotency(tool, options)` checks when it wraps a tool, as the node and the middleware
+ * do when they are built: unknown options (`sesionId`), the engine's own problems, and the tool's
+ * policy against the tool's schema (an identity path the zod schema does not declare is stripped by
+ * the parse, so every call would fail later as "missing"). All of them in one
+ * {@link IdempotencyPolicyError} with a "did you mean".
+ */
+import type { Idempotency, IdempotencyOptions, ToolPolicy } from "@agent-idempotency/core";
+import { IdempotencyPolicyError, isIdempotencyError } from "@agent-idempotency/core";
+import { unknownFieldProblems } from "@agent-idempotency/core/internal";
+import type { ConstructionCheck } from "@agent-idempotency/langgraph";
+import { isEngine, rawPolicies, resolveEngine, schemaPathFindings, settleFindings, toolJsonSchema } from "@agent-idempotency/langgraph/internal";
+
+/** The checks `withIdempotency`'s `warnOnly` accepts: only its tool's schema can disagree. */
+const CHECKS: readonly ConstructionCheck[] = ["schema-path"];
+
+/** The fields of `WithIdempotencyOptions`; any other fails when the tool is wrapped. */
+export const WITH_IDEMPOTENCY_OPTION_FIELDS: readonly string[] = ["idempotency", "policy", "sessionId", "warnOnly"];
+
+/** The options the check reads (`WithIdempotencyOptions`). */
+interface Options {
+  idempotency?: Idempotency | IdempotencyOptions | undefined;
+  policy?: ToolPolicy | true | undefined;
+  sessionId?: unknown;
+  warnOnly?: readonly ConstructionCheck[] | undefined;
+}
+
+/**
+ * The engine that guards `tool` with the given policy, every option checked; throws one
+ * {@link IdempotencyPolicyError} naming every problem. @internal
+ */
+export function checkedToolEngine(tool: { name: string; schema?: unknown }, options: Options | undefined): Idempotency {
+  const who = "withIdempotency";
+  if (typeof options !== "object" || options === null) {
+    throw new IdempotencyPolicyError(`options are required: withIdempotency(tool, { idempotency: { store }, policy, sessionId })`, { subject: who });
+  }
+  const problems = unknownFieldProblems("options", options, WITH_IDEMPOTENCY_OPTION_FIELDS);
+  const s = options.sessionId;
+  if (s !== undefined && typeof s !== "function" && (typeof s !== "string" || s === "")) {
+    problems.push(`options.sessionId must be a non-empty string or a function (config) => string, got ${JSON.stringify(s)}`);
+  }
+  const warnOnly = options.warnOnly ?? [];
+  if (!Array.isArray(warnOnly) || warnOnly.some((c) => !CHECKS.includes(c))) {
+    problems.push(`options.warnOnly must list checks among "schema-path", got ${JSON.stringify(warnOnly)}`);
+  }
+  let engine: Idempotency | undefined;
+  try {
+    engine = engineFor(tool.name, options);
+  } catch (e) {
+    if (!isIdempotencyError(e, "POLICY_INVALID")) throw e;
+    const own = `tools.${tool.name}`;
+    const under = (p: string) =>
+      p.startsWith("[langchain] ")
+        ? p.slice(12)
+        : options.policy !== undefined && (p.startsWith(`${own}:`) || p.startsWith(`${own}.`))
+          ? `policy${p.slice(own.length)}` // the tool's policy was given as options.policy
+          : p.startsWith("options: ")
+            ? `idempotency: ${p.slice(9)}`
+            : `idempotency.${p}`;
+    problems.push(...(e as IdempotencyPolicyError).problems.map(under));
+  }
+  // The policy against the tool's schema: from the engine, or read from the raw options.
+  const schema = toolJsonSchema(tool);
+  if (schema !== undefined) {
+    const raw = options.idempotency !== undefined && options.idempotency !== null && !isEngine(options.idempotency) ? options.idempotency : undefined;
+    const policy = engine?.policy(tool.name);
+    const paths = policy !== undefined
+      ? { identity: Array.isArray(policy.identity) ? (policy.identity as readonly string[]) : [], normalize: Object.keys(policy.normalize) }
+      : rawPolicies({ [tool.name]: options.policy ?? raw?.tools?.[tool.name] ?? true }, raw?.defaults).paths(tool.name);
+    if (paths !== undefined) {
+      const where = options.policy !== undefined ? "policy" : `idempotency.tools.${tool.name}`;
+      const all = [...paths.identity.map((p) => ["identity", p] as const), ...paths.normalize.map((p) => ["normalize", p] as const)];
+      const findings = schemaPathFindings(tool.name, schema, all, where);
+      const warn = engine !== undefined ? (m: string) => engine.warn(m) : () => undefined;
+      problems.push(...settleFindings(warn, findings, Array.isArray(warnOnly) ? warnOnly : []));
+    }
+  }
+  if (problems.length > 0 || engine === undefined) throw new IdempotencyPolicyError(problems, { subject: who });
+  return engine;
+}
+
+/** An engine that guards `name` with the given policy. */
+function engineFor(name: string, options: Options): Idempotency {
+  const given = options.idempotency;
+  if (typeof given === "object" && given !== null && !isEngine(given)) {
+    // Options: the engine is created with this tool's policy in its table.
+    return resolveEngine({ ...given, tools: { ...given.tools, [name]: options.policy ?? given.tools?.[name] ?? true } });
+  }
+  const engine = resolveEngine(given, "withIdempotency", "langchain");
+  if (options.policy === undefined && engine.policy(name) !== undefined) return engine;
+  // An engine's policy table is fixed when it is created: `extend` gives one with this policy that
+  // keeps everything else (store, sinks, clock, defaults, onStoreError, onWarning, protect, ...).
+  // Single flight then holds per engine, the store's claim across all of them.
+  return engine.extend({ tools: { [name]: options.policy ?? true } });
+}
