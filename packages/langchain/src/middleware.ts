@@ -31,8 +31,8 @@
  */
 import type { Idempotency, IdempotencyOptions, IdempotencyRecordedError, RecordedError } from "@agent-idempotency/core";
 import { IdempotencyPolicyError, isIdempotencyError } from "@agent-idempotency/core";
-import type { ConstructionCheck, ScopeOption } from "@agent-idempotency/langgraph";
-import type { NamedTool, ScopeFallback, ToolIdempotency } from "@agent-idempotency/langgraph/internal";
+import type { ConstructionCheck, IdempotencyMetadata, ScopeOption } from "@agent-idempotency/langgraph";
+import type { NamedTool, ResolvedScope, ScopeFallback, ToolIdempotency } from "@agent-idempotency/langgraph/internal";
 import {
   answerModelInputError,
   answerRecordedFailure,
@@ -195,6 +195,7 @@ async function guardToolCall(settings: Settings, request: Request, handler: Tool
     args: parsed.args,
     onFallback: settings.onFallback,
   });
+  let ran: ToolIdempotency | undefined;
   return runGuardedToolCall(
     engine,
     // The ToolNode's run config (async context), so the replay event reaches its callbacks.
@@ -211,8 +212,11 @@ async function guardToolCall(settings: Settings, request: Request, handler: Tool
       writer: runtime.writer,
       state: request.state,
     },
-    (entry, leaseSignal) => noteChainErrors(() => handler({ ...request, tool: keyedTool(tool, entry, leaseSignal) })),
-    (error) => failed(error, call, runtime, settings.handleToolErrors),
+    (entry, leaseSignal) => {
+      ran = entry;
+      return noteChainErrors(() => handler({ ...request, tool: keyedTool(tool, entry, leaseSignal) }));
+    },
+    (error) => failed(error, call, runtime, settings.handleToolErrors, () => ranMeta(ran, engine, call, parsed.args, scope)),
   );
 }
 
@@ -220,11 +224,16 @@ async function guardToolCall(settings: Settings, request: Request, handler: Tool
  * What a guarded call that failed becomes, once the engine released its claim (or recorded the
  * failure): the error rethrown as it came, or the answer this middleware owes the model.
  */
-async function failed(error: unknown, call: ToolCall, runtime: ToolCallRequest["runtime"], handleToolErrors: boolean): Promise<ToolMessage> {
+async function failed(error: unknown, call: ToolCall, runtime: ToolCallRequest["runtime"], handleToolErrors: boolean, meta: () => IdempotencyMetadata): Promise<ToolMessage> {
   // The chain returned an error ToolMessage: nothing was thrown, the message goes back as it came.
   if (isToolMessageFailure(error)) return answerToolMessageFailure(error, call);
   // What the chain threw is not ours to answer, even an engine error of a nested guarded call.
-  if (cameFromChain(error)) return answerToolError(error, call, handleToolErrors, runtime.signal);
+  // Answered (handleToolErrors), it carries the call's key like every answer to a guarded call.
+  if (cameFromChain(error)) {
+    const answer = answerToolError(error, call, handleToolErrors, runtime.signal);
+    answer.response_metadata = { ...answer.response_metadata, idempotency: meta() };
+    return answer;
+  }
   if (isIdempotencyError(error, "RECORDED_ERROR")) {
     // A failure recorded with `cacheErrors`. A recorded error ToolMessage replays as that message;
     // a recorded thrown error replays as the error ToolMessage it was first answered with under
@@ -240,6 +249,21 @@ async function failed(error: unknown, call: ToolCall, runtime: ToolCallRequest["
   const forModel = answerModelInputError(error, call);
   if (forModel !== undefined) return forModel;
   throw error;
+}
+
+/**
+ * `response_metadata.idempotency` for a guarded call whose tool threw: the key the tool was handed,
+ * or, for a duplicate a single-flight leader handed its error to, the key derived again (replayed).
+ */
+function ranMeta(ran: ToolIdempotency | undefined, engine: Idempotency, call: ToolCall, args: unknown, scope: ResolvedScope): IdempotencyMetadata {
+  if (ran !== undefined) return { key: ran.key, replayed: false, outcome: "failed", attempt: ran.attempt };
+  let key = "";
+  try {
+    key = engine.deriveKey({ action: call.name, args, scope: scope.scope, sessionId: scope.sessionId })?.key ?? "";
+  } catch {
+    // The key could not be derived again: the answer still goes back, with an empty key.
+  }
+  return { key, replayed: true, outcome: "failed", attempt: 1 };
 }
 
 /** `String(error)` of the error that was recorded: "Name: message", as the first answer read. */

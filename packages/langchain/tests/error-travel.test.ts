@@ -135,6 +135,16 @@ describe("idempotencyMiddleware(): errors travel as without it", () => {
     expect(toolMessages(answered.messages)).toMatchObject([{ id: "c1", status: "error", content: "Error: upstream 504 for order o-6\n Please fix your mistakes." }]);
   });
 
+  it("wrapToolCall(): under handleToolErrors, a guarded tool's error answer carries response_metadata.idempotency with the key the tool was handed, as IdempotentToolNode's does", async () => {
+    const t = flakyTool();
+    const agent = createAgent({ model: chargeOnce("o-7"), tools: [t.tool], middleware: [ours({ charge_card: { identity: ["order_id"] } }, { handleToolErrors: true }).middleware] });
+    const out = await agent.invoke({ messages: [human("charge")] }, thread("t-handle-meta"));
+    const [answer] = toolMessages(out.messages);
+    expect(t.effects).toEqual(["o-7"]);
+    expect(t.keys[0]).toMatch(/\S/);
+    expect(answer).toMatchObject({ status: "error", key: t.keys[0], replayed: false, outcome: "failed" });
+  });
+
   it("idempotencyMiddleware(): a misspelt option or a handleToolErrors that is not a boolean fails at start-up, naming the fix", () => {
     const idempotency = createIdempotency({ store: new MemoryStore() });
     const bad = [{ idempotency, handleToolError: true }, { idempotency, handleToolErrors: "yes" }] as unknown as IdempotencyMiddlewareOptions[];
