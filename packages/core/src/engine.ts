@@ -44,6 +44,7 @@ import type { ResolvedPolicy } from "./policy.js";
 import { createPolicyTable } from "./policy.js";
 import { createRecordCodec } from "./protect.js";
 import { storeReady } from "./ready.js";
+import { closestName } from "./suggest.js";
 import { validateOptions } from "./validate.js";
 
 /**
@@ -94,7 +95,10 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
     try {
       const policy = policies.get(call.action);
       const started = clock.now();
-      if (!policy) return runUnguarded(call, fn, started);
+      if (!policy) {
+        if (!unguardedSeen.has(call.action)) warnNearMiss(call.action);
+        return runUnguarded(call, fn, started);
+      }
       let d: DerivedKey;
       try {
         d = deriveKey(call, policy);
@@ -133,6 +137,26 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       if (!next || next.d.scope !== d.scope || next.call.action !== call.action) return lead(call, policy, d, fn);
       leader = next;
     }
+  }
+
+  // Action names already checked for a near-miss policy name; bounded, so a caller that makes up
+  // action names cannot grow it without end.
+  const unguardedSeen = new Set<string>();
+
+  /**
+   * Used alone (no node or middleware to check the tool list at start-up), a policy named
+   * `send_invoce` leaves `send_invoice` unguarded. The first call of an unguarded action whose name
+   * is one typo away from a policy's says so, once.
+   */
+  function warnNearMiss(action: string): void {
+    if (unguardedSeen.size >= 1000) return;
+    unguardedSeen.add(action);
+    if (policies.tools[action] === false) return; // deliberately unguarded
+    const meant = closestName(action, Object.keys(policies.tools));
+    if (meant === undefined || policies.get(meant) === undefined) return;
+    warn(
+      `"${action}" has no policy and runs unguarded, but a policy is named "${meant}": if that is a typo, rename the policy to "${action}"; if they are two tools, give "${action}" a policy of its own, or "${action}: false" to leave it unguarded without this warning`,
+    );
   }
 
   /** A tool no policy guards: it runs untouched, and is audited as `unguarded` (or `failed`). */

@@ -159,6 +159,26 @@ describe("store errors and ready()", () => {
     expect(new IdempotencyStoreError("no cause").message).toBe("[agent-idempotency] no cause");
   });
 
+  it("run(): the engine used alone warns once when an unguarded action is one typo from a policy's name; never for a tool set to false or an unrelated name", async () => {
+    const warnings: string[] = [];
+    const idempotency = createIdempotency({
+      store: new MemoryStore(),
+      tools: { send_invoce: { identity: ["invoice_id"] }, refund_card: false },
+      onWarning: (m) => warnings.push(m),
+    });
+    let effects = 0;
+    const call = (action: string) => idempotency.run({ action, args: { invoice_id: "i-1" }, sessionId: "s" }, async () => ++effects);
+    await call("send_invoice");
+    await call("send_invoice");
+    await call("refund_cards");
+    await call("refund_card");
+    await call("lookup_customer");
+    expect(effects).toBe(5); // all unguarded: the warning changes nothing about what runs
+    expect(warnings).toEqual([
+      '"send_invoice" has no policy and runs unguarded, but a policy is named "send_invoce": if that is a typo, rename the policy to "send_invoice"; if they are two tools, give "send_invoice" a policy of its own, or "send_invoice: false" to leave it unguarded without this warning',
+    ]);
+  });
+
   it("run(): a store failure's message says why, and the tool does not run", async () => {
     let runs = 0;
     const engine = createIdempotency({ store: brokenStore(refused()), tools: { book: {} }, ...quiet });
