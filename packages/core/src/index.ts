@@ -63,7 +63,7 @@ export type {
   RepeatExecution,
   RepeatInNewTurn,
   UnguardedRepeats,
-} from "./audit/report.js";
+} from "./audit/report-types.js";
 
 // Errors: every one the packages throw, and the guard that tells them apart.
 export {

@@ -7,6 +7,7 @@
  * (a property test pins it), and are used only when the Keyv instance has the default codec.
  */
 import type Keyv from "keyv";
+import type { RecordBase } from "./record.js";
 
 const escapeColon = (_key: string, value: unknown) => (typeof value === "string" && value.charCodeAt(0) === 58 ? `:${value}` : value);
 
@@ -54,18 +55,6 @@ const num = (n: number): string => (Number.isFinite(n) ? `${n}` : "null");
 /** A value as `serializeJson` writes it inside a record (a string value gets Keyv's ":" too). */
 const json = (v: unknown): string => (typeof v === "string" ? serializeJson(`${v.charCodeAt(0) === 58 ? ":" : ""}${v}`) : serializeJson(v));
 
-/** The members every record of one claim shares. */
-interface RecordHead {
-  v: number;
-  key: string;
-  scope: string;
-  action: string;
-  fingerprint: string;
-  token: string;
-  attempt: number;
-  claimedAt: number;
-}
-
 /** The pieces of a text, filled in place and joined: one allocation for the whole text. */
 const HEAD = ['{"value":{"v":', "", ',"key":"', "", '","scope":"', "", '","action":"', "", '","fingerprint":"', "", '","token":"', "", '","attempt":', "", ',"claimedAt":', "", ","];
 const IN_PROGRESS = ["", '"status":"in_progress","leaseUntil":', "", '},"expires":', "", "}"];
@@ -73,13 +62,14 @@ const FINISHED = ["", '"status":"', "", '"', "", "", "", "", "", ',"completedAt"
 
 /**
  * The start of the Keyv text of every record one claim writes (`{"value":{"v":1,"key":…,
- * "claimedAt":…,`), printed once per claim and reused by its complete, fail and heartbeats: a
- * record's shape is fixed, and JSON.stringify of the Keyv wrapper, walked twice per guarded call,
- * was the largest single cost of a call on a memory store. Undefined when one of the strings needs
+ * "claimedAt":…,`: the {@link RecordBase} members they all share), printed once per claim and
+ * reused by its complete, fail and heartbeats: a record's shape is fixed, and JSON.stringify of
+ * the Keyv wrapper, walked twice per guarded call, was the largest single cost of a call on a
+ * memory store. Undefined when one of the strings needs
  * escaping (then the store takes {@link serializeJson}). Member order inside the text is free:
  * stores compare a record's text only with texts they read or wrote themselves.
  */
-export function recordHead(r: RecordHead): string | undefined {
+export function recordHead(r: RecordBase): string | undefined {
   if (!(plain(r.key) && plain(r.scope) && plain(r.action) && plain(r.fingerprint) && plain(r.token))) return undefined;
   const parts = HEAD;
   parts[1] = num(r.v);

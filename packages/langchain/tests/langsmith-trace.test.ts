@@ -12,28 +12,11 @@ import { createReactAgent } from "@langchain/langgraph/prebuilt";
 import { IdempotencyCallbackHandler, idempotencyMiddleware, withIdempotency } from "@agent-idempotency/langchain";
 import { tool } from "@langchain/core/tools";
 import type { Run } from "@langchain/core/tracers/base";
-import { BaseTracer } from "@langchain/core/tracers/base";
 import { createAgent } from "langchain";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { book, bookingTool, human, scriptedModel, thread } from "./helpers.js";
-
-class Collector extends BaseTracer {
-  name = "run_collector";
-  readonly roots: Run[] = [];
-  constructor() {
-    super({ _awaitHandler: true }); // every run is in \`roots\` when invoke() resolves
-  }
-  protected async persistRun(run: Run): Promise<void> {
-    this.roots.push(run);
-  }
-  tools(): Run[] {
-    const out: Run[] = [];
-    const walk = (r: Run) => (r.run_type === "tool" && out.push(r), r.child_runs.forEach(walk));
-    this.roots.forEach(walk);
-    return out;
-  }
-}
+import { RunCollector } from "../../../test/support/run-collector.js";
 
 const summary = (r: Run) => [r.name, r.extra?.metadata?.idempotency_outcome, r.tags?.includes(REPLAY_TAG) ?? false];
 
@@ -43,7 +26,7 @@ describe("LangSmith trace of idempotencyMiddleware", () => {
     const log = new MemoryAuditLog();
     const idempotency = createIdempotency({ store: new MemoryStore(), tools: { book_calendar: { identity: ["slot"] } }, audit: log });
     const agent = createAgent({ model: scriptedModel([book("10:00", "c1")], [book("10:00", "c2")]), tools: [bookTool], middleware: [idempotencyMiddleware({ idempotency })] });
-    const tracer = new Collector();
+    const tracer = new RunCollector();
     const duplicates: unknown[] = [];
     const handler = new IdempotencyCallbackHandler({ audit: log, idempotency, onDuplicate: (d) => void duplicates.push(d) });
     await agent.invoke({ messages: [human("book 10:00")] }, { ...thread("ls-mw"), callbacks: [tracer, handler] });
@@ -78,7 +61,7 @@ describe("IdempotencyCallbackHandler and the replay's run", () => {
     const graph = createReactAgent({ llm: scriptedModel([call("c1")], [call("c2")]), tools: new IdempotentToolNode([handoff], { idempotency }) });
     const duplicates: unknown[] = [];
     const handler = new IdempotencyCallbackHandler({ audit: log, idempotency, onDuplicate: (d) => void duplicates.push(d) });
-    const tracer = new Collector();
+    const tracer = new RunCollector();
     await graph.invoke({ messages: [human("hand off")] }, { ...thread("ls-cmd"), callbacks: [handler, tracer] });
     expect(effects).toEqual(["billing"]);
     expect(tracer.tools().map(summary)).toEqual([
@@ -93,7 +76,7 @@ describe("LangSmith trace of withIdempotency", () => {
   it("call(): the tool run carries the key; a replay adds a child run tagged idempotency:replayed", async () => {
     const { tool: bookTool, effects } = bookingTool();
     const guarded = withIdempotency(bookTool, { idempotency: { store: new MemoryStore() }, policy: { identity: ["slot"] }, sessionId: "s-1" });
-    const tracer = new Collector();
+    const tracer = new RunCollector();
     await guarded.invoke({ slot: "10:00" }, { callbacks: [tracer] });
     await guarded.invoke({ slot: "10:00" }, { callbacks: [tracer] });
     expect(effects).toHaveLength(1);
@@ -116,7 +99,7 @@ describe("LangSmith trace of withIdempotency", () => {
       { name: "charge_card", description: "Charge", schema: z.object({ order_id: z.string() }) },
     );
     const guarded = withIdempotency(charge, { idempotency: { store: new MemoryStore() }, policy: { identity: ["order_id"], cacheErrors: true }, sessionId: "s-1" });
-    const tracer = new Collector();
+    const tracer = new RunCollector();
     await expect(guarded.invoke({ order_id: "o-1" }, { callbacks: [tracer] })).rejects.toThrow("card declined");
     await expect(guarded.invoke({ order_id: "o-1" }, { callbacks: [tracer] })).rejects.toThrow("card declined");
     expect(charges).toBe(1);

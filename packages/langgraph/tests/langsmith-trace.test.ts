@@ -9,31 +9,12 @@ import type { IdempotencyOptions } from "@agent-idempotency/core";
 import { getIdempotencyKey, IdempotentToolNode, REPLAY_TAG } from "@agent-idempotency/langgraph";
 import { tool } from "@langchain/core/tools";
 import type { Run } from "@langchain/core/tracers/base";
-import { BaseTracer } from "@langchain/core/tracers/base";
 import { LangChainTracer } from "@langchain/core/tracers/tracer_langchain";
 import { Client } from "langsmith";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { agentGraph, human, scriptedModel, thread } from "./helpers.js";
-
-/** Keeps every finished root run, with its tree. */
-class Collector extends BaseTracer {
-  name = "run_collector";
-  readonly roots: Run[] = [];
-  constructor() {
-    super({ _awaitHandler: true }); // every run is in \`roots\` when invoke() resolves
-  }
-  protected async persistRun(run: Run): Promise<void> {
-    this.roots.push(run);
-  }
-  /** Every run of every tree, depth first. */
-  all(): Run[] {
-    const out: Run[] = [];
-    const walk = (r: Run) => (out.push(r), r.child_runs.forEach(walk));
-    this.roots.forEach(walk);
-    return out;
-  }
-}
+import { RunCollector } from "../../../test/support/run-collector.js";
 
 function booking(options: Partial<IdempotencyOptions> = {}) {
   const effects: string[] = [];
@@ -53,11 +34,11 @@ const callTwice = () => scriptedModel([{ name: "book_calendar", args: { slot: "1
 describe("LangSmith trace of IdempotentToolNode (BaseTracer)", () => {
   it("runTool(): one tool run per tool call; the executed one carries key and outcome, the replay is its own run tagged idempotency:replayed", async () => {
     const { effects, node } = booking();
-    const tracer = new Collector();
+    const tracer = new RunCollector();
     await agentGraph(callTwice(), node).invoke({ messages: [human("book 10:00", "h1")] }, { ...thread("ls-1"), callbacks: [tracer] });
     expect(effects).toEqual(["10:00"]);
 
-    const toolRuns = tracer.all().filter((r) => r.run_type === "tool");
+    const toolRuns = tracer.tools();
     expect(toolRuns.map((r) => [r.name, r.extra?.metadata?.idempotency_outcome, r.extra?.metadata?.idempotency_replayed, r.tags?.includes(REPLAY_TAG)])).toEqual([
       ["book_calendar", "executed", false, false],
       ["book_calendar", "replayed", true, true],
@@ -90,10 +71,10 @@ describe("LangSmith trace of IdempotentToolNode (BaseTracer)", () => {
     const idempotency = createIdempotency({ store: new MemoryStore(), tools: { charge_card: { identity: ["order"], cacheErrors: true } } });
     const node = new IdempotentToolNode([charge], { idempotency });
     const model = scriptedModel([{ name: "charge_card", args: { order: "o-1" }, id: "c1" }], [{ name: "charge_card", args: { order: "o-1" }, id: "c2" }]);
-    const tracer = new Collector();
+    const tracer = new RunCollector();
     await agentGraph(model, node).invoke({ messages: [human("charge", "h1")] }, { ...thread("ls-2"), callbacks: [tracer] });
     expect(effects).toHaveLength(1);
-    const toolRuns = tracer.all().filter((r) => r.run_type === "tool");
+    const toolRuns = tracer.tools();
     expect(toolRuns.map((r) => [r.extra?.metadata?.idempotency_outcome, r.extra?.metadata?.idempotency_replayed, r.tags?.includes(REPLAY_TAG), r.error?.includes("card declined")])).toEqual([
       ["executed", false, false, true],
       ["failed", true, true, true],
@@ -104,9 +85,9 @@ describe("LangSmith trace of IdempotentToolNode (BaseTracer)", () => {
   it("runTool(): an unguarded tool's run says unguarded and carries no key", async () => {
     const lookup = tool(async () => "found", { name: "lookup", description: "Look up", schema: z.object({ q: z.string() }) });
     const node = new IdempotentToolNode([lookup], { idempotency: createIdempotency({ store: new MemoryStore(), tools: {} }) });
-    const tracer = new Collector();
+    const tracer = new RunCollector();
     await agentGraph(scriptedModel([{ name: "lookup", args: { q: "x" }, id: "c1" }]), node).invoke({ messages: [human("x", "h1")] }, { ...thread("ls-3"), callbacks: [tracer] });
-    const [run] = tracer.all().filter((r) => r.run_type === "tool");
+    const [run] = tracer.tools();
     expect(run!.extra?.metadata).toMatchObject({ idempotency_outcome: "unguarded", agent_idempotency: { guarded: false } });
     expect(run!.extra?.metadata).not.toHaveProperty("idempotency_key");
   });

@@ -24,20 +24,6 @@ import { isKnownOutcome, MalformedTally, readAuditEntry } from "./read-entry.js"
 import { RepeatGroups } from "./repeat-groups.js";
 import type { AuditFlag, AuditReport, AuditReportOptions, LiveDetectionCounts, OutcomeCounts } from "./report-types.js";
 
-export type {
-  ActionWithSeveralKeys,
-  AuditFlag,
-  AuditReport,
-  AuditReportOptions,
-  BlindSpots,
-  KeyWithSeveralResponses,
-  LiveDetectionCounts,
-  OutcomeCounts,
-  RepeatExecution,
-  RepeatInNewTurn,
-  UnguardedRepeats,
-} from "./report-types.js";
-
 /** Outcomes in which the tool's side effect actually ran. */
 const EXECUTIONS = new Set<AuditOutcome>(["executed", "lease_lost", "unguarded", "duplicate"]);
 
