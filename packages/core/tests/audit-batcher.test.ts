@@ -114,18 +114,21 @@ describe("AuditBatcher", () => {
     })();
     expect(e).toBeInstanceOf(IdempotencyStoreError);
     expect((e as Error).message).toContain("[test] audit buffer full (2 entries not yet written to table t)");
-    await expect(b.close()).rejects.toThrow("database down");
+    let released = 0;
+    await expect(b.close(() => void released++)).rejects.toThrow("database down"); // the connection is released all the same
+    expect(released).toBe(1);
   });
 
-  it("close(): writes what is buffered, then refuses new entries; closing twice is harmless", async () => {
+  it("close(): writes what is buffered, then releases, then refuses new entries; closing twice does nothing", async () => {
     const { b, written } = batcher({ flushIntervalMs: 60_000 });
+    const order: string[] = [];
     b.push(1);
     expect(b.closed).toBe(false);
-    await b.close();
+    await b.close(() => void order.push(`released after ${written.flat().length}`));
     expect(b.closed).toBe(true);
-    expect(written).toEqual([[1]]);
+    expect(order).toEqual(["released after 1"]);
     expect(() => b.push(2)).toThrow(/\[test\] audit write after close\(\)/);
-    await b.close();
-    expect(written).toEqual([[1]]);
+    await b.close(() => void order.push("again"));
+    expect(order).toEqual(["released after 1"]);
   });
 });

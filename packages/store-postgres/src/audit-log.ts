@@ -197,13 +197,8 @@ export class PostgresAuditLog implements AuditSink {
   }
 
   /** Flushes, then ends the pool this log opened (an injected pool stays open). Idempotent. */
-  async close(): Promise<void> {
-    if (this.#batcher.closed) return;
-    try {
-      await this.#batcher.close();
-    } finally {
-      await this.#client.end();
-    }
+  close(): Promise<void> {
+    return this.#batcher.close(() => this.#client.end());
   }
 
   /** One batch as one INSERT; the batcher keeps it buffered when this throws. */

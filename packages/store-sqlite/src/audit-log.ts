@@ -168,13 +168,8 @@ export class SqliteAuditLog implements AuditSink {
   }
 
   /** Flushes, then closes the connection. Idempotent. */
-  async close(): Promise<void> {
-    if (this.#batcher.closed) return;
-    try {
-      await this.#batcher.close();
-    } finally {
-      await this.#conn.close();
-    }
+  close(): Promise<void> {
+    return this.#batcher.close(() => this.#conn.close());
   }
 
   /** Keeps the connection out of `JSON.stringify` and logs. */

@@ -61,15 +61,8 @@ export interface AuditBatcherOptions<T> {
  *   flushIntervalMs: 100,
  *   writeBatch: (rows) => db.insertRows(rows), // one multi-row INSERT
  * });
- * // The sink's write(entry) pushes, its flush() flushes; its close() releases the connection after:
- * async function close(): Promise<void> {
- *   if (batcher.closed) return;
- *   try {
- *     await batcher.close();
- *   } finally {
- *     await db.end();
- *   }
- * }
+ * // The sink's write(entry) pushes, its flush() flushes, its close() ends the connection after:
+ * const close = () => batcher.close(() => db.end());
  * ```
  */
 export class AuditBatcher<T> {
@@ -136,16 +129,19 @@ export class AuditBatcher<T> {
   }
 
   /**
-   * Refuses further entries, writes the buffer and stops flushing on signals. Rejects when the
-   * last flush fails. The sink releases its connection after this, whether it rejected or not.
+   * Refuses further entries, writes the buffer, stops flushing on signals, then calls `release`
+   * (the sink's connection) whether the last flush failed or not. Rejects when the last flush
+   * fails. Idempotent: a second call does nothing.
    */
-  async close(): Promise<void> {
+  async close(release?: () => Promise<void> | void): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
     try {
       await this.flush();
     } finally {
       this.#stopFlushingOnSignals?.();
       this.#stopFlushingOnSignals = undefined;
+      await release?.();
     }
   }
 
