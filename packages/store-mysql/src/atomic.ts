@@ -26,18 +26,11 @@
  * row only if the value still ends with that same `"expires":N}`, so a row that plain Keyv
  * rewrote (which leaves `expires_at` alone) is never purged on a stale expiry.
  */
-import type { AtomicOps } from "@agent-idempotency/core/store";
+import { BatchedPurge, listByKeyset } from "@agent-idempotency/core/store";
+import type { AtomicOps, KeyedRow, PurgeSchedule } from "@agent-idempotency/core/store";
 import type { ListOptions } from "@agent-idempotency/core";
 import { prefixRange, quoteIdent } from "./identifiers.js";
 import type { RawClient } from "./raw-client.js";
-
-/** Tuning of the background purge. */
-export interface PurgeSchedule {
-  /** Run one bounded purge batch after this many writes; 0 turns it off. */
-  every: number;
-  /** Rows deleted per statement, in the background and per round of `purge()`. */
-  batch: number;
-}
 
 /** {@link AtomicOps} plus a way to wait for background work before the pool closes. */
 export interface MysqlAtomicOps extends AtomicOps {
@@ -45,7 +38,6 @@ export interface MysqlAtomicOps extends AtomicOps {
   idle(): Promise<void>;
 }
 
-const LIST_PAGE = 500;
 /** `id VARCHAR(255)`: counted in characters. */
 const MAX_KEY_LENGTH = 255;
 
@@ -68,7 +60,7 @@ export function mysqlAtomicOps(client: RawClient, table: string, prefix: string,
     get: `SELECT value FROM ${t} WHERE id = ?`,
     cas: `UPDATE ${t} SET value = ?, expires_at = ? WHERE id = ? AND value = ?`,
     cad: `DELETE FROM ${t} WHERE id = ? AND value = ?`,
-    list: `SELECT id, value FROM ${t} WHERE id > ? AND id < ? ORDER BY id LIMIT ?`,
+    list: `SELECT id AS \`key\`, value FROM ${t} WHERE id > ? AND id < ? ORDER BY id LIMIT ?`,
     // ORDER BY the primary key: a DELETE … LIMIT is then deterministic, as statement-based
     // replication requires. The LIKE re-checks that Keyv's value still carries this expiry.
     purge:
@@ -81,27 +73,18 @@ export function mysqlAtomicOps(client: RawClient, table: string, prefix: string,
     return row?.value ?? undefined;
   };
 
-  const purgeBatch = (pfx: string, before: number): Promise<number> => client.write(sql.purge, [...prefixRange(pfx), Math.floor(before), schedule.batch]);
-
-  // Background purge: one bounded batch every `schedule.every` writes, never two at once.
-  let writes = 0;
-  let running: Promise<void> | undefined;
-  const wrote = () => {
-    if (schedule.every <= 0 || ++writes % schedule.every !== 0 || running) return;
-    running = purgeBatch(prefix, Date.now())
-      .then(
-        () => undefined,
-        () => undefined, // best effort: the next batch (or `purge()`) tries again
-      )
-      .finally(() => {
-        running = undefined;
-      });
-  };
+  // Background purge every `schedule.every` writes, so the table stays small without a full scan
+  // on the claim path.
+  const purger = new BatchedPurge(
+    (pfx, before) => client.write(sql.purge, [...prefixRange(pfx), Math.floor(before), schedule.batch]),
+    schedule,
+    prefix,
+  );
 
   return {
     async insertIfAbsent(key, raw, expiresAt) {
       if ((await client.write(sql.claim, [checkKey(key), raw, expiry(expiresAt)])) === 1) {
-        wrote();
+        purger.wrote();
         return { inserted: true };
       }
       return { inserted: false, existing: await read(key) };
@@ -109,7 +92,7 @@ export function mysqlAtomicOps(client: RawClient, table: string, prefix: string,
 
     async compareAndSet(key, expected, raw, expiresAt) {
       const ok = (await client.write(sql.cas, [raw, expiry(expiresAt), key, expected])) === 1;
-      if (ok) wrote();
+      if (ok) purger.wrote();
       return ok;
     },
 
@@ -119,41 +102,19 @@ export function mysqlAtomicOps(client: RawClient, table: string, prefix: string,
 
     get: read,
 
-    async *list(pfx: string, options?: ListOptions) {
+    list(pfx: string, options?: ListOptions) {
       const [from, to] = prefixRange(pfx);
-      let after = from;
-      let left = options?.limit ?? Number.POSITIVE_INFINITY;
-      while (left > 0) {
-        const page = Math.min(LIST_PAGE, left);
-        const rows = await client.query<{ id: string; value: string | null }>(sql.list, [after, to, page]);
-        for (const row of rows) {
-          if (row.value !== null) {
-            left--;
-            yield row.value;
-          }
-        }
-        if (rows.length < page) return;
-        after = rows[rows.length - 1]!.id;
-      }
+      return listByKeyset((after, size) => client.query<KeyedRow>(sql.list, [after ?? from, to, size]), options?.limit);
     },
 
-    async purge(pfx, before) {
-      let total = 0;
-      for (;;) {
-        const n = await purgeBatch(pfx, before);
-        total += n;
-        if (n < schedule.batch) return total;
-      }
-    },
+    purge: (pfx, before) => purger.purge(pfx, before),
 
     setup,
 
-    async idle() {
-      await running;
-    },
+    idle: () => purger.idle(),
 
     async close() {
-      await running;
+      await purger.idle();
       await client.end();
     },
   };

@@ -3,11 +3,14 @@
  *
  * `write()` only pushes onto a buffer, so a tool call never waits for the database. The buffer is
  * written on the next tick, on `flush()` and on `close()`, as one multi-row INSERT per batch. A
- * failed flush keeps its entries, in order, for the next attempt. `query()` streams oldest first
- * in pages with keyset pagination on the `(ts, id)` index, so memory stays at one page.
+ * failed flush keeps its entries, in order, for the next attempt. The buffering is core's
+ * `AuditBatcher` (with an interval of 0: the next tick); this file holds the SQL. A SIGKILL loses
+ * the entries not committed yet: those of the calls that ended in the current tick, plus the time
+ * one batch takes to commit. `query()` streams oldest first in pages with keyset pagination on the
+ * `(ts, id)` index, so memory stays at one page.
  */
 import type { AuditEntry, AuditOutcome, AuditQuery, AuditSink } from "@agent-idempotency/core";
-import { flushOnSignals } from "@agent-idempotency/core/store";
+import { AuditBatcher } from "@agent-idempotency/core/store";
 import { IdempotencyStoreError } from "@agent-idempotency/core";
 import { quoteIdent, validateIdentifier } from "./identifiers.js";
 import { AUDIT_MIGRATIONS, migrate, requireTable } from "./migrations.js";
@@ -96,16 +99,10 @@ export class MysqlAuditLog implements AuditSink {
   /** Where the entries live (a validated identifier). */
   readonly table: string;
   readonly #client: RawClient;
-  readonly #batchSize: number;
   readonly #pageSize: number;
-  readonly #maxBuffered: number;
-  #buffer: AuditEntry[] = [];
-  #scheduled = false;
-  #tail: Promise<void> = Promise.resolve();
+  readonly #batcher: AuditBatcher<AuditEntry>;
   #ready: Promise<void> | undefined;
   readonly #create: boolean;
-  #closed = false;
-  #stopFlushingOnSignals: (() => void) | undefined;
 
   constructor(options: MysqlAuditLogOptions) {
     if (!options || (typeof options.uri !== "string" && !options.pool)) {
@@ -113,15 +110,21 @@ export class MysqlAuditLog implements AuditSink {
     }
     this.table = validateIdentifier("table", options.table ?? "agent_idempotency_audit");
     this.#client = new RawClient({ uri: options.uri?.replace(/^mariadb:/i, "mysql:"), pool: options.pool, poolSize: 2, connectTimeoutMs: 10_000 });
-    this.#batchSize = Math.max(1, Math.floor(options.batchSize ?? 500));
     this.#pageSize = Math.max(1, Math.floor(options.pageSize ?? 1000));
-    this.#maxBuffered = Math.max(1, Math.floor(options.maxBuffered ?? 100_000));
     this.#create = options.create !== false;
+    this.#batcher = new AuditBatcher({
+      name: "[store-mysql]",
+      target: `table ${this.table}`,
+      batchSize: options.batchSize ?? 500,
+      maxBuffered: options.maxBuffered ?? 100_000,
+      flushIntervalMs: 0,
+      writeBatch: (batch) => this.#insert(batch),
+    });
   }
 
   /** Entries written but not yet in the table. */
   get pending(): number {
-    return this.#buffer.length;
+    return this.#batcher.pending;
   }
 
   /** Creates the table and its index (with `create: false`, checks the table exists); idempotent, runs on first use. */
@@ -138,32 +141,17 @@ export class MysqlAuditLog implements AuditSink {
 
   /** Buffers the entry; it reaches the table on the next tick (or the next flush). */
   write(entry: AuditEntry): void {
-    if (this.#closed) throw new IdempotencyStoreError("[store-mysql] audit write after close()");
-    if (this.#buffer.length >= this.#maxBuffered) {
-      throw new IdempotencyStoreError(`[store-mysql] audit buffer full (${this.#maxBuffered} entries): the database is not taking writes`);
-    }
-    this.#buffer.push(entry);
-    // SIGINT/SIGTERM would otherwise end the process with this buffer unwritten.
-    this.#stopFlushingOnSignals ??= flushOnSignals(this);
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      // A failure keeps the entries buffered; flush()/close() retries and reports it.
-      this.flush().catch(() => undefined);
-    });
+    this.#batcher.push(entry);
   }
 
   /** Writes everything buffered so far, in order. Rejects (keeping the entries) if the database fails. */
   flush(): Promise<void> {
-    const run = this.#tail.then(() => this.#drain());
-    this.#tail = run.catch(() => undefined);
-    return run;
+    return this.#batcher.flush();
   }
 
   /** Entries with `since <= ts < until`, oldest first, streamed page by page. */
   async *query(range: AuditQuery = {}): AsyncIterable<AuditEntry> {
-    if (!this.#closed) await this.flush();
+    if (!this.#batcher.closed) await this.flush();
     await this.setup();
     const t = quoteIdent(this.table);
     const bounded = range.until !== undefined;
@@ -188,31 +176,19 @@ export class MysqlAuditLog implements AuditSink {
   }
 
   /** Flushes, then ends the pool this log opened (an injected pool stays open). Idempotent. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    try {
-      await this.flush();
-    } finally {
-      this.#stopFlushingOnSignals?.();
-      await this.#client.end();
-    }
+  close(): Promise<void> {
+    return this.#batcher.close(() => this.#client.end());
   }
 
-  async #drain(): Promise<void> {
-    if (this.#buffer.length === 0) return;
+  /** One batch as one INSERT; the batcher keeps it buffered when this throws. */
+  async #insert(batch: readonly AuditEntry[]): Promise<void> {
     await this.setup();
-    const head = `INSERT INTO ${quoteIdent(this.table)} (${COLUMNS.join(", ")}) VALUES `;
-    while (this.#buffer.length > 0) {
-      const batch = this.#buffer.splice(0, this.#batchSize);
-      // `VALUES ?` with nested arrays: mysql2 expands them into (…), (…) rows, in order, so ids follow the write order.
-      const rows = batch.map((e) => COLUMNS.map((c) => (c === "ts" ? Math.round(e.ts) : (e[c] ?? null))));
-      try {
-        await this.#client.query(`${head}?`, [rows]);
-      } catch (cause) {
-        this.#buffer.unshift(...batch); // keep the order for the next attempt
-        throw new IdempotencyStoreError(`[store-mysql] audit flush failed (${this.#buffer.length} entries kept)`, { cause });
-      }
+    // `VALUES ?` with nested arrays: mysql2 expands them into (…), (…) rows, in order, so ids follow the write order.
+    const rows = batch.map((e) => COLUMNS.map((c) => (c === "ts" ? Math.round(e.ts) : (e[c] ?? null))));
+    try {
+      await this.#client.query(`INSERT INTO ${quoteIdent(this.table)} (${COLUMNS.join(", ")}) VALUES ?`, [rows]);
+    } catch (cause) {
+      throw new IdempotencyStoreError(`[store-mysql] audit flush failed (${this.#batcher.pending} entries kept)`, { cause });
     }
   }
 }

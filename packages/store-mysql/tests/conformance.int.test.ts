@@ -3,7 +3,8 @@ import { MysqlStore } from "@agent-idempotency/store-mysql";
 import KeyvMysql from "@keyv/mysql";
 import Keyv from "keyv";
 import { afterAll, describe, inject, it } from "vitest";
-import { dropTables, uniqueTable } from "./helpers.js";
+import { uniqueTable } from "../../../test/support/unique-tables.js";
+import { dropTables } from "./helpers.js";
 
 const uri = inject("mysqlUrl");
 const table = uniqueTable("conf");

@@ -5,15 +5,11 @@ import KeyvMysql from "@keyv/mysql";
 import Keyv from "keyv";
 import mysql from "mysql2/promise";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { dropTables, uniqueTable, withAdmin } from "./helpers.js";
+import { tableNames, uniqueTable } from "../../../test/support/unique-tables.js";
+import { dropTables, withAdmin } from "./helpers.js";
 
 const uri = inject("mysqlUrl")!;
-const tables: string[] = [];
-const table = (label: string) => {
-  const t = uniqueTable(label);
-  tables.push(t);
-  return t;
-};
+const { table, created: tables } = tableNames();
 
 /** A record whose physical expiry is `ageMs` in the past (lease ended, no retention). */
 const expired = (ageMs: number) => claimRequest(0, { now: Date.now() - ageMs - 1000, leaseMs: 1000, retentionMs: 0 });

@@ -1,21 +1,12 @@
 /** MysqlStore without a server: option validation, no I/O in constructors, wrapped errors. */
 import { isIdempotencyError } from "@agent-idempotency/core";
-import { claimRequest } from "@agent-idempotency/core/testing";
 import { MysqlAuditLog, MysqlStore } from "@agent-idempotency/store-mysql";
 import mysql from "mysql2/promise";
 import { describe, expect, it } from "vitest";
-import { closedPort } from "./helpers.js";
+import { rejected } from "../../../test/support/rejected.js";
+import { describeUnreachableSqlStore } from "../../../test/support/unreachable-sql-store.js";
 
 const uri = "mysql://root@127.0.0.1:1/none";
-
-function rejected(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a throw");
-}
 
 describe("MysqlStore options", () => {
   it.each([
@@ -65,37 +56,11 @@ describe("MysqlStore options", () => {
   });
 });
 
-describe("MysqlStore with no server listening", () => {
-  it("claim(): fails with IdempotencyStoreError carrying the driver error, after a constructor that did no I/O", async () => {
-    const port = await closedPort();
-    const store = new MysqlStore({ uri: `mysql://root@127.0.0.1:${port}/test` });
-    const e = await store.claim("k1", claimRequest()).then(
-      () => undefined,
-      (err: Error) => err,
-    );
-    expect(isIdempotencyError(e, "STORE_FAILED")).toBe(true);
-    expect(e?.message).toMatch(/^\[agent-idempotency\] \[store-mysql\] (claim|setup) failed/);
-    expect((e?.cause as { code?: string })?.code).toBe("ECONNREFUSED");
-    await expect(store.get("k1")).rejects.toMatchObject({ name: "IdempotencyStoreError" });
-    // Keyv reads through the same pool must throw too, not turn the failure into a miss.
-    await expect(store.keyv.get("k1")).rejects.toBeTruthy();
-    await store.close();
-    await store.close();
-  });
-
-  it("MysqlAuditLog: write() never throws, flush() reports the failure and keeps the entries", async () => {
-    const port = await closedPort();
-    const log = new MysqlAuditLog({ uri: `mysql://root@127.0.0.1:${port}/test` });
-    const entry = { ts: 1, action_type: "a", outcome: "executed" as const, session_id: "s", fingerprint: "f", attempt: 1, duration_ms: 1 };
-    log.write(entry);
-    log.write({ ...entry, ts: 2 });
-    const e = await log.flush().then(
-      () => undefined,
-      (err: Error) => err,
-    );
-    expect(e?.name).toBe("IdempotencyStoreError");
-    expect(log.pending).toBe(2);
-    await expect(log.close()).rejects.toMatchObject({ name: "IdempotencyStoreError" });
-    expect(() => log.write(entry)).toThrow(/after close/);
-  });
+describeUnreachableSqlStore({
+  storeClass: "MysqlStore",
+  auditClass: "MysqlAuditLog",
+  name: "store-mysql",
+  uri: (port) => `mysql://root@127.0.0.1:${port}/test`,
+  store: (uri) => new MysqlStore({ uri }),
+  auditLog: (uri) => new MysqlAuditLog({ uri }),
 });

@@ -15,28 +15,19 @@
  *
  * Expiry lives inside the value (see `EXPIRES_EXPRESSION`), so `expiresAt` needs no column.
  */
-import type { AtomicOps } from "@agent-idempotency/core/store";
+import { BatchedPurge, listByKeyset } from "@agent-idempotency/core/store";
+import type { AtomicOps, KeyedRow, PurgeSchedule } from "@agent-idempotency/core/store";
 import type { ListOptions } from "@agent-idempotency/core";
 import type { TableName } from "./identifiers.js";
 import { qualified } from "./identifiers.js";
 import { EXPIRES_EXPRESSION } from "./migrations.js";
 import type { RawClient } from "./raw-client.js";
 
-/** Tuning of the background purge. */
-export interface PurgeSchedule {
-  /** Run one bounded purge batch after this many writes; 0 turns it off. */
-  every: number;
-  /** Rows deleted per statement, in the background and per round of `purge()`. */
-  batch: number;
-}
-
 /** {@link AtomicOps} plus a way to wait for background work before the pool closes. */
 export interface PostgresAtomicOps extends AtomicOps {
   /** Resolves when no background purge is running. */
   idle(): Promise<void>;
 }
-
-const LIST_PAGE = 500;
 
 /**
  * Builds the primitives for one table. `prefix` is the namespace as Keyv writes it (`ns:`), for
@@ -69,31 +60,20 @@ export function postgresAtomicOps(
     return rows[0]?.value ?? undefined;
   };
 
-  const purgeBatch = async (pfx: string, before: number): Promise<number> =>
-    (await client.query(sql.purge, [pfx, before, schedule.batch])).rowCount ?? 0;
-
-  // Background purge: one bounded batch every `schedule.every` writes, never two at once, so the
-  // table stays small without a full scan on the claim path.
-  let writes = 0;
-  let running: Promise<void> | undefined;
-  const wrote = () => {
-    if (schedule.every <= 0 || ++writes % schedule.every !== 0 || running) return;
-    running = purgeBatch(prefix, Date.now())
-      .then(
-        () => undefined,
-        () => undefined, // best effort: the next batch (or `purge()`) tries again
-      )
-      .finally(() => {
-        running = undefined;
-      });
-  };
+  // Background purge every `schedule.every` writes, so the table stays small without a full scan
+  // on the claim path.
+  const purger = new BatchedPurge(
+    async (pfx, before) => (await client.query(sql.purge, [pfx, before, schedule.batch])).rowCount ?? 0,
+    schedule,
+    prefix,
+  );
 
   return {
     async insertIfAbsent(key, raw) {
       const { rows } = await client.query<{ inserted: boolean; existing: string | null }>(sql.claim, [key, raw]);
       const row = rows[0];
       if (row?.inserted) {
-        wrote();
+        purger.wrote();
         return { inserted: true };
       }
       // The winner committed after our snapshot: a fresh statement sees it (or it is gone again).
@@ -103,7 +83,7 @@ export function postgresAtomicOps(
 
     async compareAndSet(key, expected, raw) {
       const ok = (await client.query(sql.cas, [key, expected, raw])).rowCount === 1;
-      if (ok) wrote();
+      if (ok) purger.wrote();
       return ok;
     },
 
@@ -113,40 +93,17 @@ export function postgresAtomicOps(
 
     get: read,
 
-    async *list(pfx: string, options?: ListOptions) {
-      let after = "";
-      let left = options?.limit ?? Number.POSITIVE_INFINITY;
-      while (left > 0) {
-        const page = Math.min(LIST_PAGE, left);
-        const { rows } = await client.query<{ key: string; value: string | null }>(sql.list, [pfx, after, page]);
-        for (const row of rows) {
-          if (row.value !== null) {
-            left--;
-            yield row.value;
-          }
-        }
-        if (rows.length < page) return;
-        after = rows[rows.length - 1]!.key;
-      }
-    },
+    list: (pfx: string, options?: ListOptions) =>
+      listByKeyset(async (after, size) => (await client.query<KeyedRow>(sql.list, [pfx, after ?? "", size])).rows, options?.limit),
 
-    async purge(pfx, before) {
-      let total = 0;
-      for (;;) {
-        const n = await purgeBatch(pfx, before);
-        total += n;
-        if (n < schedule.batch) return total;
-      }
-    },
+    purge: (pfx, before) => purger.purge(pfx, before),
 
     setup,
 
-    async idle() {
-      await running;
-    },
+    idle: () => purger.idle(),
 
     async close() {
-      await running;
+      await purger.idle();
       await client.end();
     },
   };

@@ -5,7 +5,8 @@
  * written `flushIntervalMs` (default 100 ms) after the first entry it holds, when it reaches
  * `batchSize`, on `flush()` and on `close()`, as one multi-row INSERT per batch (`unnest` of one
  * array per column: fifteen parameters whatever the batch size, far from the 65 535 parameter
- * limit). A failed flush keeps its entries, in order, for the next attempt.
+ * limit). A failed flush keeps its entries, in order, for the next attempt. The buffering is
+ * core's `AuditBatcher`; this file holds the SQL.
  *
  * Why an interval: written on the next tick, calls that run one after the other committed one
  * audit transaction each (a WAL flush each, next to the store's own). A SIGKILL loses the entries
@@ -17,7 +18,7 @@
  * memory stays at one page however large the table is.
  */
 import type { AuditEntry, AuditOutcome, AuditQuery, AuditSink } from "@agent-idempotency/core";
-import { flushOnSignals } from "@agent-idempotency/core/store";
+import { AuditBatcher } from "@agent-idempotency/core/store";
 import { IdempotencyStoreError } from "@agent-idempotency/core";
 import type { TableName } from "./identifiers.js";
 import { qualified, validateIdentifier } from "./identifiers.js";
@@ -115,19 +116,10 @@ export class PostgresAuditLog implements AuditSink {
   /** Where the entries live (validated identifiers). */
   readonly tableName: TableName;
   readonly #client: RawClient;
-  readonly #batchSize: number;
   readonly #pageSize: number;
-  readonly #maxBuffered: number;
-  readonly #flushIntervalMs: number;
-  #buffer: AuditEntry[] = [];
-  /** The pending flush: a timer for the interval, an immediate for a full batch (or an interval of 0). */
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #immediate: ReturnType<typeof setImmediate> | undefined;
-  #tail: Promise<void> = Promise.resolve();
+  readonly #batcher: AuditBatcher<AuditEntry>;
   #ready: Promise<void> | undefined;
   readonly #create: boolean;
-  #closed = false;
-  #stopFlushingOnSignals: (() => void) | undefined;
 
   constructor(options: PostgresAuditLogOptions) {
     if (!options || (typeof options.uri !== "string" && !options.pool)) {
@@ -138,16 +130,21 @@ export class PostgresAuditLog implements AuditSink {
       table: validateIdentifier("table", options.table ?? "agent_idempotency_audit"),
     };
     this.#client = new RawClient({ uri: options.uri, pool: options.pool, poolSize: 2, applicationName: "agent-idempotency-audit" });
-    this.#batchSize = Math.max(1, Math.floor(options.batchSize ?? 1000));
     this.#pageSize = Math.max(1, Math.floor(options.pageSize ?? 1000));
-    this.#maxBuffered = Math.max(1, Math.floor(options.maxBuffered ?? 100_000));
-    this.#flushIntervalMs = Math.max(0, Math.floor(options.flushIntervalMs ?? DEFAULT_AUDIT_FLUSH_INTERVAL_MS));
     this.#create = options.create !== false;
+    this.#batcher = new AuditBatcher({
+      name: "[store-postgres]",
+      target: `table ${qualified(this.tableName)}`,
+      batchSize: options.batchSize ?? 1000,
+      maxBuffered: options.maxBuffered ?? 100_000,
+      flushIntervalMs: options.flushIntervalMs ?? DEFAULT_AUDIT_FLUSH_INTERVAL_MS,
+      writeBatch: (batch) => this.#insert(batch),
+    });
   }
 
   /** Entries written but not yet in the table. */
   get pending(): number {
-    return this.#buffer.length;
+    return this.#batcher.pending;
   }
 
   /** Creates the table and its index (with `create: false`, checks the table exists); idempotent, runs on first use. */
@@ -162,43 +159,19 @@ export class PostgresAuditLog implements AuditSink {
     return this.#ready;
   }
 
-  /** Buffers the entry; it reaches the table on the next tick (or the next flush). */
+  /** Buffers the entry; it reaches the table within `flushIntervalMs` (or on the next flush). */
   write(entry: AuditEntry): void {
-    if (this.#closed) throw new IdempotencyStoreError("[store-postgres] audit write after close()");
-    if (this.#buffer.length >= this.#maxBuffered) {
-      throw new IdempotencyStoreError(`[store-postgres] audit buffer full (${this.#maxBuffered} entries): the database is not taking writes`);
-    }
-    this.#buffer.push(entry);
-    // SIGINT/SIGTERM would otherwise end the process with this buffer unwritten.
-    this.#stopFlushingOnSignals ??= flushOnSignals(this);
-    // A full batch goes now; otherwise the first entry of a batch starts its interval. The timer
-    // is not unref'd: a process that runs out of work waits for it, and writes the entries.
-    const full = this.#buffer.length >= this.#batchSize;
-    if (this.#immediate !== undefined || (this.#timer !== undefined && !full)) return;
-    this.#cancelScheduled();
-    // A failure keeps the entries buffered; flush()/close() retries and reports it.
-    const go = () => void this.flush().catch(() => undefined);
-    if (full || this.#flushIntervalMs === 0) this.#immediate = setImmediate(go);
-    else this.#timer = setTimeout(go, this.#flushIntervalMs);
-  }
-
-  #cancelScheduled(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
-    this.#timer = this.#immediate = undefined;
+    this.#batcher.push(entry);
   }
 
   /** Writes everything buffered so far, in order. Rejects (keeping the entries) if the database fails. */
   flush(): Promise<void> {
-    this.#cancelScheduled();
-    const run = this.#tail.then(() => this.#drain());
-    this.#tail = run.catch(() => undefined);
-    return run;
+    return this.#batcher.flush();
   }
 
   /** Entries with `since <= ts < until`, oldest first, streamed page by page. */
   async *query(range: AuditQuery = {}): AsyncIterable<AuditEntry> {
-    if (!this.#closed) await this.flush();
+    if (!this.#batcher.closed) await this.flush();
     await this.setup();
     const t = qualified(this.tableName);
     const bounded = range.until !== undefined;
@@ -224,19 +197,12 @@ export class PostgresAuditLog implements AuditSink {
   }
 
   /** Flushes, then ends the pool this log opened (an injected pool stays open). Idempotent. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    try {
-      await this.flush();
-    } finally {
-      this.#stopFlushingOnSignals?.();
-      await this.#client.end();
-    }
+  close(): Promise<void> {
+    return this.#batcher.close(() => this.#client.end());
   }
 
-  async #drain(): Promise<void> {
-    if (this.#buffer.length === 0) return;
+  /** One batch as one INSERT; the batcher keeps it buffered when this throws. */
+  async #insert(batch: readonly AuditEntry[]): Promise<void> {
     await this.setup();
     const t = qualified(this.tableName);
     const text =
@@ -244,31 +210,27 @@ export class PostgresAuditLog implements AuditSink {
       "$5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::float8[], $11::text[], $12::boolean[], $13::text[], " +
       "$14::text[], $15::text[]) WITH ORDINALITY " +
       `AS u(${COLUMNS}, ord) ORDER BY ord`;
-    while (this.#buffer.length > 0) {
-      const batch = this.#buffer.splice(0, this.#batchSize);
-      const col = <K extends keyof AuditEntry>(k: K) => batch.map((e) => e[k] ?? null);
-      try {
-        await this.#client.query(text, [
-          batch.map((e) => Math.round(e.ts)),
-          col("action_type"),
-          col("idempotency_key"),
-          col("response_id"),
-          col("outcome"),
-          col("session_id"),
-          col("tool_call_id"),
-          col("fingerprint"),
-          col("attempt"),
-          col("duration_ms"),
-          col("scope"),
-          col("key_sent"),
-          col("turn"),
-          col("repeat_of"),
-          col("repeat_decision"),
-        ]);
-      } catch (cause) {
-        this.#buffer.unshift(...batch); // keep the order for the next attempt
-        throw new IdempotencyStoreError(`[store-postgres] audit flush failed (${this.#buffer.length} entries kept)`, { cause });
-      }
+    const col = <K extends keyof AuditEntry>(k: K) => batch.map((e) => e[k] ?? null);
+    try {
+      await this.#client.query(text, [
+        batch.map((e) => Math.round(e.ts)),
+        col("action_type"),
+        col("idempotency_key"),
+        col("response_id"),
+        col("outcome"),
+        col("session_id"),
+        col("tool_call_id"),
+        col("fingerprint"),
+        col("attempt"),
+        col("duration_ms"),
+        col("scope"),
+        col("key_sent"),
+        col("turn"),
+        col("repeat_of"),
+        col("repeat_decision"),
+      ]);
+    } catch (cause) {
+      throw new IdempotencyStoreError(`[store-postgres] audit flush failed (${this.#batcher.pending} entries kept)`, { cause });
     }
   }
 }

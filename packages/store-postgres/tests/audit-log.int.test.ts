@@ -8,15 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { dropTables, uniqueTable, withAdmin } from "./helpers.js";
+import { tableNames } from "../../../test/support/unique-tables.js";
+import { dropTables, withAdmin } from "./helpers.js";
 
 const uri = inject("pgUrl")!;
-const tables: string[] = [];
-const table = (label: string) => {
-  const t = uniqueTable(label);
-  tables.push(t);
-  return t;
-};
+const { table, created: tables } = tableNames();
 
 const T = Date.UTC(2026, 11, 1);
 function entry(i: number, over: Partial<AuditEntry> = {}): AuditEntry {

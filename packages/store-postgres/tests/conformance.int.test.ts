@@ -3,7 +3,8 @@ import { PostgresStore } from "@agent-idempotency/store-postgres";
 import { KeyvPostgres } from "@keyv/postgres";
 import Keyv from "keyv";
 import { afterAll, describe, inject, it } from "vitest";
-import { dropTables, uniqueTable } from "./helpers.js";
+import { uniqueTable } from "../../../test/support/unique-tables.js";
+import { dropTables } from "./helpers.js";
 
 const uri = inject("pgUrl");
 const table = uniqueTable("conf");

@@ -4,7 +4,8 @@
  */
 import { describeCrossProcessRace } from "@agent-idempotency/core/testing";
 import { afterAll, describe, inject, it } from "vitest";
-import { dropTables, uniqueTable } from "./helpers.js";
+import { uniqueTable } from "../../../test/support/unique-tables.js";
+import { dropTables } from "./helpers.js";
 
 const uri = inject("pgUrl");
 const table = uniqueTable("race");

@@ -1,12 +1,5 @@
-/** Test helpers: unique database objects per test file, an admin connection, a closed port. */
-import { randomUUID } from "node:crypto";
-import { createServer } from "node:net";
+/** Test helpers on the pg driver: an admin connection, dropping what a test created, polling (table names: test/support/unique-tables.ts). */
 import pg from "pg";
-
-/** A table name no other test run uses (lower case, within the 48-character limit). */
-export function uniqueTable(label: string): string {
-  return `aidem_${label}_${randomUUID().replaceAll("-", "").slice(0, 10)}`;
-}
 
 /** Runs `fn` on a fresh, separate connection (not the store's pool), then closes it. */
 export async function withAdmin<T>(uri: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -27,14 +20,6 @@ export async function dropTables(uri: string, tables: string[], schema = "public
   });
 }
 
-/** A localhost port with nothing listening on it. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Polls `check` until it is true (the test's own timeout bounds the wait). */
 export async function until(check: () => boolean | Promise<boolean>, stepMs = 20): Promise<void> {

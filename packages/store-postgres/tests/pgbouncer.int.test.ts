@@ -11,18 +11,14 @@ import { PostgresAuditLog, PostgresStore } from "@agent-idempotency/store-postgr
 import { KeyvPostgres } from "@keyv/postgres";
 import Keyv from "keyv";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { dropTables, uniqueTable } from "./helpers.js";
+import { tableNames } from "../../../test/support/unique-tables.js";
+import { dropTables } from "./helpers.js";
 import type { Bouncer, PoolMode } from "./support/pgbouncer.js";
 import { PGBOUNCER, startPgBouncer } from "./support/pgbouncer.js";
 
 const uri = inject("pgUrl");
 const dist = new URL("../dist/index.js", import.meta.url).href;
-const tables: string[] = [];
-const table = (label: string) => {
-  const t = uniqueTable(label);
-  tables.push(t);
-  return t;
-};
+const { table, created: tables } = tableNames();
 
 if (uri && !PGBOUNCER) {
   if (process.env.CI === "true") throw new Error("CI=true but pgbouncer is not installed: .ci/install-extras installs it (apt-get install pgbouncer)");

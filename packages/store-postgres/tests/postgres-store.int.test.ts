@@ -6,16 +6,12 @@ import { KeyvPostgres } from "@keyv/postgres";
 import Keyv from "keyv";
 import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { dropTables, uniqueTable, withAdmin } from "./helpers.js";
+import { tableNames } from "../../../test/support/unique-tables.js";
+import { dropTables, withAdmin } from "./helpers.js";
 
 const uri = inject("pgUrl")!;
-const tables: string[] = [];
+const { table, created: tables } = tableNames();
 const schemas: string[] = [];
-const table = (label: string) => {
-  const t = uniqueTable(label);
-  tables.push(t);
-  return t;
-};
 
 /** A record whose physical expiry is `ageMs` in the past (lease ended, no retention). */
 const expired = (ageMs: number) => claimRequest(0, { now: Date.now() - ageMs - 1000, leaseMs: 1000, retentionMs: 0 });

@@ -1,20 +1,11 @@
 /** PostgresStore without a server: option validation, no I/O in constructors, wrapped errors. */
 import { isIdempotencyError } from "@agent-idempotency/core";
-import { claimRequest } from "@agent-idempotency/core/testing";
 import { PostgresAuditLog, PostgresStore } from "@agent-idempotency/store-postgres";
 import { describe, expect, it } from "vitest";
-import { closedPort } from "./helpers.js";
+import { rejected } from "../../../test/support/rejected.js";
+import { describeUnreachableSqlStore } from "../../../test/support/unreachable-sql-store.js";
 
 const uri = "postgres://postgres@127.0.0.1:1/none";
-
-function rejected(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a throw");
-}
 
 describe("PostgresStore options", () => {
   it.each([
@@ -55,39 +46,11 @@ describe("PostgresStore options", () => {
   });
 });
 
-describe("PostgresStore with no server listening", () => {
-  it("claim(): fails with IdempotencyStoreError carrying the driver error, after a constructor that did no I/O", async () => {
-    const port = await closedPort();
-    const store = new PostgresStore({ uri: `postgres://postgres@127.0.0.1:${port}/test` });
-    const e = await store.claim("k1", claimRequest()).then(
-      () => undefined,
-      (err: Error) => err,
-    );
-    expect(e?.name).toBe("IdempotencyStoreError");
-    expect(isIdempotencyError(e, "STORE_FAILED")).toBe(true);
-    expect(e?.message).toMatch(/^\[agent-idempotency\] \[store-postgres\] (claim|setup) failed/);
-    expect((e?.cause as { code?: string })?.code).toBe("ECONNREFUSED");
-    await expect(store.get("k1")).rejects.toMatchObject({ name: "IdempotencyStoreError" });
-    // Keyv reads through the same pool must throw too, not turn the failure into a miss.
-    await expect(store.keyv.get("k1")).rejects.toBeTruthy();
-    await store.close();
-    await store.close();
-    await expect(store.get("k1")).rejects.toThrow(/get after close\(\)/);
-  });
-
-  it("PostgresAuditLog: write() never throws, flush() reports the failure and keeps the entries", async () => {
-    const port = await closedPort();
-    const log = new PostgresAuditLog({ uri: `postgres://postgres@127.0.0.1:${port}/test` });
-    const entry = { ts: 1, action_type: "a", outcome: "executed" as const, session_id: "s", fingerprint: "f", attempt: 1, duration_ms: 1 };
-    log.write(entry);
-    log.write({ ...entry, ts: 2 });
-    const e = await log.flush().then(
-      () => undefined,
-      (err: Error) => err,
-    );
-    expect(e?.name).toBe("IdempotencyStoreError");
-    expect(log.pending).toBe(2);
-    await expect(log.close()).rejects.toMatchObject({ name: "IdempotencyStoreError" });
-    expect(() => log.write(entry)).toThrow(/after close/);
-  });
+describeUnreachableSqlStore({
+  storeClass: "PostgresStore",
+  auditClass: "PostgresAuditLog",
+  name: "store-postgres",
+  uri: (port) => `postgres://postgres@127.0.0.1:${port}/test`,
+  store: (uri) => new PostgresStore({ uri }),
+  auditLog: (uri) => new PostgresAuditLog({ uri }),
 });

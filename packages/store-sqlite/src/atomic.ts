@@ -10,7 +10,8 @@
  * Expired rows are deleted in bounded batches through the expiry index: `purge()` on demand
  * (the CLI), and one batch every `sweepEvery` writes, off the hot path.
  */
-import type { AtomicOps } from "@agent-idempotency/core/store";
+import { BatchedPurge, listByKeyset } from "@agent-idempotency/core/store";
+import type { AtomicOps, KeyedRow } from "@agent-idempotency/core/store";
 import type { ListOptions } from "@agent-idempotency/core";
 import type { SqliteConnection } from "./connection.js";
 import { applyMigrations, EXPIRES_EXPR, storeMigrations } from "./migrations.js";
@@ -18,7 +19,6 @@ import { retryOnBusy } from "./retry-busy.js";
 
 /** Rows one purge batch deletes: short write transactions, so claims interleave with a purge. */
 export const PURGE_BATCH = 500;
-const LIST_PAGE = 500;
 
 /** Options of {@link sqliteAtomicOps}. */
 export interface SqliteAtomicOptions {
@@ -54,18 +54,12 @@ export function statements(table: string) {
 export function sqliteAtomicOps(conn: SqliteConnection, table: string, options: SqliteAtomicOptions): AtomicOps {
   const sql = statements(table);
 
-  const purgeBatch = (prefix: string, before: number) => conn.run(sql.purge, [before, prefix, prefixEnd(prefix)]);
-
-  let writes = 0;
-  let sweeping: Promise<unknown> | undefined;
-  const wrote = () => {
-    if (options.sweepEvery <= 0 || ++writes % options.sweepEvery !== 0 || sweeping) return;
-    // Not awaited: the write that triggers it returns at once. A failed sweep is harmless (the
-    // rows stay until the next one) and must not surface as an unhandled rejection.
-    sweeping = purgeBatch(options.prefix, Date.now())
-      .catch(() => undefined)
-      .finally(() => (sweeping = undefined));
-  };
+  // One batch of expired rows every `sweepEvery` writes, off the hot path.
+  const purger = new BatchedPurge(
+    (prefix, before) => conn.run(sql.purge, [before, prefix, prefixEnd(prefix)]),
+    { every: options.sweepEvery, batch: PURGE_BATCH },
+    options.prefix,
+  );
 
   return {
     async setup() {
@@ -83,7 +77,7 @@ export function sqliteAtomicOps(conn: SqliteConnection, table: string, options: 
       if (found.length > 0) return { inserted: false, existing: found[0]!.value };
       const rows = await conn.all<{ inserted: number }>(sql.insert, [key, raw]);
       if (rows.length === 1) {
-        wrote();
+        purger.wrote();
         return { inserted: true };
       }
       // Not atomic with the insert, on purpose: the row may be gone by now, and the caller
@@ -94,7 +88,7 @@ export function sqliteAtomicOps(conn: SqliteConnection, table: string, options: 
 
     async compareAndSet(key, expected, raw) {
       const ok = (await conn.run(sql.cas, [raw, key, expected])) === 1;
-      if (ok) wrote();
+      if (ok) purger.wrote();
       return ok;
     },
 
@@ -107,33 +101,17 @@ export function sqliteAtomicOps(conn: SqliteConnection, table: string, options: 
       return rows[0]?.value;
     },
 
-    async *list(prefix: string, listOptions?: ListOptions) {
+    list(prefix: string, listOptions?: ListOptions) {
       const end = prefixEnd(prefix);
-      let remaining = listOptions?.limit ?? Infinity;
-      let after: string | undefined;
-      while (remaining > 0) {
-        const size = Math.min(LIST_PAGE, remaining);
-        const rows = after === undefined
-          ? await conn.all<{ key: string; value: string }>(sql.listFirst, [prefix, end, size])
-          : await conn.all<{ key: string; value: string }>(sql.listNext, [after, end, size]);
-        for (const row of rows) yield row.value;
-        remaining -= rows.length;
-        if (rows.length < size) return;
-        after = rows[rows.length - 1]!.key;
-      }
+      const page = (after: string | undefined, size: number) =>
+        after === undefined ? conn.all<KeyedRow>(sql.listFirst, [prefix, end, size]) : conn.all<KeyedRow>(sql.listNext, [after, end, size]);
+      return listByKeyset(page, listOptions?.limit);
     },
 
-    async purge(prefix, before) {
-      let total = 0;
-      for (;;) {
-        const n = await purgeBatch(prefix, before);
-        total += n;
-        if (n < PURGE_BATCH) return total;
-      }
-    },
+    purge: (prefix, before) => purger.purge(prefix, before),
 
     async close() {
-      await sweeping;
+      await purger.idle();
       await conn.close();
     },
   };

@@ -17,9 +17,12 @@
  * Shutdown: a pending flush keeps the event loop alive, so a process that ends by running out of
  * work writes everything; on SIGINT/SIGTERM the buffer is flushed before the process ends (see
  * flushOnSignals in core). `process.exit()` does not wait for async I/O: call `close()` first.
+ *
+ * The buffering is core's `AuditBatcher`; this file holds the SQL and checks each entry as it is
+ * written.
  */
 import type { AuditEntry, AuditOutcome, AuditQuery, AuditSink } from "@agent-idempotency/core";
-import { flushOnSignals } from "@agent-idempotency/core/store";
+import { AuditBatcher } from "@agent-idempotency/core/store";
 import { IdempotencyStoreError } from "@agent-idempotency/core";
 import { SqliteConnection } from "./connection.js";
 import { applyMigrations, auditMigrations, requireTable } from "./migrations.js";
@@ -85,31 +88,26 @@ export class SqliteAuditLog implements AuditSink {
   readonly path: string;
   readonly table: string;
   readonly #conn: SqliteConnection;
-  readonly #batchSize: number;
   readonly #pageSize: number;
-  readonly #maxBuffered: number;
-  readonly #flushIntervalMs: number;
   readonly #sql: { insert: string; first: string; next: string };
-  #buffer: unknown[][] = [];
-  /** The pending flush: a timer for the interval, an immediate for a full batch (or an interval of 0). */
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #immediate: ReturnType<typeof setImmediate> | undefined;
-  /** Flushes run one after another, so batches land in write order. */
-  #tail: Promise<void> = Promise.resolve();
+  /** Entries as checked tuples, in the order of COLUMNS. */
+  readonly #batcher: AuditBatcher<unknown[]>;
   #ready: Promise<void> | undefined;
   readonly #create: boolean;
-  #closed = false;
-  /** Set while signals should flush this log: from the first write until close(). */
-  #stopFlushingOnSignals: (() => void) | undefined;
 
   constructor(options: SqliteAuditLogOptions) {
     const opts = (options ?? {}) as SqliteAuditLogOptions;
     this.path = pathOption(opts.path);
     this.table = tableOption("table", opts.table, "agent_idempotency_audit");
-    this.#batchSize = Math.max(1, countOption("batchSize", opts.batchSize, 1000));
     this.#pageSize = Math.max(1, countOption("pageSize", opts.pageSize, 1000));
-    this.#maxBuffered = Math.max(1, countOption("maxBuffered", opts.maxBuffered, 100_000));
-    this.#flushIntervalMs = countOption("flushIntervalMs", opts.flushIntervalMs, DEFAULT_AUDIT_FLUSH_INTERVAL_MS);
+    this.#batcher = new AuditBatcher({
+      name: "[store-sqlite]",
+      target: this.table,
+      batchSize: countOption("batchSize", opts.batchSize, 1000),
+      maxBuffered: countOption("maxBuffered", opts.maxBuffered, 100_000),
+      flushIntervalMs: countOption("flushIntervalMs", opts.flushIntervalMs, DEFAULT_AUDIT_FLUSH_INTERVAL_MS),
+      writeBatch: (batch) => this.#insert(batch),
+    });
     const busyTimeoutMs = opts.busyTimeoutMs === undefined ? undefined : countOption("busyTimeoutMs", opts.busyTimeoutMs, 0);
     this.#create = boolOption("create", opts.create, true);
     this.#conn = new SqliteConnection({ path: this.path, busyTimeoutMs, create: this.#create });
@@ -136,32 +134,15 @@ export class SqliteAuditLog implements AuditSink {
     return this.#ready;
   }
 
-  /** Buffers one entry; it reaches the table on the next tick. */
+  /** Buffers one entry; it reaches the table within `flushIntervalMs` (or on the next flush). */
   write(entry: AuditEntry): void {
-    if (this.#closed) throw new IdempotencyStoreError("[store-sqlite] audit write after close()");
-    // Bounded memory while the database is failing; the engine reports this to onAuditError.
-    if (this.#buffer.length >= this.#maxBuffered) {
-      throw new IdempotencyStoreError(`[store-sqlite] audit buffer full (${this.#maxBuffered} entries not yet written to ${this.table})`);
-    }
-    this.#buffer.push(toTuple(entry));
-    this.#stopFlushingOnSignals ??= flushOnSignals(this);
-    // A full batch goes now; otherwise the first entry of a batch starts its interval. The timer
-    // is not unref'd: a process that runs out of work waits for it, and writes the entries.
-    const full = this.#buffer.length >= this.#batchSize;
-    if (this.#immediate !== undefined || (this.#timer !== undefined && !full)) return;
-    this.#cancelScheduled();
-    // A failed batch stays buffered; the next flush() or close() retries it and reports.
-    const go = () => void this.flush().catch(() => undefined);
-    if (full || this.#flushIntervalMs === 0) this.#immediate = setImmediate(go);
-    else this.#timer = setTimeout(go, this.#flushIntervalMs);
+    if (this.#batcher.closed) throw new IdempotencyStoreError("[store-sqlite] audit write after close()");
+    this.#batcher.push(toTuple(entry));
   }
 
   /** Writes everything buffered so far, in order. */
   flush(): Promise<void> {
-    this.#cancelScheduled();
-    const run = this.#tail.then(() => this.#drain());
-    this.#tail = run.catch(() => undefined);
-    return run;
+    return this.#batcher.flush();
   }
 
   /** The entries with `since <= ts < until`, oldest first, read page by page. */
@@ -187,22 +168,8 @@ export class SqliteAuditLog implements AuditSink {
   }
 
   /** Flushes, then closes the connection. Idempotent. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    try {
-      if (this.#buffer.length > 0) await this.flush();
-      else await this.#tail;
-    } finally {
-      this.#stopFlushingOnSignals?.();
-      await this.#conn.close();
-    }
-  }
-
-  #cancelScheduled(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
-    this.#timer = this.#immediate = undefined;
+  close(): Promise<void> {
+    return this.#batcher.close(() => this.#conn.close());
   }
 
   /** Keeps the connection out of `JSON.stringify` and logs. */
@@ -210,18 +177,13 @@ export class SqliteAuditLog implements AuditSink {
     return { auditLog: "SqliteAuditLog", path: this.path, table: this.table };
   }
 
-  async #drain(): Promise<void> {
-    if (this.#buffer.length === 0) return;
+  /** One batch as one INSERT (one transaction); the batcher keeps it buffered when this throws. */
+  async #insert(batch: readonly unknown[][]): Promise<void> {
     await this.setup();
-    while (this.#buffer.length > 0) {
-      const batch = this.#buffer.slice(0, this.#batchSize);
-      try {
-        await this.#conn.run(this.#sql.insert, [JSON.stringify(batch)]);
-      } catch (cause) {
-        throw this.#error(`flush of ${batch.length} entries`, cause);
-      }
-      // Removed only once written: a failed batch stays at the front, in order.
-      this.#buffer.splice(0, batch.length);
+    try {
+      await this.#conn.run(this.#sql.insert, [JSON.stringify(batch)]);
+    } catch (cause) {
+      throw this.#error(`flush of ${batch.length} entries`, cause);
     }
   }
 
