@@ -1,6 +1,6 @@
 /**
  * What a SIGKILL costs the audit log. The sinks buffer: JsonlAuditLog appends on the next turn
- * of the event loop, SqliteAuditLog and PostgresAuditLog write a batch at most `flushIntervalMs`
+ * of the event loop, the SQL audit logs (SQLite, Postgres, MySQL) write a batch at most `flushIntervalMs`
  * (100 ms) after its first entry. A process killed with entries still buffered loses them, and
  * RELIABILITY.md states how many; this checks the statement on real processes and real servers:
  *
@@ -17,13 +17,15 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { AuditEntry } from "@agent-idempotency/core";
 import { JsonlAuditLog } from "@agent-idempotency/core";
+import { MysqlAuditLog } from "@agent-idempotency/store-mysql";
 import { PostgresAuditLog } from "@agent-idempotency/store-postgres";
 import { SqliteAuditLog } from "@agent-idempotency/store-sqlite";
 import { assertBuilt } from "./support/dist-check.js";
-import { withPg } from "./support/drivers.js";
+import { withMysql, withPg } from "./support/drivers.js";
 import { FULL, report, TIMEOUT_MS } from "./support/settings.js";
 
 const pgUrl = inject("pgUrl");
+const mysqlUrl = inject("mysqlUrl");
 const WRITER = new URL("./support/audit-writer.mjs", import.meta.url);
 const TRIALS = FULL ? 20 : 3;
 const FLUSH_INTERVAL_MS = 100;
@@ -41,10 +43,20 @@ interface Trial {
   suffix: boolean;
 }
 
-async function trial(sink: "jsonl" | "sqlite" | "postgres", n: number): Promise<Trial> {
+type Sink = "jsonl" | "sqlite" | "postgres" | "mysql";
+
+/** The sink's log as a reader opens it after the kill. */
+function openLog(sink: Sink, dir: string, table: string) {
+  if (sink === "jsonl") return new JsonlAuditLog(join(dir, "audit.jsonl"));
+  if (sink === "sqlite") return new SqliteAuditLog({ path: join(dir, "store.db") });
+  if (sink === "postgres") return new PostgresAuditLog({ uri: pgUrl!, table: `${table}_audit` });
+  return new MysqlAuditLog({ uri: mysqlUrl!, table: `${table}_audit` });
+}
+
+async function trial(sink: Sink, n: number): Promise<Trial> {
   const dir = mkdtempSync(join(workRoot, `${sink}-${n}-`));
   const table = `aidem_audit_loss_${randomUUID().replaceAll("-", "").slice(0, 10)}`;
-  const child = fork(WRITER, [JSON.stringify({ sink, dir, pgUrl, table })], { stdio: ["ignore", "inherit", "inherit", "ipc"], cwd: new URL("../../", import.meta.url).pathname });
+  const child = fork(WRITER, [JSON.stringify({ sink, dir, pgUrl, mysqlUrl, table })], { stdio: ["ignore", "inherit", "inherit", "ipc"], cwd: new URL("../../", import.meta.url).pathname });
   const exited = new Promise((resolve) => child.once("close", resolve));
   try {
     await new Promise<void>((resolve, reject) => {
@@ -59,7 +71,7 @@ async function trial(sink: "jsonl" | "sqlite" | "postgres", n: number): Promise<
       const [id, at] = l.split(" ").map(Number);
       return { id: id!, at: at! };
     });
-    const log = sink === "jsonl" ? new JsonlAuditLog(join(dir, "audit.jsonl")) : sink === "sqlite" ? new SqliteAuditLog({ path: join(dir, "store.db") }) : new PostgresAuditLog({ uri: pgUrl!, table: `${table}_audit` });
+    const log = openLog(sink, dir, table);
     const entries: AuditEntry[] = [];
     for await (const e of log.query()) entries.push(e);
     await log.close?.();
@@ -76,6 +88,7 @@ async function trial(sink: "jsonl" | "sqlite" | "postgres", n: number): Promise<
   } finally {
     if (child.exitCode === null) child.kill("SIGKILL");
     if (sink === "postgres") await withPg(pgUrl!, (c) => c.query(`DROP TABLE IF EXISTS "${table}", "${table}_migrations", "${table}_audit", "${table}_audit_migrations"`));
+    if (sink === "mysql") await withMysql(mysqlUrl!, (c) => c.query(`DROP TABLE IF EXISTS \`${table}\`, \`${table}_migrations\`, \`${table}_audit\`, \`${table}_audit_migrations\``));
   }
 }
 
@@ -83,6 +96,7 @@ const sinks = [
   { sink: "jsonl" as const, url: true },
   { sink: "sqlite" as const, url: true },
   { sink: "postgres" as const, url: pgUrl },
+  { sink: "mysql" as const, url: mysqlUrl },
 ];
 
 for (const { sink, url } of sinks) {

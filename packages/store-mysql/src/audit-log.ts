@@ -2,12 +2,19 @@
  * {@link MysqlAuditLog}: the audit trail in an append-only MySQL / MariaDB table.
  *
  * `write()` only pushes onto a buffer, so a tool call never waits for the database. The buffer is
- * written on the next tick, on `flush()` and on `close()`, as one multi-row INSERT per batch. A
- * failed flush keeps its entries, in order, for the next attempt. The buffering is core's
- * `AuditBatcher` (with an interval of 0: the next tick); this file holds the SQL. A SIGKILL loses
- * the entries not committed yet: those of the calls that ended in the current tick, plus the time
- * one batch takes to commit. `query()` streams oldest first in pages with keyset pagination on the
- * `(ts, id)` index, so memory stays at one page.
+ * written `flushIntervalMs` (default 100 ms) after the first entry it holds, when it reaches
+ * `batchSize`, on `flush()` and on `close()`, as one multi-row INSERT per batch. A failed flush
+ * keeps its entries, in order, for the next attempt. The buffering is core's `AuditBatcher`; this
+ * file holds the SQL.
+ *
+ * Why an interval, as in the Postgres and SQLite logs: written on the next tick, calls that run one
+ * after the other commit one audit transaction each (a redo-log flush each, next to the store's
+ * own). A SIGKILL loses the entries not committed yet: those of the calls that ended within the
+ * last `flushIntervalMs` (plus the time one batch takes to commit); the store's records are not
+ * affected. `flushIntervalMs: 0` writes on the next tick.
+ *
+ * `query()` streams oldest first in pages with keyset pagination on the `(ts, id)` index, so
+ * memory stays at one page.
  */
 import type { AuditEntry, AuditOutcome, AuditQuery, AuditSink } from "@agent-idempotency/core";
 import { AuditBatcher } from "@agent-idempotency/core/store";
@@ -32,11 +39,19 @@ export interface MysqlAuditLogOptions {
   /** `write()` throws once this many entries wait for the database (it is down). Default 100 000. */
   maxBuffered?: number;
   /**
+   * Longest wait, in ms, between an entry and its write; the entries of that window share one
+   * INSERT. A SIGKILL loses the entries of the calls that ended within it. Default 100; 0: the next tick.
+   */
+  flushIntervalMs?: number;
+  /**
    * Create the table when missing, on setup. Default `true`. `false`: only check that it exists,
    * and fail naming it when it does not (read-only tools: the CLI's `audit`).
    */
   create?: boolean;
 }
+
+/** Default of {@link MysqlAuditLogOptions.flushIntervalMs}. */
+export const DEFAULT_AUDIT_FLUSH_INTERVAL_MS = 100;
 
 const COLUMNS = [
   "ts", "action_type", "idempotency_key", "response_id", "outcome", "session_id", "tool_call_id", "fingerprint", "attempt", "duration_ms",
@@ -117,7 +132,7 @@ export class MysqlAuditLog implements AuditSink {
       target: `table ${this.table}`,
       batchSize: options.batchSize ?? 500,
       maxBuffered: options.maxBuffered ?? 100_000,
-      flushIntervalMs: 0,
+      flushIntervalMs: options.flushIntervalMs ?? DEFAULT_AUDIT_FLUSH_INTERVAL_MS,
       writeBatch: (batch) => this.#insert(batch),
     });
   }
@@ -139,7 +154,7 @@ export class MysqlAuditLog implements AuditSink {
     return this.#ready;
   }
 
-  /** Buffers the entry; it reaches the table on the next tick (or the next flush). */
+  /** Buffers the entry; it reaches the table within `flushIntervalMs` (or on the next flush). */
   write(entry: AuditEntry): void {
     this.#batcher.push(entry);
   }
