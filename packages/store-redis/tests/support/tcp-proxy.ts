@@ -78,11 +78,5 @@ export async function startProxy(targetUrl: string): Promise<TcpProxy> {
   };
 }
 
-/** A port nothing listens on: bound once by us, then released. */
-export async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
+/** A port nothing listens on (the one every store's "server is down" tests use). */
+export { closedPort } from "../../../../test/support/closed-port.js";
