@@ -16,9 +16,16 @@ import { copyWith } from "./plain-copy.js";
 
 /** What `response_metadata.idempotency` holds on every ToolMessage of a guarded call. */
 export interface IdempotencyMetadata {
+  /** The call's idempotency key; empty when the call failed before a key was derived. */
   key: string;
+  /** True when the tool did not run for this call and the message is the recorded output (or recorded failure) of an earlier one. */
   replayed: boolean;
+  /**
+   * What the call ended as, an `AuditOutcome` value: `executed`, `replayed`, `recovered`,
+   * `mismatch` or `lease_lost` for a result, `failed` for an error ToolMessage.
+   */
   outcome: string;
+  /** Which execution of the key produced the output: 1, or more after take-overs of dead claims. */
   attempt: number;
   /** When the replayed output was recorded (epoch ms); absent on the call that ran the tool. */
   recordedAt?: number | undefined;
