@@ -68,6 +68,10 @@ export type ScopeOption = "turn" | "thread" | ScopeFunction;
 
 /** A resolved scope, and the session id the audit log records. */
 export interface ResolvedScope {
+  /**
+   * The scope the key is derived in, prefixed with the rule that made it (`turn:`, `thread:`,
+   * `invocation:`, `fn:`) so two rules can never give the same string.
+   */
   scope: string;
   /** The thread id when there is one, else the scope. */
   sessionId: string;
