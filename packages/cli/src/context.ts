@@ -5,6 +5,7 @@
 
 /** A text sink: `process.stdout`, `process.stderr`, or a test buffer. */
 export interface TextOut {
+  /** Writes `text` as is: the CLI adds its own newlines. */
   write(text: string): unknown;
   /** True when a person is watching (progress is drawn only then, unless `--progress`). */
   isTTY?: boolean;
@@ -12,7 +13,9 @@ export interface TextOut {
 
 /** The world of one command run. */
 export interface CliContext {
+  /** Where results go (the report, `--json`), so they can be piped. */
   stdout: TextOut;
+  /** Where errors, warnings and progress go, kept out of the piped results. */
   stderr: TextOut;
   /** Environment variables (`IDEMPOTENCY_STORE`, `IDEMPOTENCY_AUDIT`, `NO_COLOR`). */
   env: Record<string, string | undefined>;

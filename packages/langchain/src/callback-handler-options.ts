@@ -43,6 +43,7 @@ export interface IdempotencyCallbackHandlerOptions {
   onAuditError?: ((error: unknown, entry: AuditEntry | undefined) => void) | undefined;
   /** Configuration lint (`warnOnly` findings, a tool observed without its schema). Default: the engine's `onWarning`, else `console.warn`. */
   onWarning?: ((message: string) => void) | undefined;
+  /** The time of entries (`ts`, `duration_ms`) and of the duplicate window; a fake one makes tests deterministic. Default: `systemClock`. */
   clock?: Clock | undefined;
 }
 

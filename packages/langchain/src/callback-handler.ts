@@ -79,6 +79,7 @@ const MAX_TOOL_NAMES = 10_000;
  * ```
  */
 export class IdempotencyCallbackHandler extends BaseCallbackHandler {
+  /** The handler's name, as LangChain's callback manager and tracers show it. */
   name = "IdempotencyCallbackHandler";
   /** The sink entries go to. */
   readonly audit: AuditSink;
@@ -114,6 +115,7 @@ export class IdempotencyCallbackHandler extends BaseCallbackHandler {
     return this;
   }
 
+  /** Notes the tool name of each tool call the model emitted: class-based tools start their runs without it. */
   override async handleLLMEnd(output: LLMResult): Promise<void> {
     this.#safely(() => {
       for (const generations of output.generations ?? []) {
@@ -129,6 +131,10 @@ export class IdempotencyCallbackHandler extends BaseCallbackHandler {
     });
   }
 
+  /**
+   * Starts observing a tool run: its name, input and session (`thread_id` from the run's metadata,
+   * else the `sessionId` option), and whether an engine runs it (and so writes its entry).
+   */
   override async handleToolStart(
     tool: Serialized,
     input: string,
@@ -182,11 +188,16 @@ export class IdempotencyCallbackHandler extends BaseCallbackHandler {
     if (parsed.ok) run.args = parsed.args;
   }
 
+  /** An `idempotency_replay` event on a run: the tool did not run, so it is no execution. */
   override async handleCustomEvent(eventName: string, _data: unknown, runId: string): Promise<void> {
     const run = this.#runs.get(runId);
     if (eventName === IDEMPOTENCY_REPLAY_EVENT && run !== undefined) run.replayed = true;
   }
 
+  /**
+   * Ends a run: writes the entry of a call no engine runs (`unguarded`, `duplicate`, or `failed`
+   * for an error ToolMessage) and reports a duplicate execution, the engine's calls included.
+   */
   override async handleToolEnd(output: unknown, runId: string): Promise<void> {
     const run = this.#runs.get(runId);
     if (run === undefined) return;
@@ -199,6 +210,7 @@ export class IdempotencyCallbackHandler extends BaseCallbackHandler {
     }
   }
 
+  /** Ends a run that threw: a `failed` entry for a call no engine runs (the engine logs its own); never a duplicate. */
   override async handleToolError(_error: unknown, runId: string): Promise<void> {
     const run = this.#runs.get(runId);
     if (run === undefined) return;

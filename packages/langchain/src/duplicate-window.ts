@@ -11,13 +11,20 @@
 export interface ObservedExecution {
   /** When it finished, epoch ms. */
   ts: number;
+  /** The model's id for the call, when the run had one. */
   tool_call_id?: string | undefined;
+  /**
+   * The key the engine ran it under, or for a call no engine ran, the key its policy gives it (only
+   * derived for the log); absent without a policy, a session or its identity fields.
+   */
   idempotency_key?: string | undefined;
 }
 
 /** What `onDuplicate` receives: one logical action that executed again within the window. */
 export interface DuplicateToolCall {
+  /** The tool (action) name. */
   action_type: string;
+  /** The run's `thread_id`, else the handler's `sessionId` option, else `""`. */
   session_id: string;
   /** sha256 of the canonical (policy-normalized) arguments. */
   fingerprint: string;
@@ -32,6 +39,7 @@ export interface DuplicateToolCall {
    * narrow), and the audit report flags it as "one action, several keys".
    */
   guarded: boolean;
+  /** The handler's window, ms (its `windowMs` option, default 60 000). */
   windowMs: number;
 }
 

@@ -28,13 +28,17 @@ export const CONSTRUCTION_CHECKS: readonly ConstructionCheck[] = ["unknown-tool"
 
 /** A tool as the checks read it: its name and, when it has one, its argument schema. */
 export interface NamedTool {
+  /** The name the model calls it by, which the policy table is keyed on. */
   name: string;
+  /** Its argument schema (zod 3, zod 4 or JSON schema); absent (a `DynamicTool`), no path is checked. */
   schema?: unknown;
 }
 
 /** One finding, and which check made it. */
 export interface ToolFinding {
+  /** The check that found it, which `warnOnly` may turn into a warning. */
   check: ConstructionCheck;
+  /** One sentence naming the policy, the tool and the fix, with a "did you mean" when there is one. */
   problem: string;
 }
 
@@ -158,16 +162,21 @@ export function settleFindings(warn: Idempotency | ((message: string) => void), 
 
 /** What {@link checkedEngine} builds. */
 export interface CheckedEngine {
+  /** The engine the `idempotency` option gave, or built from its options. */
   engine: Idempotency;
   /** The `scope` option (the default for tools whose policy sets none). */
   scope: ScopeOption;
+  /** The checks that only warned; default none. */
   warnOnly: readonly ConstructionCheck[];
 }
 
 /** The options {@link checkedEngine} reads. */
 export interface CheckedEngineOptions {
+  /** An engine from `createIdempotency`, or its options; required (its absence is one of the problems reported). */
   idempotency?: Idempotency | IdempotencyOptions | undefined;
+  /** The default scope of the tools whose policy sets none. Default `"turn"`. */
   scope?: ScopeOption | undefined;
+  /** Checks against the tools that warn instead of throwing. Default: none. */
   warnOnly?: readonly ConstructionCheck[] | undefined;
 }
 

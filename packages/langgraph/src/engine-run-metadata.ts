@@ -16,7 +16,9 @@ export const ENGINE_RUN_METADATA = "agent_idempotency";
 
 /** Its value: whether a policy guards the call, and the call's key when it does. */
 export interface EngineRunMark {
+  /** True when a tool policy guards the call; false for an unguarded tool, run through the engine only so that its audit entry says `unguarded`. */
   guarded: boolean;
+  /** The call's idempotency key (a hash, never the arguments); set only when `guarded`. */
   key?: string | undefined;
   /** True on the run a replay is reported as (`replay-run.ts`): the tool did not run. */
   replayed?: boolean | undefined;

@@ -19,7 +19,9 @@ export const CONFIG_KEY = "__agent_idempotency";
  * @internal shared with `@agent-idempotency/langchain`; not a stable API.
  */
 export interface ToolIdempotency {
+  /** The call's idempotency key: what the tool forwards upstream (`Idempotency-Key`). */
   key: string;
+  /** 1, or more after take-overs of dead claims. */
   attempt: number;
 }
 

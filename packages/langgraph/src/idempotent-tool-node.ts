@@ -102,6 +102,10 @@ export class IdempotentToolNode<T = any> extends ToolNode<T> {
     this.warnOnly = checked.warnOnly;
   }
 
+  /**
+   * ToolNode's per-call hook: a guarded call goes through `idempotency.run` (claim, run or replay,
+   * record); an unguarded one runs untouched, through the engine only to be logged.
+   */
   protected override async runTool(call: ToolCall, config: LangGraphRunnableConfig, state: unknown): Promise<ToolMessage | Command> {
     const tool = this.tools.find((t) => t.name === call.name);
     if (tool === undefined) return super.runTool(call, withToolIdempotency(config, undefined), state);

@@ -21,14 +21,26 @@ import { interrupt } from "@langchain/langgraph";
 
 /** The value `interrupt()` is called with. */
 export interface RepeatInterrupt {
+  /** Tells this interrupt from the graph's others. */
   type: "idempotency_repeat";
+  /** The tool (action) name. */
   action: string;
+  /** The call's arguments after the policy's normalizers: what the person is asked about. */
   args: unknown;
+  /**
+   * `same_scope`: the key changed inside one scope (a broken key); `turn_id_changed`: the same turn
+   * with a new message id (a retry); `new_scope`: another turn or scope (often a deliberate repeat).
+   */
   kind: DetectedRepeat["kind"];
+  /** The key of the call about to run. */
   key: string;
+  /** The scope of the call about to run. */
   scope: string;
+  /** The turn of the call about to run, when its scope has one. */
   turn?: string | undefined;
+  /** The execution that claimed the window: its key, scope, turn and start (epoch ms). */
   previous: DetectedRepeat["previous"];
+  /** How long ago the previous execution started, ms. */
   ageMs: number;
   /** What to resume with. */
   answers: ["proceed", "refuse"];

@@ -16,9 +16,16 @@ import { copyWith } from "./plain-copy.js";
 
 /** What `response_metadata.idempotency` holds on every ToolMessage of a guarded call. */
 export interface IdempotencyMetadata {
+  /** The call's idempotency key; empty when the call failed before a key was derived. */
   key: string;
+  /** True when the tool did not run for this call and the message is the recorded output (or recorded failure) of an earlier one. */
   replayed: boolean;
+  /**
+   * What the call ended as, an `AuditOutcome` value: `executed`, `replayed`, `recovered`,
+   * `mismatch` or `lease_lost` for a result, `failed` for an error ToolMessage.
+   */
   outcome: string;
+  /** Which execution of the key produced the output: 1, or more after take-overs of dead claims. */
   attempt: number;
   /** When the replayed output was recorded (epoch ms); absent on the call that ran the tool. */
   recordedAt?: number | undefined;
@@ -29,9 +36,13 @@ export interface IdempotencyMetadata {
  * @internal shared with `@agent-idempotency/langchain`; not a stable API.
  */
 export interface RecordedToolMessage {
+  /** Tells it from a {@link RecordedCommand}. */
   kind: "tool_message";
+  /** The message's content, as the model read it. */
   content: unknown;
+  /** The message's artifact, when it had one. */
   artifact?: unknown;
+  /** `"error"` for an error ToolMessage: never recorded as done, only as a failure recorded with `cacheErrors`. */
   status: "success" | "error";
 }
 
@@ -40,11 +51,15 @@ export interface RecordedToolMessage {
  * @internal shared with `@agent-idempotency/langchain`; not a stable API.
  */
 export interface RecordedCommand {
+  /** Tells it from a {@link RecordedToolMessage}. */
   kind: "command";
   /** The call whose ToolMessages a replay rewrites to the current id. */
   toolCallId: string;
+  /** The Command's update, its messages in LangChain's stored form. */
   update?: unknown;
+  /** The Command's goto, as a list: node names, and `Send`s in a stored form. */
   goto?: unknown[];
+  /** The Command's graph (`Command.PARENT` for the parent graph). */
   graph?: string | undefined;
 }
 
@@ -129,8 +144,11 @@ export function annotate<T extends ToolMessage | Command>(out: T, toolCallId: st
  * @internal shared with `@agent-idempotency/langchain`; not a stable API.
  */
 export interface ReplayTarget {
+  /** The current call's id: the replayed ToolMessages answer it. */
   toolCallId: string;
+  /** The tool's name, for the replayed ToolMessage. */
   name: string;
+  /** What the replayed ToolMessages carry in `response_metadata.idempotency`. */
   meta: IdempotencyMetadata;
 }
 

@@ -16,11 +16,15 @@ export const IDEMPOTENCY_REPLAY_EVENT = "idempotency_replay";
 export interface IdempotencyReplayEvent {
   /** The tool (action) name. */
   tool: string;
+  /** The idempotency key whose recorded output was replayed. */
   key: string;
   /** The current call's id (the replayed output answers it). */
   tool_call_id: string;
+  /** `replayed`; `mismatch` when the key's record was made with other arguments (replayed anyway); `failed` for a failure recorded with `cacheErrors`. */
   outcome: string;
+  /** The attempt that recorded the output: 1, or more after take-overs of dead claims. */
   attempt: number;
+  /** When the replayed output was recorded (epoch ms). */
   recordedAt?: number | undefined;
 }
 

@@ -22,13 +22,17 @@ import { REPLAY_TAG, withTraceMetadata } from "./trace-metadata.js";
 export interface ReplayRun {
   /** `"tool"` under a tool call, `"chain"` under a functional-API task. */
   kind: "tool" | "chain";
+  /** The run's name: the tool's (or the task's), so the trace reads like a run of it. */
   name: string;
   /** The call's arguments. */
   input: unknown;
+  /** The current call's id, when a tool call is answered. */
   toolCallId?: string | undefined;
+  /** The idempotency metadata the run carries, as the answer's ToolMessages do. */
   meta: IdempotencyMetadata;
   /** The replayed answer; or `error`, for a recorded failure rethrown. */
   output?: unknown;
+  /** The recorded failure the run ends in, instead of `output`. */
   error?: unknown;
 }
 

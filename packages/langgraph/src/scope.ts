@@ -28,12 +28,15 @@ import { IdempotencyKeyError } from "@agent-idempotency/core";
 
 /** The part of a runnable config the scope rules read. */
 export interface ScopeConfig {
+  /** Where the rules read `thread_id` (and LangGraph's task id, for the invocation fallback). */
   configurable?: Record<string, unknown> | undefined;
 }
 
 /** The call a scope function scopes: the tool's name and its (schema-parsed) arguments. */
 export interface ScopeCall {
+  /** The tool (action) name. */
   name: string;
+  /** The arguments as the tool's schema parsed them. */
   args: unknown;
 }
 
@@ -65,6 +68,10 @@ export type ScopeOption = "turn" | "thread" | ScopeFunction;
 
 /** A resolved scope, and the session id the audit log records. */
 export interface ResolvedScope {
+  /**
+   * The scope the key is derived in, prefixed with the rule that made it (`turn:`, `thread:`,
+   * `invocation:`, `fn:`) so two rules can never give the same string.
+   */
   scope: string;
   /** The thread id when there is one, else the scope. */
   sessionId: string;

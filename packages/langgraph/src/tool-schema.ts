@@ -8,17 +8,29 @@ import { toJsonSchema } from "@langchain/core/utils/json_schema";
 
 /** A JSON schema node, as far as path lookups read it. */
 export interface JsonSchemaNode {
+  /** The value's type(s): a step a type rules out (a field of a string) is missing. */
   type?: string | string[];
+  /** The declared fields; a field not listed here is missing unless the object is open. */
   properties?: Record<string, JsonSchemaNode>;
+  /** Anything but `false` opens the object: an unlisted field may exist, so it is not reported. */
   additionalProperties?: boolean | JsonSchemaNode;
+  /** Opens the object like `additionalProperties`. */
   patternProperties?: Record<string, JsonSchemaNode>;
+  /** The schema of every element, or (draft-07 tuples) of each position. */
   items?: JsonSchemaNode | JsonSchemaNode[];
+  /** The schema of each position of a tuple (2020-12). */
   prefixItems?: JsonSchemaNode[];
+  /** Alternatives: a path exists if it exists in any of them. */
   anyOf?: JsonSchemaNode[];
+  /** Alternatives, read as `anyOf`. */
   oneOf?: JsonSchemaNode[];
+  /** Parts that all apply: a path exists if it exists in one of them. */
   allOf?: JsonSchemaNode[];
+  /** A local reference (`#/$defs/…` or `#/definitions/…`), followed; a remote one means the schema cannot tell. */
   $ref?: string;
+  /** Named schemas that `$ref` points into (2020-12). */
   $defs?: Record<string, JsonSchemaNode>;
+  /** Named schemas that `$ref` points into (draft-07). */
   definitions?: Record<string, JsonSchemaNode>;
 }
 

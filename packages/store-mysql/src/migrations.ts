@@ -13,7 +13,9 @@ import type { Query, RawClient } from "./raw-client.js";
 
 /** One schema step: statements on one connection that holds the migration lock. */
 export interface Migration {
+  /** What the step does; recorded with its version in `<table>_migrations`. */
   description: string;
+  /** Runs the step's statements for the table named `table`, through `query` on the connection holding the lock. */
   apply(query: Query, table: string): Promise<void>;
 }
 

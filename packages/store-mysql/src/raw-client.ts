@@ -24,7 +24,9 @@ import mysql from "mysql2/promise";
 
 /** One checked-out connection, the part of mysql2's `PoolConnection` we use. */
 export interface MysqlPoolConnection {
+  /** Runs one statement on this connection: `[rows or result header, fields]`, as mysql2 resolves it. */
   query(sql: string, values?: unknown): Promise<[unknown, unknown]>;
+  /** Gives the connection back to the pool. */
   release(): void;
 }
 
@@ -33,8 +35,11 @@ export interface MysqlPoolConnection {
  * fits it. Pass your own to share it with the rest of your application: the store never ends it.
  */
 export interface MysqlPool {
+  /** Runs one statement on any pooled connection: `[rows or result header, fields]`, as mysql2 resolves it. */
   query(sql: string, values?: unknown): Promise<[unknown, unknown]>;
+  /** Checks out one connection, for the migrations: the named lock they hold is per session. */
   getConnection(): Promise<MysqlPoolConnection>;
+  /** Closes the pool; called only on a pool the store opened itself, never on an injected one. */
   end(): Promise<void>;
 }
 

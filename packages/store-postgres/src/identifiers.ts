@@ -31,7 +31,9 @@ const RESERVED = new Set(
 
 /** A schema-qualified table name, validated. */
 export interface TableName {
+  /** The Postgres schema (lower case, no reserved word); the stores' default is `"public"`. */
   schema: string;
+  /** The table inside `schema` (lower case, at most 48 characters, no reserved word). */
   table: string;
 }
 

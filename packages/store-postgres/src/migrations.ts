@@ -14,7 +14,9 @@ import type { RawClient } from "./raw-client.js";
 
 /** One schema step. */
 export interface Migration {
+  /** What the step does; recorded with its version in `<table>_migrations`. */
   description: string;
+  /** The step's DDL for the table `name`, run once in the migrations' transaction. */
   sql(name: TableName): string;
 }
 

@@ -15,15 +15,21 @@ import pg from "pg";
 
 /** One query result, the part of `pg.QueryResult` we read. */
 export interface PgResult<R = Record<string, unknown>> {
+  /** The rows a statement returned, one object per row keyed by column name. */
   rows: R[];
+  /** How many rows the statement returned or changed; null for a statement that reports none. */
   rowCount: number | null;
 }
 
 /** A checked-out connection (`pg.PoolClient`). */
 export interface PgPoolClient {
+  /** Runs one statement on this connection; `values` fill the `$1`, `$2`, … parameters. */
   query(text: string, values?: unknown[]): Promise<PgResult<any>>;
+  /** Gives the connection back to the pool; with an error (or `true`) the pool destroys it instead, as after a failed ROLLBACK. */
   release(error?: Error | boolean): void;
+  /** Listens for the server hanging up mid-transaction, which would otherwise crash the process with an unhandled `error` event. */
   on?(event: "error", listener: (error: Error) => void): unknown;
+  /** Detaches that listener before the connection goes back to the pool. */
   removeListener?(event: "error", listener: (error: Error) => void): unknown;
 }
 
@@ -32,9 +38,16 @@ export interface PgPoolClient {
  * the rest of your application: the store never ends it.
  */
 export interface PgPool {
+  /** Runs one statement on any pooled connection; `values` fill the `$1`, `$2`, … parameters. */
   query(text: string, values?: unknown[]): Promise<PgResult<any>>;
+  /** Checks out one connection, for the migrations' transaction. */
   connect(): Promise<PgPoolClient>;
+  /**
+   * Listens for errors of idle connections the server killed (a restart, `pg_terminate_backend`):
+   * without a listener, pg's `error` event would crash the process.
+   */
   on(event: "error", listener: (error: Error) => void): unknown;
+  /** Detaches the store's listener when it closes: an injected pool lives on, and is never ended. */
   removeListener(event: "error", listener: (error: Error) => void): unknown;
 }
 

@@ -12,8 +12,11 @@ import { createHash } from "node:crypto";
 
 /** A script and the SHA-1 `EVALSHA` addresses it by. */
 export interface LuaScript {
+  /** A short name for what the script does, such as `"compare-and-set"`; never sent to Redis. */
   readonly name: string;
+  /** The Lua source: loaded with `SCRIPT LOAD` at setup, and sent with `EVAL` when a server answers `NOSCRIPT` (a restart, a promoted replica). */
   readonly source: string;
+  /** The source's SHA-1 in hex, which `EVALSHA` calls it by so the source is not sent on every step. */
   readonly sha: string;
 }
 

@@ -85,7 +85,9 @@ type Optional = "idempotency_key" | "response_id" | "tool_call_id" | "scope" | "
  * ```
  */
 export class SqliteAuditLog implements AuditSink {
+  /** The database file (or `":memory:"`), as the `path` option gave it. */
   readonly path: string;
+  /** The table the entries live in. Default `"agent_idempotency_audit"`. */
   readonly table: string;
   readonly #conn: SqliteConnection;
   readonly #pageSize: number;

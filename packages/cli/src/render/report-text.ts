@@ -16,6 +16,7 @@ export interface ReportMeta {
   source: string;
   /** When the report was made, epoch ms. */
   generatedAt: number;
+  /** The conclusion the report ends with, decided once so the text, JSON and HTML agree. */
   verdict: Verdict;
 }
 

@@ -25,8 +25,11 @@ export interface VerdictOptions {
 
 /** What the `audit` command concludes from a report: its exit code, its tone, its one-line headline. */
 export interface Verdict {
+  /** What the process exits with: 0 OK or empty, 1 flagged, 3 unreadable (see the table above). */
   exitCode: ExitCode;
+  /** The kind of conclusion, which styles the HTML page's headline; `empty` (no entry in range) is never styled as OK, since nothing was checked. */
   tone: "ok" | "flagged" | "unreadable" | "empty";
+  /** The one-line conclusion, the same in the terminal, the JSON and the HTML page. */
   headline: string;
 }
 

@@ -20,6 +20,7 @@ import { checkMetaKeyName, MCP_IDEMPOTENCY_KEY_META } from "../meta-key.js";
 
 /** The part of the SDK `Client` (or anything shaped like it) that sends `tools/call`. */
 export interface CallToolClient {
+  /** Sends `tools/call`; {@link forwardIdempotencyKey} replaces it on the instance to add the key to `params._meta`. */
   callTool(params: { name: string; arguments?: Record<string, unknown> | undefined; _meta?: Record<string, unknown> | undefined }, ...rest: any[]): Promise<unknown>;
 }
 

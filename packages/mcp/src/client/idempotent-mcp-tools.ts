@@ -11,8 +11,11 @@ import { bindIdempotencyKey, forwardIdempotencyKey } from "./forward-key.js";
  * (structural, so this package needs no runtime import of it).
  */
 export interface McpToolSource<Tool> {
+  /** The tools of the named servers (every server when none is named), loaded with the client's own options. */
   getTools(...servers: string[]): Promise<Tool[]>;
+  /** The SDK client connected to `serverName`; undefined for a server that failed to connect (`onConnectionError: "ignore"`). */
   getClient(serverName: string): Promise<CallToolClient | undefined>;
+  /** The client's configuration; its `mcpServers` names are the servers whose clients get the key forwarding. */
   readonly config: { mcpServers: Record<string, unknown> };
 }
 

@@ -18,10 +18,15 @@ import type { ToolPolicies } from "@agent-idempotency/core";
 
 /** MCP's tool annotations (spec revision 2025-06-18 and later); every hint is optional. */
 export interface McpToolAnnotations {
+  /** A human-readable name for the tool. */
   title?: string | undefined;
+  /** The tool does not modify its environment: left unguarded by default, since a retry has nothing to duplicate. */
   readOnlyHint?: boolean | undefined;
+  /** An update may destroy rather than only add (spec default true); no bearing on guarding, since both kinds duplicate. */
   destructiveHint?: boolean | undefined;
+  /** Repeating a call with the same arguments has no further effect (spec default false); not trusted by default, since a retry often differs in arguments. */
   idempotentHint?: boolean | undefined;
+  /** The tool reaches outside entities, such as the web (spec default true); no bearing on guarding. */
   openWorldHint?: boolean | undefined;
 }
 

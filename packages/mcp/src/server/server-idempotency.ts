@@ -40,8 +40,11 @@ export interface McpRequestExtra {
 
 /** What a tool handler returns: an MCP `CallToolResult`. */
 export interface McpToolResult {
+  /** The result's content blocks, recorded and replayed as they are. */
   content?: unknown;
+  /** True for a failed call: its claim is released (or the failure recorded, with `cacheErrors`) rather than the result recorded. */
   isError?: boolean | undefined;
+  /** The result's metadata; with `resultMeta` on, the helper adds the key and whether this answer is a replay. */
   _meta?: Record<string, unknown> | undefined;
 }
 
