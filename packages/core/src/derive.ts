@@ -54,9 +54,13 @@ export interface GuardedCall {
 
 /** The key of a call and what went into it. */
 export interface DerivedKey {
+  /** The idempotency key: 32 lowercase hex characters, or the call's explicit `key`. */
   key: string;
+  /** sha256 of the canonical normalized arguments (32 hex characters). */
   fingerprint: string;
+  /** The scope the key was derived in: the call's `scope`, else its `sessionId`. */
   scope: string;
+  /** The call's `sessionId`, else its scope. */
   sessionId: string;
   /** The arguments after normalizers ran. */
   args: unknown;

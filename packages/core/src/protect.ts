@@ -19,13 +19,17 @@ import { recordable } from "./recordable.js";
 
 /** Encryption at rest: keys by id (32 bytes each: bytes or base64), and which one encrypts. */
 export interface ProtectOptions {
+  /** Key id → 32-byte key. Keep an old id until the records it encrypted have expired, so they still decrypt. */
   keys: Record<string, Uint8Array | string>;
+  /** The id in `keys` that encrypts new records; must be one of them. */
   currentKeyId: string;
 }
 
 /** Context handed to `redact`. */
 export interface RedactContext {
+  /** The action (tool name) whose result is being recorded. */
   action: string;
+  /** The call's idempotency key. */
   key: string;
 }
 
