@@ -77,7 +77,9 @@ const LARGE_TEXT = 4096;
 export interface NormalizerEntry {
   /** A normalize path (`"slot.start"`, `"attendees[*]"`). */
   path: string;
+  /** The normalizer to run on each value at `path`. */
   normalizer: Normalizer;
+  /** Written in the policy's `normalize`, or derived from the tool's schema. */
   source: "policy" | "schema";
   /** For `source: "schema"`: the schema fact it comes from (`"format: email"`). */
   fact?: string | undefined;

@@ -88,9 +88,13 @@ export function repeatWindowKey(action: string, fingerprint: string, sessionId: 
 
 /** The execution that holds a window. */
 export interface WindowHolder {
+  /** The key it executed under. */
   key: string;
+  /** The scope it executed in. */
   scope: string;
+  /** Its turn, when the caller gave one. */
   turn?: string | undefined;
+  /** When it claimed the window, epoch ms. */
   executedAt: number;
 }
 

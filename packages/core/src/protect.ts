@@ -35,8 +35,11 @@ export interface RedactContext {
 
 /** The engine options {@link createRecordCodec} reads. */
 export interface RecordCodecOptions {
+  /** The engine's `protect`: encrypt results and errors at rest; absent, they are stored as they are. */
   protect?: ProtectOptions | undefined;
+  /** The engine's `redact`, applied to a result before it is recorded. */
   redact?: ((value: unknown, ctx: RedactContext) => unknown) | undefined;
+  /** The engine's `maxRecordBytes`, in bytes; default {@link DEFAULT_MAX_RECORD_BYTES} (1 MiB). */
   maxRecordBytes?: number | undefined;
 }
 
