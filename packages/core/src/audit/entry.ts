@@ -48,7 +48,7 @@ export interface AuditEntry {
   fingerprint: string;
   /** The claim's attempt: 1, +1 for each take-over of an expired lease; a replay reports the record's. */
   attempt: number;
-  /** How long the engine spent on the call, ms (waiting included; 0 when refused before a claim). */
+  /** How long the call took, ms, by the engine's clock. */
   duration_ms: number;
   /**
    * The scope the key was derived in, as the engine received it: in LangGraph the turn
