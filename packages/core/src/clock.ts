@@ -1,5 +1,6 @@
 /** Time, injectable so leases and expiry can be tested without sleeping. Epoch milliseconds. */
 export interface Clock {
+  /** The current instant, epoch ms. Every lease, expiry and audit `ts` comes from here. */
   now(): number;
   /** Waits `ms` (real time by default). Used between polls of an in-progress key. */
   sleep?(ms: number, signal?: AbortSignal): Promise<void>;

@@ -54,9 +54,13 @@ export interface GuardedCall {
 
 /** The key of a call and what went into it. */
 export interface DerivedKey {
+  /** The idempotency key: 32 lowercase hex characters, or the call's explicit `key`. */
   key: string;
+  /** sha256 of the canonical normalized arguments (32 hex characters). */
   fingerprint: string;
+  /** The scope the key was derived in: the call's `scope`, else its `sessionId`. */
   scope: string;
+  /** The call's `sessionId`, else its scope. */
   sessionId: string;
   /** The arguments after normalizers ran. */
   args: unknown;
@@ -73,7 +77,9 @@ const LARGE_TEXT = 4096;
 export interface NormalizerEntry {
   /** A normalize path (`"slot.start"`, `"attendees[*]"`). */
   path: string;
+  /** The normalizer to run on each value at `path`. */
   normalizer: Normalizer;
+  /** Written in the policy's `normalize`, or derived from the tool's schema. */
   source: "policy" | "schema";
   /** For `source: "schema"`: the schema fact it comes from (`"format: email"`). */
   fact?: string | undefined;

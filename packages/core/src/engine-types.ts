@@ -14,6 +14,7 @@ import type { LiveDetectionOptions } from "./live-detection.js";
 
 /** Options of {@link createIdempotency}. */
 export interface IdempotencyOptions {
+  /** Where claims and outcomes live; required (`MemoryStore` for one process, a database store for several). */
   store: IdempotencyStore;
   /** Tool name → policy. Tools not listed run unguarded unless `defaults.guard` is `"all"`. */
   tools?: ToolPolicies;
@@ -21,6 +22,7 @@ export interface IdempotencyOptions {
   defaults?: PolicyDefaults;
   /** Where audit entries go (one sink or several). */
   audit?: AuditSink | readonly AuditSink[];
+  /** Source of every instant (leases, expiry, audit `ts`); default {@link systemClock}. Tests pass a fake one. */
   clock?: Clock;
   /** `"closed"` (default): no claim, no run. `"open"`: run the tool unguarded and audit it so. */
   onStoreError?: "closed" | "open";
@@ -63,19 +65,28 @@ export type RunOutcome = Extract<AuditOutcome, "executed" | "replayed" | "recove
 
 /** What `run` resolves to. */
 export interface RunResult<T> {
+  /** What `fn` returned, or the recorded value on a replay. */
   value: T;
+  /** The idempotency key; undefined for unguarded tools. */
   key: string | undefined;
   /** True when `fn` did not run for this call and a recorded value came back. */
   replayed: boolean;
+  /** How the call ended, as its audit entry records it. */
   outcome: RunOutcome;
+  /** 1, or more after take-overs of dead claims; for a replay, the attempt that recorded the value. */
   attempt: number;
   /** When the replayed value was recorded (epoch ms). */
   recordedAt?: number | undefined;
+  /** The upstream's id for the effect (the policy's `responseId`), when known. */
   responseId?: string | undefined;
 }
 
 /** The engine. */
 export interface Idempotency {
+  /**
+   * Runs `fn` at most once per key: claims the call's key, runs `fn` and records its outcome, or
+   * returns the recorded outcome without running it. Unguarded tools run untouched (and are audited).
+   */
   run<T>(call: GuardedCall, fn: (ctx: RunContext) => Promise<T> | T): Promise<RunResult<T>>;
   /** The resolved policy of a tool, or undefined when the tool is unguarded. */
   policy(action: string): ResolvedPolicy | undefined;
@@ -97,10 +108,15 @@ export interface Idempotency {
    * the call (a missing identity field, an unreadable value), and for a tool with no policy.
    */
   explainKey(call: GuardedCall): KeyExplanation;
+  /** Explains both calls' keys and lists the fields that made them differ. */
   explainKey(call: GuardedCall, other: GuardedCall): KeyComparison;
+  /** The store it was created with. */
   readonly store: IdempotencyStore;
+  /** The audit sinks it writes to (empty when none was given). */
   readonly audit: readonly AuditSink[];
+  /** The validated tool policies and defaults. */
   readonly policies: PolicyTable;
+  /** The clock it reads every instant from (`systemClock` unless one was given). */
   readonly clock: Clock;
   /**
    * A second engine on the same store, sinks, clock and settings, with more (or other) tool

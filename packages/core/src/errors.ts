@@ -25,6 +25,7 @@ const PREFIX = "[agent-idempotency]";
 
 /** Base class: a readable `name`, a stable `code`, and the `cause` when there is one. */
 export class IdempotencyError extends Error {
+  /** Stable across versions and renamed classes; branch on it rather than on the message. */
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
     super(message.startsWith(PREFIX) ? message : `${PREFIX} ${message}`, options);
@@ -76,7 +77,12 @@ export class IdempotencyPolicyError extends IdempotencyError {
  * scope or other arguments): each carries the `key` and the `record`, so a caller can inspect it.
  */
 export abstract class IdempotencyExistingRecordError extends IdempotencyError {
+  /** The idempotency key the record is stored under. */
   readonly key: string;
+  /**
+   * The record as read from the store; undefined when the conflict was seen without reading one
+   * (a call in this process that shared another's result).
+   */
   readonly record: IdempotencyRecord | undefined;
   constructor(code: ErrorCode, key: string, record: IdempotencyRecord | undefined, message: string, options?: ErrorOptions) {
     super(code, message, options);
@@ -178,6 +184,7 @@ export function causeText(cause: unknown): string {
 
 /** A failure recorded with `cacheErrors`, rethrown on replay. `recorded` is what was stored. */
 export class IdempotencyRecordedError extends IdempotencyExistingRecordError {
+  /** The failure as it was recorded: the original error's name, message, code and data. */
   readonly recorded: RecordedError;
   constructor(key: string, recorded: RecordedError, record?: IdempotencyRecord) {
     super("RECORDED_ERROR", key, record, recorded.message);
@@ -190,6 +197,7 @@ export class IdempotencyRecordedError extends IdempotencyExistingRecordError {
 
 /** The claim was taken over while the tool ran; given as the abort `signal`'s reason. */
 export class IdempotencyLeaseLostError extends IdempotencyError {
+  /** The key whose claim was taken over. */
   readonly key: string;
   constructor(key: string) {
     super("LEASE_LOST", `key ${key}: the lease was lost (another caller took over after it expired)`);
@@ -204,8 +212,11 @@ export class IdempotencyLeaseLostError extends IdempotencyError {
  * ran instead of running it again.
  */
 export class IdempotencyRecordTooLargeError extends IdempotencyError {
+  /** The key of the call. */
   readonly key: string;
+  /** Size of the arguments or the result, in UTF-8 bytes of their JSON. */
   readonly bytes: number;
+  /** The `maxRecordBytes` in force, in bytes. */
   readonly limit: number;
   constructor(key: string, bytes: number, limit: number, when: "arguments" | "replay" = "arguments") {
     super(
@@ -227,6 +238,7 @@ export class IdempotencyRecordTooLargeError extends IdempotencyError {
  * run; its claim was released, so the same call can run once someone decides it should.
  */
 export class IdempotencyRepeatRefusedError extends IdempotencyError {
+  /** The key of the refused call (not the earlier one's; that is `previous.key`). */
   readonly key: string;
   /** The key the earlier execution ran under, its scope, and when it started (epoch ms). */
   readonly previous: { key: string; scope: string; executedAt: number };
@@ -243,8 +255,11 @@ export class IdempotencyRepeatRefusedError extends IdempotencyError {
 
 /** What is kept of a failure recorded with `cacheErrors`. */
 export interface RecordedError {
+  /** The error's `name` (`"Error"` for a thrown non-Error). */
   name: string;
+  /** The error's message, rethrown verbatim on replay. */
   message: string;
+  /** The error's own `code` (an HTTP status, `"ECONNRESET"`), when it had a string or number one. */
   code?: string | number | undefined;
   /** Optional JSON data the error carried (`error.data`). */
   data?: unknown;

@@ -26,18 +26,23 @@ export interface NormalizerStep {
   applied: boolean;
   /** The value as written and after the normalizer (when applied). */
   before?: unknown;
+  /** The value after the normalizer ran; absent when it was not applied. */
   after?: unknown;
 }
 
 /** Why one call has its key. */
 export interface KeyExplanation {
+  /** The action (tool name), hashed into the key. */
   action: string;
+  /** The scope the key was derived in (the call's `scope`, else its `sessionId`). */
   scope: string;
+  /** The call's `sessionId`, else its scope. */
   sessionId: string;
   /** `"identity"`: hashed from the selected identity; `"explicit"`: the call's own `key`. */
   keySource: "identity" | "explicit";
   /** The policy's identity: its field paths, all arguments, or a function of them. */
   identityRule: readonly string[] | "all arguments" | "function";
+  /** Each normalizer in the order it ran, with one step per concrete place it touched. */
   normalizers: NormalizerStep[];
   /** The arguments after every normalizer (the tool itself runs with the arguments as written). */
   args: unknown;
@@ -45,7 +50,9 @@ export interface KeyExplanation {
   identity: unknown;
   /** The exact text hashed: `JCS({ action, identity, scope })` (with an explicit key: what would have been). */
   canonical: string;
+  /** The idempotency key, as `run` derives it. */
   key: string;
+  /** sha256 of the canonical normalized arguments (all of them, not only the identity). */
   fingerprint: string;
 }
 
@@ -57,16 +64,21 @@ export interface KeyDifference {
   path: string;
   /** The values after normalization; absent when the call has nothing there. */
   a?: unknown;
+  /** The second call's value, like `a`. */
   b?: unknown;
   /** The values as written, when a normalizer changed them. */
   rawA?: unknown;
+  /** The second call's value as written, like `rawA`. */
   rawB?: unknown;
 }
 
 /** Two calls side by side. */
 export interface KeyComparison {
+  /** True when both calls get the same key (one would replay the other). */
   sameKey: boolean;
+  /** The explanation of the first call. */
   a: KeyExplanation;
+  /** The explanation of the second call. */
   b: KeyExplanation;
   /** What gave them different keys (empty when the keys are equal). */
   differences: KeyDifference[];

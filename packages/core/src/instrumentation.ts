@@ -24,13 +24,17 @@ export interface CallStart {
   action: string;
   /** True when a policy guards the action; false for calls the engine runs unguarded (and logs). */
   guarded: boolean;
+  /** The call's `sessionId`, when it gave one. */
   sessionId: string | undefined;
+  /** The framework's id of this call, when it gave one (logged only, never part of the key). */
   toolCallId: string | undefined;
 }
 
 /** What an instrumentation hook learns when a call ends, as its audit entry would say it. */
 export interface CallEnd {
+  /** The action, as in {@link CallStart}. */
   action: string;
+  /** Whether a policy guards the action, as in {@link CallStart}. */
   guarded: boolean;
   /** The key; undefined for unguarded calls and for calls whose arguments could not be keyed. */
   key: string | undefined;
@@ -74,6 +78,7 @@ export interface CallObserver {
  * ```
  */
 export interface IdempotencyInstrumentation {
+  /** Called before anything else of the call runs; what it returns observes that one call. */
   start(call: CallStart): CallObserver | undefined | void;
 }
 

@@ -14,8 +14,11 @@ import { IdempotencyKeyError } from "./errors.js";
 
 /** The three parts of a key. */
 export interface KeyParts {
+  /** The action (tool name); must be non-empty. */
   action: string;
+  /** The scope (session, turn) that keeps keys of different conversations apart. */
   scope: string;
+  /** What the policy's identity rule selected from the normalized arguments. */
   identity: unknown;
 }
 

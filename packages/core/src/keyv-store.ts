@@ -56,6 +56,7 @@ export interface AtomicOps {
   purge?(prefix: string, before: number): Promise<number>;
   /** Creates tables, loads scripts; must be idempotent. */
   setup?(): Promise<void>;
+  /** Releases the client's connections (the store's `close()` calls it once); optional. */
   close?(): Promise<void>;
 }
 
@@ -69,7 +70,9 @@ interface DirectOps {
 
 /** Options of {@link KeyvBackedStore}. */
 export interface KeyvBackedStoreOptions {
+  /** The Keyv instance whose namespace and value encoding the records use (Keyv can read them). */
   keyv: Keyv;
+  /** The backend's atomic primitives, on the same rows as `keyv`. */
   atomic: AtomicOps;
   /** Shown in error messages: `[agent-idempotency] [store-redis] …`. */
   name: string;
@@ -84,7 +87,9 @@ const MAX_CLAIM_ROUNDS = 16;
 export class KeyvBackedStore implements IdempotencyStore, DirectStore {
   /** The Keyv instance whose rows hold the records: use it to read them the Keyv way. */
   readonly keyv: Keyv;
+  /** The backend's atomic primitives, for subclasses that add operations of their own. */
   protected readonly atomic: AtomicOps;
+  /** The `name` option: prefixes this store's error messages. */
   readonly storeName: string;
   #ready: Promise<void> | undefined;
   /** Setup has finished: operations skip awaiting it (one promise hop per operation less). */
@@ -116,6 +121,7 @@ export class KeyvBackedStore implements IdempotencyStore, DirectStore {
     return this.#ready;
   }
 
+  /** Insert-if-absent, or a compare-and-set over an expired lease or record; see {@link IdempotencyStore.claim}. */
   claim(key: string, req: ClaimRequest): Promise<ClaimResult> {
     try {
       const now = this[CLAIM_NOW](key, req);
@@ -206,6 +212,7 @@ export class KeyvBackedStore implements IdempotencyStore, DirectStore {
     throw new IdempotencyStoreError(`[${this.storeName}] claim gave up for key ${key}: the record kept changing`);
   }
 
+  /** Replaces the claim's record with the completed one if it still holds it; see {@link IdempotencyStore.complete}. */
   complete(claim: Acquired, outcome: Completion): Promise<boolean> {
     try {
       const now = this[COMPLETE_NOW](claim, outcome);
@@ -246,6 +253,7 @@ export class KeyvBackedStore implements IdempotencyStore, DirectStore {
     return record;
   }
 
+  /** Replaces the claim's record with the failed one if it still holds it; see {@link IdempotencyStore.fail}. */
   fail(claim: Acquired, failure: FinalFailure): Promise<boolean> {
     const r = claim.record;
     const record: FailedRecord = {
@@ -265,6 +273,7 @@ export class KeyvBackedStore implements IdempotencyStore, DirectStore {
     return this.#replace("fail", claim, record, true);
   }
 
+  /** Extends the lease to `now + leaseMs` if the claim still holds it, and updates `claim.record`. */
   heartbeat(claim: Acquired, lease: { now: number; leaseMs: number }): Promise<boolean> {
     const record: InProgressRecord = { ...claim.record, leaseUntil: lease.now + lease.leaseMs };
     return this.#replace("heartbeat", claim, record, false).then((ok) => {
@@ -273,6 +282,7 @@ export class KeyvBackedStore implements IdempotencyStore, DirectStore {
     });
   }
 
+  /** Deletes the claim's record if it still holds it, so the next call runs; see {@link IdempotencyStore.release}. */
   release(claim: Acquired): Promise<boolean> {
     const direct = this.#readyDirect();
     const known = direct && HeldClaim.state(claim, this);
@@ -292,6 +302,7 @@ export class KeyvBackedStore implements IdempotencyStore, DirectStore {
     });
   }
 
+  /** Reads the record under `key` (expired ones included); throws when the value there is not a record. */
   async get(key: string): Promise<IdempotencyRecord | undefined> {
     return this.#op("get", key, async () => {
       const raw = await this.atomic.get(this.keyvKey(key));
@@ -299,6 +310,10 @@ export class KeyvBackedStore implements IdempotencyStore, DirectStore {
     });
   }
 
+  /**
+   * Every record under the namespace, in no particular order, skipping values that are not records;
+   * throws when the backend cannot list.
+   */
   async *list(options?: ListOptions): AsyncIterable<IdempotencyRecord> {
     if (!this.atomic.list) throw new IdempotencyStoreError(`[${this.storeName}] list is not supported`);
     await this.setup();
@@ -315,11 +330,13 @@ export class KeyvBackedStore implements IdempotencyStore, DirectStore {
     }
   }
 
+  /** Deletes records whose physical expiry is at or before `before`; throws when the backend cannot purge. */
   async purge(options: { before: number }): Promise<number> {
     if (!this.atomic.purge) throw new IdempotencyStoreError(`[${this.storeName}] purge is not supported`);
     return this.#op("purge", undefined, () => this.atomic.purge!(this.keyvKey(""), options.before));
   }
 
+  /** Closes the backend's connections; idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -347,6 +364,7 @@ export class KeyvBackedStore implements IdempotencyStore, DirectStore {
     return this.keyv.deserialize ? await this.keyv.deserialize(raw) : JSON.parse(raw);
   }
 
+  /** Parses a stored string and validates it as a record; throws {@link IdempotencyStoreError} when it is not one. */
   protected async decode(key: string, raw: string): Promise<IdempotencyRecord> {
     return this.#decodeNow(key, await this.parse(raw));
   }

@@ -36,13 +36,19 @@ export type RepeatDecision = "proceed" | "refuse";
 
 /** The same call already executed under another key within the window. */
 export interface DetectedRepeat {
+  /** The action (tool name). */
   action: string;
   /** The arguments after the policy's normalizers. */
   args: unknown;
+  /** This call's key (the earlier execution's is `previous.key`). */
   key: string;
+  /** This call's scope. */
   scope: string;
+  /** The session both executions belong to. */
   sessionId: string;
+  /** sha256 of the normalized arguments, the same for both executions. */
   fingerprint: string;
+  /** This call's turn, when the caller gave one. */
   turn?: string | undefined;
   /** The execution that claimed the window: its key, scope, turn and start (epoch ms). */
   previous: { key: string; scope: string; turn?: string | undefined; executedAt: number };
@@ -82,9 +88,13 @@ export function repeatWindowKey(action: string, fingerprint: string, sessionId: 
 
 /** The execution that holds a window. */
 export interface WindowHolder {
+  /** The key it executed under. */
   key: string;
+  /** The scope it executed in. */
   scope: string;
+  /** Its turn, when the caller gave one. */
   turn?: string | undefined;
+  /** When it claimed the window, epoch ms. */
   executedAt: number;
 }
 

@@ -91,8 +91,11 @@ export const POLICY_DEFAULTS_FIELDS: readonly (keyof PolicyDefaults)[] = [...TOO
 
 /** A policy with every default filled in. */
 export interface ResolvedPolicy extends Required<Omit<ToolPolicy, "identity" | "responseId" | "normalize" | "scope">> {
+  /** The policy's identity; undefined: all arguments. */
   identity: ToolPolicy["identity"];
+  /** The policy's own normalizers (`{}` when none); schema-derived ones are added per call. */
   normalize: Record<string, Normalizer>;
+  /** The policy's `responseId`; undefined: `defaultResponseId` is used. */
   responseId: ToolPolicy["responseId"];
   /** The policy's own scope (or `defaults.scope`); undefined: the node's or middleware's option. */
   scope: ToolPolicy["scope"];

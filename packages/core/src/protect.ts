@@ -19,20 +19,27 @@ import { recordable } from "./recordable.js";
 
 /** Encryption at rest: keys by id (32 bytes each: bytes or base64), and which one encrypts. */
 export interface ProtectOptions {
+  /** Key id → 32-byte key. Keep an old id until the records it encrypted have expired, so they still decrypt. */
   keys: Record<string, Uint8Array | string>;
+  /** The id in `keys` that encrypts new records; must be one of them. */
   currentKeyId: string;
 }
 
 /** Context handed to `redact`. */
 export interface RedactContext {
+  /** The action (tool name) whose result is being recorded. */
   action: string;
+  /** The call's idempotency key. */
   key: string;
 }
 
 /** The engine options {@link createRecordCodec} reads. */
 export interface RecordCodecOptions {
+  /** The engine's `protect`: encrypt results and errors at rest; absent, they are stored as they are. */
   protect?: ProtectOptions | undefined;
+  /** The engine's `redact`, applied to a result before it is recorded. */
   redact?: ((value: unknown, ctx: RedactContext) => unknown) | undefined;
+  /** The engine's `maxRecordBytes`, in bytes; default {@link DEFAULT_MAX_RECORD_BYTES} (1 MiB). */
   maxRecordBytes?: number | undefined;
 }
 

@@ -31,6 +31,7 @@ export const RECORD_VERSION = 1;
 export interface RecordBase {
   /** The schema version, {@link RECORD_VERSION}. */
   v: 1;
+  /** The idempotency key the record is stored under. */
   key: string;
   /** The scope (session, turn) that wrote the record; replays go only to the same scope. */
   scope: string;
@@ -48,6 +49,7 @@ export interface RecordBase {
 
 /** A caller holds the key and is running the tool. */
 export interface InProgressRecord extends RecordBase {
+  /** Tells the record apart from the completed and failed ones. */
   status: "in_progress";
   /** The claim is presumed dead after this instant (extended by heartbeats). */
   leaseUntil: number;
@@ -55,18 +57,27 @@ export interface InProgressRecord extends RecordBase {
 
 /** The tool ran and its result is recorded; replays return `value` until `expiresAt`. */
 export interface CompletedRecord extends RecordBase {
+  /** Tells the record apart from the in-progress and failed ones. */
   status: "completed";
+  /** The tool's result as stored (plain JSON), returned to every replay. */
   value: unknown;
+  /** The upstream's id for the effect, when the policy's `responseId` found one; for the audit. */
   responseId?: string | undefined;
+  /** When the outcome was recorded, epoch ms (a replay's `recordedAt`). */
   completedAt: number;
+  /** The record replays until this instant (`completedAt + ttlMs`); after it the key runs again. */
   expiresAt: number;
 }
 
 /** The tool failed with an error the policy said was final (`cacheErrors`). */
 export interface FailedRecord extends RecordBase {
+  /** Tells the record apart from the in-progress and completed ones. */
   status: "failed";
+  /** The failure, rethrown on replay as an `IdempotencyRecordedError`. */
   error: RecordedError;
+  /** When the failure was recorded, epoch ms. */
   completedAt: number;
+  /** The failure replays until this instant (`completedAt + ttlMs`); after it the key runs again. */
   expiresAt: number;
 }
 

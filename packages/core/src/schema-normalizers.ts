@@ -43,6 +43,7 @@ export interface SchemaNormalizeOptions {
 export interface DerivedNormalizer {
   /** A normalize path: `"email"`, `"slot.start"`, `"attendees[*]"`, `"items[*].quantity"`. */
   path: string;
+  /** The normalizer the schema fact calls for. */
   normalizer: Normalizer;
   /** The schema fact, for `explainKey`: `"format: email"`, `"type: number"`, `"enum"`. */
   fact: string;

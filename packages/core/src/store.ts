@@ -12,8 +12,11 @@ import type { IdempotencyRecord, InProgressRecord } from "./record.js";
 
 /** What the engine asks for when it claims a key. */
 export interface ClaimRequest {
+  /** The call's scope, written into the record so that a replay goes only to the same scope. */
   scope: string;
+  /** The action (tool name), written into the record. */
   action: string;
+  /** sha256 of the canonical arguments, compared on replay to notice different arguments under the key. */
   fingerprint: string;
   /** The engine's clock, epoch ms. */
   now: number;
@@ -30,8 +33,11 @@ export interface ClaimRequest {
 
 /** A claim this caller holds. Pass it back unchanged to complete, fail, release or heartbeat. */
 export interface Acquired {
+  /** The idempotency key claimed. */
   readonly key: string;
+  /** The fencing token: every later write is conditional on the record still carrying it. */
   readonly token: string;
+  /** 1 for the first claim of the key, +1 for each take-over of an expired lease. */
   readonly attempt: number;
   /** The record as this claim wrote it (its lease is updated by heartbeats). */
   readonly record: InProgressRecord;
@@ -55,7 +61,9 @@ export interface Completion {
    * no reference to it.
    */
   value: unknown;
+  /** The upstream's id for the call's effect (the policy's `responseId`), kept for the audit. */
   responseId?: string | undefined;
+  /** The engine's clock when the tool finished, epoch ms; becomes the record's `completedAt`. */
   now: number;
   /** The record replays until `now + ttlMs`. */
   ttlMs: number;
@@ -63,7 +71,9 @@ export interface Completion {
 
 /** A final failure (the policy's `cacheErrors` said so), as {@link IdempotencyStore.fail} records it. */
 export interface FinalFailure {
+  /** The error as it is recorded and rethrown on replay (name, message, code; never a stack). */
   error: RecordedError;
+  /** The engine's clock when the tool failed, epoch ms; becomes the record's `completedAt`. */
   now: number;
   /** The failure replays until `now + ttlMs`. */
   ttlMs: number;

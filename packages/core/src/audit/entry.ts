@@ -32,16 +32,23 @@ export type AuditOutcome = (typeof AuditOutcome)[keyof typeof AuditOutcome];
 export interface AuditEntry {
   /** When the call finished, epoch ms. */
   ts: number;
+  /** The action (tool name). */
   action_type: string;
   /** Absent for unguarded calls whose key could not be derived. */
   idempotency_key?: string | undefined;
   /** The upstream's id for the effect (policy `responseId`). */
   response_id?: string | undefined;
+  /** What happened to the call. */
   outcome: AuditOutcome;
+  /** The call's `sessionId`, else its scope; `""` when it had neither. */
   session_id: string;
+  /** The framework's id of this call (a retry gets a new one); logged only, never part of the key. */
   tool_call_id?: string | undefined;
+  /** sha256 of the canonical (normalized) arguments; `""` when no key could be derived. */
   fingerprint: string;
+  /** The claim's attempt: 1, +1 for each take-over of an expired lease; a replay reports the record's. */
   attempt: number;
+  /** How long the call took, ms, by the engine's clock. */
   duration_ms: number;
   /**
    * The scope the key was derived in, as the engine received it: in LangGraph the turn
@@ -87,7 +94,9 @@ export interface MalformedEntry {
 
 /** A time range, epoch ms, `since` inclusive and `until` exclusive. */
 export interface AuditQuery {
+  /** Entries with `ts` at or after this instant, epoch ms; default: from the first. */
   since?: number;
+  /** Entries with `ts` before this instant, epoch ms (exclusive); default: to the last. */
   until?: number;
   /**
    * Called for each record the sink could not read as an entry (a line that is not JSON, a `ts`
@@ -108,6 +117,7 @@ export interface AuditSink {
   query(range?: AuditQuery): AsyncIterable<AuditEntry>;
   /** Writes out anything buffered. */
   flush?(): Promise<void>;
+  /** Flushes, then releases what the sink holds (a file, a connection); the engine's `close()` calls it. */
   close?(): Promise<void>;
 }
 

@@ -14,6 +14,10 @@
 
 /** What the registry needs from a log. */
 export interface Flushable {
+  /**
+   * Writes out what is buffered. When no other listener handles the signal, it is raised again
+   * once this settles, or after {@link SIGNAL_GRACE_MS} (5 s) at the latest.
+   */
   flush(): Promise<void> | void;
 }
 

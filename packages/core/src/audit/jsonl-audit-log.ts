@@ -32,6 +32,7 @@ const MAX_BUFFERED = 10_000;
  * `agent-idempotency audit --audit jsonl:PATH` and any tool that reads JSON lines.
  */
 export class JsonlAuditLog implements AuditSink {
+  /** The file appended to; its folder is created on the first write. */
   readonly path: string;
   #buffer: AuditEntry[] = [];
   #scheduled = false;
@@ -83,6 +84,10 @@ export class JsonlAuditLog implements AuditSink {
     this.#appendBuffered();
   }
 
+  /**
+   * The entries in `range`, oldest first, read from the file after flushing the buffer; a line that
+   * is not an entry (a torn last line after a crash) goes to `onMalformed` and is skipped.
+   */
   async *query(range?: AuditQuery): AsyncIterable<AuditEntry> {
     await this.flush();
     if (!existsSync(this.path)) return;

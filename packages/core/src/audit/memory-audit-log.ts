@@ -4,12 +4,15 @@ import { readAuditEntry } from "./read-entry.js";
 
 /** Keeps entries in an array you can read (`log.entries`); for tests, notebooks and demos. */
 export class MemoryAuditLog implements AuditSink {
+  /** Every entry written, oldest first, as the engine wrote it (not copied). */
   readonly entries: AuditEntry[] = [];
 
+  /** Appends `entry` to `entries`. */
   write(entry: AuditEntry): void {
     this.entries.push(entry);
   }
 
+  /** The readable entries in `range`, oldest first; unreadable ones go to `onMalformed`. */
   async *query(range?: AuditQuery): AsyncIterable<AuditEntry> {
     for (const [i, e] of this.entries.entries()) {
       // Entries are whatever was written; one that is not readable is reported, not yielded.

@@ -119,14 +119,18 @@ export function readAuditEntry(value: unknown): ReadResult {
  * ```
  */
 export class MalformedTally {
+  /** How many problems were added. */
   count = 0;
+  /** The first `keep` problems, in the order they were added. */
   readonly first: MalformedEntry[] = [];
+  /** How many problems `first` keeps (default 5); the rest are only counted. */
   readonly keep: number;
 
   constructor(keep = 5) {
     this.keep = keep;
   }
 
+  /** Counts `problem`, and keeps it while `first` has room; pass it as `onMalformed`. */
   add(problem: MalformedEntry): void {
     this.count++;
     if (this.first.length < this.keep) this.first.push(problem);

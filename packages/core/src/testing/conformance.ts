@@ -22,10 +22,13 @@ import { globalTestApi } from "./harness.js";
 
 /** Handed to each group of cases. */
 export interface CaseContext {
+  /** The framework's `it`, with the harness's per-test timeout applied. */
   it: TestApi["it"];
   /** Runs `fn` with a fresh store (and a unique key prefix), cleaning up after. */
   withStore(fn: (store: IdempotencyStore, key: (name?: string) => string, namespace: string) => Promise<void>): () => Promise<void>;
+  /** The backend's harness, for cases that need more than a store (its `openKeyv`). */
   harness: StoreHarness;
+  /** Per-test timeout in ms (the harness's `timeoutMs`, default 20 000). */
   timeoutMs: number;
 }
 

@@ -20,9 +20,13 @@ import { globalTestApi } from "./harness.js";
 
 /** Options of {@link describeCrossProcessRace}: the test API, and the size and timeout of each race. */
 export interface CrossProcessSuiteOptions {
+  /** The framework's `describe`/`it`; default: the globals. */
   test?: TestApi;
+  /** Worker processes per race (default 4). */
   processes?: number;
+  /** Concurrent calls in each process (default 50). */
   concurrency?: number;
+  /** Keys raced in the claim and take-over races (default 100); the `run()` races use one. */
   keys?: number;
   /** Per-case timeout in ms (default 180 000: a loaded 2-core machine needs it). */
   timeoutMs?: number;

@@ -22,8 +22,11 @@ import { claimRequest, T0 } from "./cases/util.js";
 
 /** Which store each process opens: a module URL, its export, JSON constructor options. */
 export interface StoreSpec {
+  /** What each process `import()`s: a package name or a `file:` URL of a built module. */
   module: string;
+  /** The name of the store class that module exports. */
   export: string;
+  /** Passed to the class's constructor; JSON only, since it crosses to each worker process. */
   options: Record<string, unknown>;
 }
 
@@ -32,6 +35,7 @@ export type CrossProcessMode = "claim" | "takeover" | "engine" | "live";
 
 /** Options of {@link crossProcessRace}: the store every process opens, the race, its size. */
 export interface CrossProcessOptions {
+  /** The store every process opens (each its own instance, on the same backend). */
   store: StoreSpec;
   /**
    * `claim`: every key claimed by processes × concurrency racers at once.
@@ -41,8 +45,11 @@ export interface CrossProcessOptions {
    *   session, each under its own explicit key, with `liveDetection: { onRepeat: "refuse" }`.
    */
   mode: CrossProcessMode;
+  /** Worker processes (default 4). */
   processes?: number;
+  /** Concurrent racers in each process (default 50). */
   concurrency?: number;
+  /** Keys raced in `claim` and `takeover` (default 100); `engine` and `live` use one. */
   keys?: number;
   /** Kills workers that take longer (default 120 s). */
   timeoutMs?: number;

@@ -9,6 +9,7 @@ export class FakeClock implements Clock {
   constructor(start = Date.UTC(2026, 11, 1, 10, 0, 0)) {
     this.#now = start;
   }
+  /** The fake instant, epoch ms; it starts at `start` (default 2026-12-01T10:00:00Z). */
   now(): number {
     return this.#now;
   }
@@ -17,9 +18,14 @@ export class FakeClock implements Clock {
     this.#now += ms;
     return this.#now;
   }
+  /** Sets the time to the instant `ms` (epoch ms), backwards too. */
   set(ms: number): void {
     this.#now = ms;
   }
+  /**
+   * Resolves after a real millisecond whatever `ms` says, without moving time: a waiter polls,
+   * and the test moves time with `advance`. Resolves at once when `signal` is aborted.
+   */
   sleep(_ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve();

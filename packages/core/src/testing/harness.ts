@@ -2,7 +2,9 @@ import type { IdempotencyStore } from "../store.js";
 
 /** What the suite needs from the test framework. vitest, jest and mocha globals all fit. */
 export interface TestApi {
+  /** Registers a group of tests (vitest's, jest's or mocha's `describe`). */
   describe(name: string, fn: () => void): unknown;
+  /** Registers one test; `timeout` is in ms (the third argument of vitest's and jest's `it`). */
   it(name: string, fn: () => Promise<void> | void, timeout?: number): unknown;
 }
 
