@@ -32,7 +32,7 @@
 import type { Idempotency, IdempotencyOptions, IdempotencyRecordedError, RecordedError } from "@agent-idempotency/core";
 import { IdempotencyPolicyError, isIdempotencyError } from "@agent-idempotency/core";
 import type { ConstructionCheck, IdempotencyMetadata, ScopeOption } from "@agent-idempotency/langgraph";
-import type { NamedTool, ResolvedScope, ScopeFallback, ToolIdempotency } from "@agent-idempotency/langgraph/internal";
+import type { NamedTool, ScopeFallback, ToolIdempotency } from "@agent-idempotency/langgraph/internal";
 import {
   answerModelInputError,
   answerRecordedFailure,
@@ -47,6 +47,7 @@ import {
   runWithToolIdempotency,
   settleFindings,
   threadIdOf,
+  thrownErrorMeta,
   toolFindings,
   toolOutputSchema,
 } from "@agent-idempotency/langgraph/internal";
@@ -216,7 +217,7 @@ async function guardToolCall(settings: Settings, request: Request, handler: Tool
       ran = entry;
       return noteChainErrors(() => handler({ ...request, tool: keyedTool(tool, entry, leaseSignal) }));
     },
-    (error) => failed(error, call, runtime, settings.handleToolErrors, () => ranMeta(ran, engine, call, parsed.args, scope)),
+    (error) => failed(error, call, runtime, settings.handleToolErrors, () => thrownErrorMeta(engine, ran, call, parsed.args, scope)),
   );
 }
 
@@ -249,21 +250,6 @@ async function failed(error: unknown, call: ToolCall, runtime: ToolCallRequest["
   const forModel = answerModelInputError(error, call);
   if (forModel !== undefined) return forModel;
   throw error;
-}
-
-/**
- * `response_metadata.idempotency` for a guarded call whose tool threw: the key the tool was handed,
- * or, for a duplicate a single-flight leader handed its error to, the key derived again (replayed).
- */
-function ranMeta(ran: ToolIdempotency | undefined, engine: Idempotency, call: ToolCall, args: unknown, scope: ResolvedScope): IdempotencyMetadata {
-  if (ran !== undefined) return { key: ran.key, replayed: false, outcome: "failed", attempt: ran.attempt };
-  let key = "";
-  try {
-    key = engine.deriveKey({ action: call.name, args, scope: scope.scope, sessionId: scope.sessionId })?.key ?? "";
-  } catch {
-    // The key could not be derived again: the answer still goes back, with an empty key.
-  }
-  return { key, replayed: true, outcome: "failed", attempt: 1 };
 }
 
 /** `String(error)` of the error that was recorded: "Name: message", as the first answer read. */

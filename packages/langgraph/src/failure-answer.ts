@@ -4,15 +4,17 @@
  * (ToolNode writes `Error: <message>`, createAgent `String(error)`) and which errors stay
  * exceptions; each passes its own wording in and rethrows the rest.
  */
-import type { IdempotencyRecordedError, RecordedError } from "@agent-idempotency/core";
+import type { Idempotency, IdempotencyRecordedError, RecordedError } from "@agent-idempotency/core";
 import { isIdempotencyError } from "@agent-idempotency/core";
 import { ToolMessage } from "@langchain/core/messages";
 import type { ToolCall } from "@langchain/core/messages/tool";
 import type { RunnableConfig } from "@langchain/core/runnables";
+import type { ToolIdempotency } from "./get-idempotency-key.js";
 import type { IdempotencyMetadata, RecordedToolMessage } from "./recorded-output.js";
 import { annotate, replayOutput } from "./recorded-output.js";
 import { emitReplay } from "./replay-event.js";
 import { traceReplay } from "./replay-run.js";
+import type { ResolvedScope } from "./scope.js";
 import type { ToolMessageFailure } from "./tool-message-failure.js";
 import { recordedToolMessage } from "./tool-message-failure.js";
 
@@ -79,4 +81,21 @@ export function answerModelInputError(error: unknown, call: ToolCall): ToolMessa
     tool_call_id: call.id ?? "",
     response_metadata: { idempotency: meta },
   });
+}
+
+/**
+ * `response_metadata.idempotency` of the error answer to a guarded call whose tool threw: the key
+ * the tool was handed (`ran`); or, for a single-flight waiter handed its leader's error (the tool
+ * did not run for it), the key derived again, marked replayed. Called only when an answer is made.
+ * @internal shared with `@agent-idempotency/langchain`; not a stable API.
+ */
+export function thrownErrorMeta(engine: Idempotency, ran: ToolIdempotency | undefined, call: ToolCall, args: unknown, scope: ResolvedScope): IdempotencyMetadata {
+  if (ran !== undefined) return { key: ran.key, replayed: false, outcome: "failed", attempt: ran.attempt };
+  let key = "";
+  try {
+    key = engine.deriveKey({ action: call.name, args, scope: scope.scope, sessionId: scope.sessionId })?.key ?? "";
+  } catch {
+    // The leader derived the same key, so this cannot fail; if it did, the answer still goes back.
+  }
+  return { key, replayed: true, outcome: "failed", attempt: 1 };
 }

@@ -33,7 +33,7 @@ import { ToolNode } from "@langchain/langgraph/prebuilt";
 import type { ConstructionCheck } from "./construction-check.js";
 import { checkedEngine } from "./construction-check.js";
 import { engineRunConfig } from "./engine-run-metadata.js";
-import { answerModelInputError, answerRecordedFailure, answerToolMessageFailure } from "./failure-answer.js";
+import { answerModelInputError, answerRecordedFailure, answerToolMessageFailure, thrownErrorMeta } from "./failure-answer.js";
 import type { ToolIdempotency } from "./get-idempotency-key.js";
 import { runWithToolIdempotency, withToolIdempotency } from "./get-idempotency-key.js";
 import { runGuardedToolCall } from "./guarded-tool-call.js";
@@ -41,7 +41,7 @@ import type { IdempotentToolNodeOptions } from "./options.js";
 import { IDEMPOTENT_TOOL_NODE_OPTION_FIELDS } from "./options.js";
 import { parseToolArgs } from "./parse-tool-args.js";
 import type { IdempotencyMetadata } from "./recorded-output.js";
-import type { ResolvedScope, ScopeFallback, ScopeOption } from "./scope.js";
+import type { ScopeFallback, ScopeOption } from "./scope.js";
 import { resolveScope, threadIdOf } from "./scope.js";
 import { toolOutputSchema } from "./schema-normalize.js";
 import { isToolMessageFailure, recordedToolMessage } from "./tool-message-failure.js";
@@ -127,7 +127,7 @@ export class IdempotentToolNode<T = any> extends ToolNode<T> {
         ran = entry;
         return runWithToolIdempotency(entry, () => super.runTool.call(this.#strict(), call, engineRunConfig(config, entry, signal), state));
       },
-      (error) => this.failed(error, call, config, ran ?? this.#keyOf(call, parsed.args, scope)),
+      (error) => this.failed(error, call, config, () => thrownErrorMeta(this.idempotency, ran, call, parsed.args, scope)),
     );
   }
 
@@ -143,16 +143,6 @@ export class IdempotentToolNode<T = any> extends ToolNode<T> {
     return (this.#strictView ??= Object.create(this, { handleToolErrors: { value: false } }) as this);
   }
 
-  /** The key of a call that did not run (a single-flight waiter handed the leader's final failure). */
-  #keyOf(call: ToolCall, args: unknown, scope: ResolvedScope): { key: string; attempt: number; replayed: true } | undefined {
-    try {
-      const d = this.idempotency.deriveKey({ action: call.name, args, scope: scope.scope, sessionId: scope.sessionId });
-      return d === undefined ? undefined : { key: d.key, attempt: 1, replayed: true };
-    } catch {
-      return undefined;
-    }
-  }
-
   #onFallback = (fallback: ScopeFallback, message: string): void => {
     if (this.#warned.has(fallback)) return;
     this.#warned.add(fallback);
@@ -160,19 +150,18 @@ export class IdempotentToolNode<T = any> extends ToolNode<T> {
   };
 
   /** What a call that threw becomes: ToolNode's behaviour for tool failures, engine errors thrown. */
-  private async failed(error: unknown, call: ToolCall, config: LangGraphRunnableConfig, ran: (ToolIdempotency & { replayed?: boolean }) | undefined): Promise<ToolMessage> {
+  private async failed(error: unknown, call: ToolCall, config: LangGraphRunnableConfig, meta: () => IdempotencyMetadata): Promise<ToolMessage> {
     if (isToolMessageFailure(error)) return answerToolMessageFailure(error, call);
     if (!isIdempotencyError(error)) {
       // The tool's own error (or a final one a single-flight leader handed over), answered exactly
       // as ToolNode answers it: thrown when handleToolErrors is off, interrupts always thrown.
       if (!this.handleToolErrors || isGraphInterrupt(error) || isGraphDrained(error)) throw error;
-      const meta: IdempotencyMetadata = { key: ran?.key ?? "", replayed: ran?.replayed === true, outcome: "failed", attempt: ran?.attempt ?? 1 };
       return new ToolMessage({
         status: "error",
         content: `Error: ${(error as Error)?.message}\n Please fix your mistakes.`,
         name: call.name,
         tool_call_id: call.id ?? "",
-        response_metadata: { idempotency: meta },
+        response_metadata: { idempotency: meta() },
       });
     }
     if (isIdempotencyError(error, "RECORDED_ERROR")) {

@@ -39,6 +39,31 @@ describe("IdempotentToolNode", () => {
     expect(answers[0]!.content).toBe(answers[1]!.content);
   });
 
+  it("runTool(): a tool's error is answered with the key it was handed; with cacheErrors, its duplicate in the same message is handed the leader's error, with the same key, replayed; the tool runs once", async () => {
+    const keys: (string | undefined)[] = [];
+    const charge = tool(
+      async (_args, config) => {
+        keys.push(getIdempotencyKey(config));
+        await new Promise((r) => setTimeout(r, 20));
+        throw new Error("card declined");
+      },
+      { name: "charge", description: "charge", schema: z.object({ order: z.string() }) },
+    );
+    const model = scriptedModel([
+      { name: "charge", args: { order: "o-1" }, id: "c1" },
+      { name: "charge", args: { order: "o-1" }, id: "c2" },
+    ]);
+    const out = await agentGraph(model, node([charge], { idempotency: engine({ charge: { cacheErrors: true } }) })).invoke({ messages: [human("x", "h1")] }, thread("p-err"));
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(/^[0-9a-f]{32}$/);
+    const answers = toolMessages(out.messages).filter((m) => m.status === "error");
+    expect(answers.map((m) => m.id)).toEqual(["c1", "c2"]);
+    expect(answers.map((m) => [m.key, m.replayed])).toEqual([
+      [keys[0], false],
+      [keys[0], true],
+    ]);
+  });
+
   it("runTool(): the key is computed from schema-parsed arguments (defaults applied, unknown keys stripped)", async () => {
     const book = counted("book", z.object({ slot: z.string(), minutes: z.number().default(30) }));
     const model = scriptedModel([{ name: "book", args: { slot: "9", minutes: 30 }, id: "c1" }], [{ name: "book", args: { slot: "9", note: "asap" }, id: "c2" }]);

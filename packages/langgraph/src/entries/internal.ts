@@ -38,7 +38,7 @@ export { annotate, asRecordedOutput, isErrorToolMessage, isRecordedOutput, recor
 export type { RecordedCommand, RecordedOutput, RecordedToolMessage, ReplayTarget } from "../recorded-output.js";
 export { isToolMessageFailure, recordedToolMessage, toolMessageFailure } from "../tool-message-failure.js";
 export type { ToolMessageFailure } from "../tool-message-failure.js";
-export { answerModelInputError, answerRecordedFailure, answerToolMessageFailure } from "../failure-answer.js";
+export { answerModelInputError, answerRecordedFailure, answerToolMessageFailure, thrownErrorMeta } from "../failure-answer.js";
 export { emitReplay } from "../replay-event.js";
 export { traceReplay } from "../replay-run.js";
 export type { ReplayRun } from "../replay-run.js";
