@@ -17,7 +17,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import type { AuditSink, IdempotencyStore, ModuleLoader } from "@agent-idempotency/core";
-import { AUDIT_LOG_SCHEMES, didYouMean, STORE_SCHEMES } from "@agent-idempotency/core/internal";
+import { AUDIT_LOG_SCHEMES, closestName, STORE_SCHEMES } from "@agent-idempotency/core/internal";
 import { createAuditLog, createStore, isIdempotencyError } from "@agent-idempotency/core";
 import { ExitCode, cliFailure, usageError } from "./exit-codes.js";
 
@@ -79,8 +79,7 @@ export function checkStoreUri(uri: string): string {
   const scheme = schemeOf(uri);
   if (scheme === "jsonl") throw usageError(`"${redactUri(uri)}" is an audit log, not a store; pass it as --audit`);
   if (!scheme || !STORE_SCHEMES.includes(scheme)) {
-    const hint = scheme === undefined ? "" : didYouMean(scheme, STORE_SCHEMES).replace(/"\?\)$/, ':"?)');
-    throw usageError(`"${redactUri(uri)}" is not a store URI${hint}; use memory:, sqlite:PATH, postgres://…, redis://… or mysql://…`);
+    throw usageError(`"${redactUri(uri)}" is not a store URI${schemeHint(scheme, STORE_SCHEMES)}; use memory:, sqlite:PATH, postgres://…, redis://… or mysql://…`);
   }
   return scheme;
 }
@@ -89,10 +88,15 @@ function checkAuditUri(uri: string): string {
   const scheme = schemeOf(uri);
   if (scheme === "redis" || scheme === "rediss") throw usageError(`"${redactUri(uri)}": Redis keeps no audit log; use jsonl:PATH, sqlite:PATH, postgres://… or mysql://…`);
   if (!scheme || !AUDIT_LOG_SCHEMES.includes(scheme)) {
-    const hint = scheme === undefined ? "" : didYouMean(scheme, AUDIT_LOG_SCHEMES).replace(/"\?\)$/, ':"?)');
-    throw usageError(`"${redactUri(uri)}" is not an audit log URI${hint}; use jsonl:PATH, sqlite:PATH, postgres://…, mysql://… or memory:`);
+    throw usageError(`"${redactUri(uri)}" is not an audit log URI${schemeHint(scheme, AUDIT_LOG_SCHEMES)}; use jsonl:PATH, sqlite:PATH, postgres://…, mysql://… or memory:`);
   }
   return uri;
+}
+
+/** `' (did you mean "postgres:"?)'` for a misspelt scheme, with its colon as the user types it; `""` when none is close. */
+function schemeHint(scheme: string | undefined, schemes: readonly string[]): string {
+  const meant = scheme === undefined ? undefined : closestName(scheme, schemes);
+  return meant === undefined ? "" : ` (did you mean "${meant}:"?)`;
 }
 
 /** A URI parameter or scheme core does not know is the command line's mistake: exit 2, with core's "did you mean". */

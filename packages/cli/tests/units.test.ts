@@ -55,6 +55,19 @@ describe("exit codes", () => {
     expect(JSON.parse(out.at(-1)!)).toMatchObject({ store: "memory:", purged: 0 });
   });
 
+  it("main(): a misspelt store or audit scheme is a usage error naming the scheme it meant, colon and all; a far one gets no guess", async () => {
+    const err: string[] = [];
+    const ctx = { stdout: { write: () => undefined }, stderr: { write: (s: string) => err.push(s) }, env: {}, now: () => NOW };
+    expect(await main(["inspect", "0123456789abcdef0123456789abcdef", "--store", "sqlit:./x.db"], ctx)).toBe(2);
+    expect(await main(["audit", "--audit", "jsnl:./x.jsonl", "--since", "all"], ctx)).toBe(2);
+    expect(await main(["inspect", "0123456789abcdef0123456789abcdef", "--store", "zzzz:./x.db"], ctx)).toBe(2);
+    expect(err).toEqual([
+      expect.stringContaining('"sqlit:./x.db" is not a store URI (did you mean "sqlite:"?); use memory:'),
+      expect.stringContaining('"jsnl:./x.jsonl" is not an audit log URI (did you mean "jsonl:"?); use jsonl:PATH'),
+      expect.stringContaining('"zzzz:./x.db" is not a store URI; use memory:'),
+    ]);
+  });
+
   it("redactUri(): hides the password, keeps the rest", () => {
     expect(redactUri("postgres://app:hunter2@db:5432/prod?schema=x")).toBe("postgres://app:***@db:5432/prod?schema=x");
     expect(redactUri("sqlite:./a.db")).toBe("sqlite:./a.db");

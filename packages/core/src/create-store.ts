@@ -44,13 +44,17 @@ export interface CreateStoreOptions {
   create?: boolean | undefined;
 }
 
+/** Query parameter names a scheme takes: ours, and the driver's. */
+type SchemeParameters = { ours: readonly string[]; driver: readonly string[] };
+
 /**
  * The query parameters each scheme takes: the options of our store or audit log (a SQL store's
  * URI serves its audit log too, so each takes the other's), then the driver's connection
  * parameters that pass through (`pg` reads every parameter of its connection string as a setting;
- * `mysql2` its `validOptions`; node-redis none).
+ * `mysql2` its `validOptions`; node-redis none). `ours` is also what `splitParams` takes out of the
+ * URI before it reaches the driver, so the check and the split cannot disagree.
  */
-const PARAMETERS: Record<string, { ours: readonly string[]; driver: readonly string[] }> = {
+const PARAMETERS = {
   memory: { ours: ["namespace"], driver: [] },
   sqlite: { ours: ["table", "namespace", "busyTimeoutMs", "sweepEvery", "audit_table"], driver: [] },
   postgres: {
@@ -73,12 +77,12 @@ const PARAMETERS: Record<string, { ours: readonly string[]; driver: readonly str
       "connectionLimit", "maxIdle", "idleTimeout", "queueLimit", "waitForConnections", "jsonStrings", "gracefulEnd",
     ],
   },
-};
+} satisfies Record<string, SchemeParameters>;
 const ALIASES: Record<string, string> = { postgresql: "postgres", rediss: "redis", mariadb: "mysql" };
 
 /** Throws one {@link IdempotencyPolicyError} naming every query parameter `scheme` does not take. */
 function checkParams(scheme: string, names: Iterable<string>): void {
-  const known = PARAMETERS[ALIASES[scheme] ?? scheme];
+  const known = (PARAMETERS as Record<string, SchemeParameters | undefined>)[ALIASES[scheme] ?? scheme];
   if (known === undefined) return;
   const all = [...known.ours, ...known.driver];
   const problems: string[] = [];
@@ -192,7 +196,7 @@ export async function createStore(uri: string, options: CreateStoreOptions = {})
     case "postgres":
     case "postgresql": {
       checkParams(scheme, paramNames(uri));
-      const { uri: conn, params } = splitParams(uri, ["table", "schema", "namespace", "audit_table"]);
+      const { uri: conn, params } = splitParams(uri, PARAMETERS.postgres.ours);
       const Store = await load<IdempotencyStore>("@agent-idempotency/store-postgres", "PostgresStore", "postgres://", loader);
       const { audit_table: _auditTable, ...storeParams } = params;
       return new Store({ uri: conn, ...storeParams, ...create });
@@ -200,7 +204,7 @@ export async function createStore(uri: string, options: CreateStoreOptions = {})
     case "redis":
     case "rediss": {
       checkParams(scheme, paramNames(uri));
-      const { uri: url, params } = splitParams(uri, ["prefix", "namespace", "cluster", "nodes"]);
+      const { uri: url, params } = splitParams(uri, PARAMETERS.redis.ours);
       const Store = await load<IdempotencyStore>("@agent-idempotency/store-redis", "RedisStore", "redis://", loader);
       const { cluster, nodes, ...rest } = params;
       if (cluster === undefined || cluster === "false") return new Store({ url, ...rest });
@@ -213,7 +217,7 @@ export async function createStore(uri: string, options: CreateStoreOptions = {})
     case "mysql":
     case "mariadb": {
       checkParams(scheme, paramNames(uri));
-      const { uri: conn, params } = splitParams(uri, ["table", "namespace", "audit_table"]);
+      const { uri: conn, params } = splitParams(uri, PARAMETERS.mysql.ours);
       const Store = await load<IdempotencyStore>("@agent-idempotency/store-mysql", "MysqlStore", "mysql://", loader);
       const { audit_table: _auditTable, ...storeParams } = params;
       return new Store({ uri: conn, ...storeParams, ...create });
@@ -248,14 +252,14 @@ export async function createAuditLog(uri: string, options: CreateStoreOptions = 
     case "postgres":
     case "postgresql": {
       checkParams(scheme, paramNames(uri));
-      const { uri: conn, params } = splitParams(uri, ["table", "schema", "namespace", "audit_table"]);
+      const { uri: conn, params } = splitParams(uri, PARAMETERS.postgres.ours);
       const Log = await load<AuditSink>("@agent-idempotency/store-postgres", "PostgresAuditLog", "postgres://", loader);
       return new Log({ uri: conn, ...(params.schema ? { schema: params.schema } : {}), ...(params.audit_table ? { table: params.audit_table } : {}), ...create });
     }
     case "mysql":
     case "mariadb": {
       checkParams(scheme, paramNames(uri));
-      const { uri: conn, params } = splitParams(uri, ["table", "namespace", "audit_table"]);
+      const { uri: conn, params } = splitParams(uri, PARAMETERS.mysql.ours);
       const Log = await load<AuditSink>("@agent-idempotency/store-mysql", "MysqlAuditLog", "mysql://", loader);
       return new Log({ uri: conn, ...(params.audit_table ? { table: params.audit_table } : {}), ...create });
     }

@@ -51,7 +51,7 @@ export interface MysqlAuditLogOptions {
 }
 
 /** Default of {@link MysqlAuditLogOptions.flushIntervalMs}. */
-export const DEFAULT_AUDIT_FLUSH_INTERVAL_MS = 100;
+const DEFAULT_AUDIT_FLUSH_INTERVAL_MS = 100;
 
 const COLUMNS = [
   "ts", "action_type", "idempotency_key", "response_id", "outcome", "session_id", "tool_call_id", "fingerprint", "attempt", "duration_ms",

@@ -14,7 +14,7 @@ import { BatchedPurge, listByKeyset } from "@agent-idempotency/core/store";
 import type { AtomicOps, KeyedRow } from "@agent-idempotency/core/store";
 import type { ListOptions } from "@agent-idempotency/core";
 import type { SqliteConnection } from "./connection.js";
-import { applyMigrations, EXPIRES_EXPR, storeMigrations } from "./migrations.js";
+import { applyMigrations, EXPIRES_EXPR, requireTable, storeMigrations } from "./migrations.js";
 import { retryOnBusy } from "./retry-busy.js";
 
 /** Rows one purge batch deletes: short write transactions, so claims interleave with a purge. */
@@ -26,6 +26,11 @@ export interface SqliteAtomicOptions {
   prefix: string;
   /** Sweep one batch of expired rows every this many writes; 0 turns the sweep off. */
   sweepEvery: number;
+  /**
+   * `false` (read-only tools): `setup()` checks that the table exists instead of migrating it
+   * into existence, and fails naming it. Default true.
+   */
+  create?: boolean;
 }
 
 /** The smallest string above every string that starts with `prefix` (for index range scans). */
@@ -65,7 +70,8 @@ export function sqliteAtomicOps(conn: SqliteConnection, table: string, options: 
     async setup() {
       await retryOnBusy(async () => {
         await conn.open();
-        await applyMigrations(conn, `store:${table}`, storeMigrations(table));
+        if (options.create === false) await requireTable(conn, table, "store");
+        else await applyMigrations(conn, `store:${table}`, storeMigrations(table));
       });
     },
 

@@ -58,7 +58,7 @@ export interface SqliteAuditLogOptions {
 }
 
 /** Default of {@link SqliteAuditLogOptions.flushIntervalMs}. */
-export const DEFAULT_AUDIT_FLUSH_INTERVAL_MS = 100;
+const DEFAULT_AUDIT_FLUSH_INTERVAL_MS = 100;
 
 /** The columns, in the order the batches carry them (one JSON array per entry). */
 const COLUMNS = [

@@ -10,9 +10,7 @@ import { sqliteAtomicOps } from "./atomic.js";
 import type { SqliteDatabase } from "./connection.js";
 import { SqliteConnection } from "./connection.js";
 import { boolOption, countOption, namespaceOption, pathOption, tableOption } from "./options.js";
-import { requireTable } from "./migrations.js";
 import { createKeyvSqlite } from "./raw-client.js";
-import { retryOnBusy } from "./retry-busy.js";
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -79,10 +77,7 @@ export class SqliteStore extends KeyvBackedStore {
     const { adapter, table } = createKeyvSqlite(conn, tableOption("table", opts.table, "keyv"), () => late.setup());
     // throwOnErrors: reads through `store.keyv` report a failing database instead of `undefined`.
     const keyv = new Keyv(adapter, { namespace, throwOnErrors: true });
-    const atomic = sqliteAtomicOps(conn, table, { prefix: `${namespace}:`, sweepEvery });
-    // create: false (read-only tools): check the table instead of migrating it into existence.
-    if (!create) atomic.setup = () => retryOnBusy(async () => void (await requireTable(conn, table, "store")));
-    super({ keyv, atomic, name: "store-sqlite" });
+    super({ keyv, atomic: sqliteAtomicOps(conn, table, { prefix: `${namespace}:`, sweepEvery, create }), name: "store-sqlite" });
     this.path = path;
     this.table = table;
     this.#conn = conn;
