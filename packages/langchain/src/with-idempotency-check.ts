@@ -6,10 +6,10 @@
  * {@link IdempotencyPolicyError} with a "did you mean".
  */
 import type { Idempotency, IdempotencyOptions, ToolPolicy } from "@agent-idempotency/core";
-import { IdempotencyPolicyError, isIdempotencyError } from "@agent-idempotency/core";
+import { IdempotencyPolicyError } from "@agent-idempotency/core";
 import { unknownFieldProblems } from "@agent-idempotency/core/internal";
 import type { ConstructionCheck } from "@agent-idempotency/langgraph";
-import { isEngine, rawPolicies, resolveEngine, schemaPathFindings, settleFindings, toolJsonSchema } from "@agent-idempotency/langgraph/internal";
+import { actionEngine, isEngine, rawPolicies, schemaPathFindings, settleFindings, toolJsonSchema } from "@agent-idempotency/langgraph/internal";
 
 /** The checks `withIdempotency`'s `warnOnly` accepts: only its tool's schema can disagree. */
 const CHECKS: readonly ConstructionCheck[] = ["schema-path"];
@@ -43,22 +43,8 @@ export function checkedToolEngine(tool: { name: string; schema?: unknown }, opti
   if (!Array.isArray(warnOnly) || warnOnly.some((c) => !CHECKS.includes(c))) {
     problems.push(`options.warnOnly must list checks among "schema-path", got ${JSON.stringify(warnOnly)}`);
   }
-  let engine: Idempotency | undefined;
-  try {
-    engine = engineFor(tool.name, options);
-  } catch (e) {
-    if (!isIdempotencyError(e, "POLICY_INVALID")) throw e;
-    const own = `tools.${tool.name}`;
-    const under = (p: string) =>
-      p.startsWith("[langchain] ")
-        ? p.slice(12)
-        : options.policy !== undefined && (p.startsWith(`${own}:`) || p.startsWith(`${own}.`))
-          ? `policy${p.slice(own.length)}` // the tool's policy was given as options.policy
-          : p.startsWith("options: ")
-            ? `idempotency: ${p.slice(9)}`
-            : `idempotency.${p}`;
-    problems.push(...(e as IdempotencyPolicyError).problems.map(under));
-  }
+  const { engine, problems: engineProblems } = actionEngine(tool.name, options, who, "langchain");
+  problems.push(...engineProblems);
   // The policy against the tool's schema: from the engine, or read from the raw options.
   const schema = toolJsonSchema(tool);
   if (schema !== undefined) {
@@ -77,19 +63,4 @@ export function checkedToolEngine(tool: { name: string; schema?: unknown }, opti
   }
   if (problems.length > 0 || engine === undefined) throw new IdempotencyPolicyError(problems, { subject: who });
   return engine;
-}
-
-/** An engine that guards `name` with the given policy. */
-function engineFor(name: string, options: Options): Idempotency {
-  const given = options.idempotency;
-  if (typeof given === "object" && given !== null && !isEngine(given)) {
-    // Options: the engine is created with this tool's policy in its table.
-    return resolveEngine({ ...given, tools: { ...given.tools, [name]: options.policy ?? given.tools?.[name] ?? true } });
-  }
-  const engine = resolveEngine(given, "withIdempotency", "langchain");
-  if (options.policy === undefined && engine.policy(name) !== undefined) return engine;
-  // An engine's policy table is fixed when it is created: `extend` gives one with this policy that
-  // keeps everything else (store, sinks, clock, defaults, onStoreError, onWarning, protect, ...).
-  // Single flight then holds per engine, the store's claim across all of them.
-  return engine.extend({ tools: { [name]: options.policy ?? true } });
 }
