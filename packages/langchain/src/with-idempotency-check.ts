@@ -9,7 +9,7 @@ import type { Idempotency, IdempotencyOptions, ToolPolicy } from "@agent-idempot
 import { IdempotencyPolicyError } from "@agent-idempotency/core";
 import { unknownFieldProblems } from "@agent-idempotency/core/internal";
 import type { ConstructionCheck } from "@agent-idempotency/langgraph";
-import { actionEngine, isEngine, rawPolicies, schemaPathFindings, settleFindings, toolJsonSchema } from "@agent-idempotency/langgraph/internal";
+import { actionEngine, enginePolicies, isEngine, rawPolicies, schemaPathFindings, settleFindings, toolJsonSchema } from "@agent-idempotency/langgraph/internal";
 
 /** The checks `withIdempotency`'s `warnOnly` accepts: only its tool's schema can disagree. */
 const CHECKS: readonly ConstructionCheck[] = ["schema-path"];
@@ -49,10 +49,8 @@ export function checkedToolEngine(tool: { name: string; schema?: unknown }, opti
   const schema = toolJsonSchema(tool);
   if (schema !== undefined) {
     const raw = options.idempotency !== undefined && options.idempotency !== null && !isEngine(options.idempotency) ? options.idempotency : undefined;
-    const policy = engine?.policy(tool.name);
-    const paths = policy !== undefined
-      ? { identity: Array.isArray(policy.identity) ? (policy.identity as readonly string[]) : [], normalize: Object.keys(policy.normalize) }
-      : rawPolicies({ [tool.name]: options.policy ?? raw?.tools?.[tool.name] ?? true }, raw?.defaults).paths(tool.name);
+    const source = engine !== undefined && engine.policy(tool.name) !== undefined ? enginePolicies(engine) : rawPolicies({ [tool.name]: options.policy ?? raw?.tools?.[tool.name] ?? true }, raw?.defaults);
+    const paths = source.paths(tool.name);
     if (paths !== undefined) {
       const where = options.policy !== undefined ? "policy" : `idempotency.tools.${tool.name}`;
       const all = [...paths.identity.map((p) => ["identity", p] as const), ...paths.normalize.map((p) => ["normalize", p] as const)];
