@@ -92,7 +92,7 @@ export function idempotentTask<ArgsT extends unknown[], OutputT>(
         if (key === undefined) return runWithToolIdempotency(undefined, () => fn(...args));
         // The task's own run config with the key in it: getIdempotencyKey() reads it from the
         // async context, and interrupt(), getWriter() and nested tasks still find theirs.
-        const keyed = withToolIdempotency({ ...config, signal }, { key, attempt });
+        const keyed = withToolIdempotency(config, { key, attempt }, signal);
         return runWithToolIdempotency({ key, attempt }, () => AsyncLocalStorageProviderSingleton.runWithConfig(keyed, () => fn(...args)));
       },
     ));
