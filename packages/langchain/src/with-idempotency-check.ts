@@ -15,7 +15,7 @@ import { actionEngine, enginePolicies, isEngine, rawPolicies, schemaPathFindings
 const CHECKS: readonly ConstructionCheck[] = ["schema-path"];
 
 /** The fields of `WithIdempotencyOptions`; any other fails when the tool is wrapped. */
-export const WITH_IDEMPOTENCY_OPTION_FIELDS: readonly string[] = ["idempotency", "policy", "sessionId", "warnOnly"];
+const WITH_IDEMPOTENCY_OPTION_FIELDS: readonly (keyof Options)[] = ["idempotency", "policy", "sessionId", "warnOnly"];
 
 /** The options the check reads (`WithIdempotencyOptions`). */
 interface Options {

@@ -107,7 +107,7 @@ export function idempotentTask<ArgsT extends unknown[], OutputT>(
 }
 
 /** The fields of {@link IdempotentTaskOptions}; any other fails when the task is defined. */
-export const IDEMPOTENT_TASK_OPTION_FIELDS: readonly string[] = ["idempotency", "policy", "scope"];
+const IDEMPOTENT_TASK_OPTION_FIELDS: readonly (keyof IdempotentTaskOptions)[] = ["idempotency", "policy", "scope"];
 
 /**
  * The engine of task `name`, every option checked at definition: the function, unknown options

@@ -97,7 +97,7 @@ export interface McpServerIdempotency {
 }
 
 /** The fields of {@link McpServerIdempotencyOptions}; any other fails at start-up with a "did you mean". */
-export const MCP_SERVER_IDEMPOTENCY_OPTION_FIELDS: readonly (keyof McpServerIdempotencyOptions)[] = [
+const MCP_SERVER_IDEMPOTENCY_OPTION_FIELDS: readonly (keyof McpServerIdempotencyOptions)[] = [
   "idempotency",
   "metaKeys",
   "onMissingKey",
