@@ -29,17 +29,24 @@ export function actionEngine(name: string, options: ActionEngineOptions, who: st
   } catch (e) {
     if (!isIdempotencyError(e, "POLICY_INVALID")) throw e;
     const own = `tools.${name}`;
-    const tag = `[${pkg}] `;
     const under = (p: string) =>
-      p.startsWith(tag)
-        ? p.slice(tag.length)
-        : options.policy !== undefined && (p.startsWith(`${own}:`) || p.startsWith(`${own}.`))
-          ? `policy${p.slice(own.length)}` // the action's policy was given as options.policy
-          : p.startsWith("options: ")
-            ? `idempotency: ${p.slice(9)}`
-            : `idempotency.${p}`;
+      options.policy !== undefined && (p.startsWith(`${own}:`) || p.startsWith(`${own}.`))
+        ? `policy${p.slice(own.length)}` // the action's policy was given as options.policy
+        : underIdempotency(p, pkg);
     return { engine: undefined, problems: (e as IdempotencyPolicyError).problems.map(under) };
   }
+}
+
+/**
+ * An engine problem under the `idempotency` option it came from (`idempotency.tools.x…`,
+ * `idempotency: …` for the options object itself); a problem of the caller's own (tagged
+ * `[pkg]`, a missing engine) loses the tag.
+ * @internal
+ */
+export function underIdempotency(problem: string, pkg: string): string {
+  const tag = `[${pkg}] `;
+  if (problem.startsWith(tag)) return problem.slice(tag.length);
+  return problem.startsWith("options: ") ? `idempotency: ${problem.slice(9)}` : `idempotency.${problem}`;
 }
 
 function engineFor(name: string, options: ActionEngineOptions, who: string, pkg: string): Idempotency {
