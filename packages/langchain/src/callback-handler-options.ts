@@ -48,7 +48,7 @@ export interface IdempotencyCallbackHandlerOptions {
 }
 
 /** The fields of {@link IdempotencyCallbackHandlerOptions}; any other fails at construction. */
-export const IDEMPOTENCY_CALLBACK_HANDLER_OPTION_FIELDS: readonly (keyof IdempotencyCallbackHandlerOptions)[] = [
+const IDEMPOTENCY_CALLBACK_HANDLER_OPTION_FIELDS: readonly (keyof IdempotencyCallbackHandlerOptions)[] = [
   "audit",
   "policies",
   "idempotency",

@@ -6,16 +6,16 @@
  * {@link IdempotencyPolicyError} with a "did you mean".
  */
 import type { Idempotency, IdempotencyOptions, ToolPolicy } from "@agent-idempotency/core";
-import { IdempotencyPolicyError, isIdempotencyError } from "@agent-idempotency/core";
+import { IdempotencyPolicyError } from "@agent-idempotency/core";
 import { unknownFieldProblems } from "@agent-idempotency/core/internal";
 import type { ConstructionCheck } from "@agent-idempotency/langgraph";
-import { isEngine, rawPolicies, resolveEngine, schemaPathFindings, settleFindings, toolJsonSchema } from "@agent-idempotency/langgraph/internal";
+import { actionEngine, enginePolicies, isEngine, rawPolicies, schemaPathFindings, settleFindings, toolJsonSchema } from "@agent-idempotency/langgraph/internal";
 
 /** The checks `withIdempotency`'s `warnOnly` accepts: only its tool's schema can disagree. */
 const CHECKS: readonly ConstructionCheck[] = ["schema-path"];
 
 /** The fields of `WithIdempotencyOptions`; any other fails when the tool is wrapped. */
-export const WITH_IDEMPOTENCY_OPTION_FIELDS: readonly string[] = ["idempotency", "policy", "sessionId", "warnOnly"];
+const WITH_IDEMPOTENCY_OPTION_FIELDS: readonly (keyof Options)[] = ["idempotency", "policy", "sessionId", "warnOnly"];
 
 /** The options the check reads (`WithIdempotencyOptions`). */
 interface Options {
@@ -43,30 +43,14 @@ export function checkedToolEngine(tool: { name: string; schema?: unknown }, opti
   if (!Array.isArray(warnOnly) || warnOnly.some((c) => !CHECKS.includes(c))) {
     problems.push(`options.warnOnly must list checks among "schema-path", got ${JSON.stringify(warnOnly)}`);
   }
-  let engine: Idempotency | undefined;
-  try {
-    engine = engineFor(tool.name, options);
-  } catch (e) {
-    if (!isIdempotencyError(e, "POLICY_INVALID")) throw e;
-    const own = `tools.${tool.name}`;
-    const under = (p: string) =>
-      p.startsWith("[langchain] ")
-        ? p.slice(12)
-        : options.policy !== undefined && (p.startsWith(`${own}:`) || p.startsWith(`${own}.`))
-          ? `policy${p.slice(own.length)}` // the tool's policy was given as options.policy
-          : p.startsWith("options: ")
-            ? `idempotency: ${p.slice(9)}`
-            : `idempotency.${p}`;
-    problems.push(...(e as IdempotencyPolicyError).problems.map(under));
-  }
+  const { engine, problems: engineProblems } = actionEngine(tool.name, options, who, "langchain");
+  problems.push(...engineProblems);
   // The policy against the tool's schema: from the engine, or read from the raw options.
   const schema = toolJsonSchema(tool);
   if (schema !== undefined) {
     const raw = options.idempotency !== undefined && options.idempotency !== null && !isEngine(options.idempotency) ? options.idempotency : undefined;
-    const policy = engine?.policy(tool.name);
-    const paths = policy !== undefined
-      ? { identity: Array.isArray(policy.identity) ? (policy.identity as readonly string[]) : [], normalize: Object.keys(policy.normalize) }
-      : rawPolicies({ [tool.name]: options.policy ?? raw?.tools?.[tool.name] ?? true }, raw?.defaults).paths(tool.name);
+    const source = engine !== undefined && engine.policy(tool.name) !== undefined ? enginePolicies(engine) : rawPolicies({ [tool.name]: options.policy ?? raw?.tools?.[tool.name] ?? true }, raw?.defaults);
+    const paths = source.paths(tool.name);
     if (paths !== undefined) {
       const where = options.policy !== undefined ? "policy" : `idempotency.tools.${tool.name}`;
       const all = [...paths.identity.map((p) => ["identity", p] as const), ...paths.normalize.map((p) => ["normalize", p] as const)];
@@ -77,19 +61,4 @@ export function checkedToolEngine(tool: { name: string; schema?: unknown }, opti
   }
   if (problems.length > 0 || engine === undefined) throw new IdempotencyPolicyError(problems, { subject: who });
   return engine;
-}
-
-/** An engine that guards `name` with the given policy. */
-function engineFor(name: string, options: Options): Idempotency {
-  const given = options.idempotency;
-  if (typeof given === "object" && given !== null && !isEngine(given)) {
-    // Options: the engine is created with this tool's policy in its table.
-    return resolveEngine({ ...given, tools: { ...given.tools, [name]: options.policy ?? given.tools?.[name] ?? true } });
-  }
-  const engine = resolveEngine(given, "withIdempotency", "langchain");
-  if (options.policy === undefined && engine.policy(name) !== undefined) return engine;
-  // An engine's policy table is fixed when it is created: `extend` gives one with this policy that
-  // keeps everything else (store, sinks, clock, defaults, onStoreError, onWarning, protect, ...).
-  // Single flight then holds per engine, the store's claim across all of them.
-  return engine.extend({ tools: { [name]: options.policy ?? true } });
 }

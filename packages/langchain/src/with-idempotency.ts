@@ -116,7 +116,7 @@ class IdempotentTool extends StructuredTool {
       result = await this.idempotency.run(
         { action: this.name, args, schema: toolOutputSchema(this.#inner), ...this.#scope(cfg), toolCallId, signal: cfg.signal, passthrough: isGraphBubbleUp, toolResult: (raw) => this.#toolResult(raw) },
         async ({ key, attempt, signal }) => {
-          const runConfig = key === undefined ? cfg : withToolIdempotency({ ...cfg, signal }, { key, attempt });
+          const runConfig = key === undefined ? cfg : withToolIdempotency(cfg, { key, attempt }, signal);
           // In the async context too, so getIdempotencyKey() without arguments finds it (a StructuredTool's _call).
           const raw = await runWithToolIdempotency(key === undefined ? undefined : { key, attempt }, () => this.#inner._call(args, runManager, runConfig));
           return isAsyncGenerator(raw) ? drain(raw, runManager) : raw;

@@ -10,6 +10,7 @@ import { tool } from "@langchain/core/tools";
 import { createAgent } from "langchain";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { rejected } from "../../../test/support/rejected.js";
 import type { DuplicateToolCall, IdempotencyCallbackHandlerOptions } from "../src/index.js";
 import { IdempotencyCallbackHandler, idempotencyMiddleware } from "../src/index.js";
 import { human, scriptedModel, thread } from "./helpers.js";
@@ -31,13 +32,9 @@ const again = { slot: "2026-12-01T11:00:00+01:00", email: "ADA@X.COM" };
 const calls = () => scriptedModel([{ name: "book_calendar", args: first, id: "c1" }], [{ name: "book_calendar", args: again, id: "c2" }]);
 
 function construct(options: unknown): IdempotencyPolicyError {
-  try {
-    new IdempotencyCallbackHandler(options as IdempotencyCallbackHandlerOptions);
-  } catch (e) {
-    expect(isIdempotencyError(e, "POLICY_INVALID")).toBe(true);
-    return e as IdempotencyPolicyError;
-  }
-  throw new Error("expected an IdempotencyPolicyError");
+  const e = rejected(() => new IdempotencyCallbackHandler(options as IdempotencyCallbackHandlerOptions));
+  expect(isIdempotencyError(e, "POLICY_INVALID")).toBe(true);
+  return e as IdempotencyPolicyError;
 }
 
 describe("IdempotencyCallbackHandler: keys from the tool's schema", () => {

@@ -6,6 +6,7 @@ import { tool } from "@langchain/core/tools";
 import { createAgent } from "langchain";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { rejected } from "../../../test/support/rejected.js";
 import { withIdempotency } from "../src/index.js";
 import { book, bookingTool, human, scriptedModel, thread, toolMessages } from "./helpers.js";
 
@@ -162,13 +163,9 @@ describe("withIdempotency()", () => {
 
 describe("withIdempotency(): checks at wrap time", () => {
   const refusal = (f: () => unknown): IdempotencyPolicyError => {
-    try {
-      f();
-    } catch (e) {
-      expect(isIdempotencyError(e, "POLICY_INVALID")).toBe(true);
-      return e as IdempotencyPolicyError;
-    }
-    throw new Error("expected an IdempotencyPolicyError");
+    const e = rejected(f);
+    expect(isIdempotencyError(e, "POLICY_INVALID")).toBe(true);
+    return e as IdempotencyPolicyError;
   };
 
   it("an identity path the zod schema lacks fails at once, with the field it meant, instead of every call failing later", async () => {

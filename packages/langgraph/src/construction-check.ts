@@ -15,6 +15,7 @@
 import type { Idempotency, IdempotencyOptions } from "@agent-idempotency/core";
 import { didYouMean, parsePath, unknownFieldProblems } from "@agent-idempotency/core/internal";
 import { IdempotencyPolicyError, isIdempotencyError } from "@agent-idempotency/core";
+import { underIdempotency } from "./action-engine.js";
 import { resolveEngine } from "./options.js";
 import type { ScopeOption } from "./scope.js";
 import type { JsonSchemaNode } from "./tool-schema.js";
@@ -219,8 +220,7 @@ export function checkedEngine(
   } catch (e) {
     if (!isIdempotencyError(e, "POLICY_INVALID")) throw e;
     // The engine's problems, under the option they came from.
-    const under = (p: string) => (p.startsWith(`[${pkg}] `) ? p.slice(pkg.length + 3) : p.startsWith("options: ") ? `idempotency: ${p.slice(9)}` : `idempotency.${p}`);
-    problems.push(...(e as IdempotencyPolicyError).problems.map(under));
+    problems.push(...(e as IdempotencyPolicyError).problems.map((p) => underIdempotency(p, pkg)));
     // And the policies against the tools, read from the raw options: every problem in one error,
     // not the next one only after the first is fixed. (The error is thrown: warnings are moot.)
     const raw = options.idempotency as Partial<IdempotencyOptions> | undefined;

@@ -116,13 +116,16 @@ export function idempotencyHeaders(config?: unknown): Record<string, string> {
 
 /**
  * A copy of `config` whose `configurable` carries `entry`, so `getIdempotencyKey(config)` finds
- * it; with no entry, explicitly none, for unguarded tools.
+ * it; with no entry, explicitly none, for unguarded tools. `signal`, when given, replaces the
+ * config's in the same copy (a guarded call runs under its lease's signal).
  * @internal shared with `@agent-idempotency/langchain`; not a stable API.
  */
-export function withToolIdempotency<C extends ConfigLike>(config: C, entry: ToolIdempotency | undefined): C {
+export function withToolIdempotency<C extends ConfigLike & { signal?: AbortSignal | undefined }>(config: C, entry: ToolIdempotency | undefined, signal?: AbortSignal): C {
   // An unguarded tool nested inside a guarded one's run must not see the outer key.
-  if (entry === undefined && config.configurable?.[CONFIG_KEY] === undefined) return config;
+  const keyed = entry !== undefined || config.configurable?.[CONFIG_KEY] !== undefined;
+  if (!keyed && signal === undefined) return config;
   const out = copyOf(config);
-  out.configurable = copyWith(config.configurable, CONFIG_KEY, entry);
+  if (keyed) out.configurable = copyWith(config.configurable, CONFIG_KEY, entry);
+  if (signal !== undefined) out.signal = signal;
   return out;
 }

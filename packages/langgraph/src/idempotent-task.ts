@@ -29,7 +29,7 @@ import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import type { TaskOptions } from "@langchain/langgraph";
 import { getConfig, isGraphBubbleUp, task } from "@langchain/langgraph";
 import { runWithToolIdempotency, withToolIdempotency } from "./get-idempotency-key.js";
-import { isEngine, resolveEngine } from "./options.js";
+import { actionEngine } from "./action-engine.js";
 import type { IdempotencyMetadata } from "./recorded-output.js";
 import { emitReplay } from "./replay-event.js";
 import { traceReplay } from "./replay-run.js";
@@ -92,7 +92,7 @@ export function idempotentTask<ArgsT extends unknown[], OutputT>(
         if (key === undefined) return runWithToolIdempotency(undefined, () => fn(...args));
         // The task's own run config with the key in it: getIdempotencyKey() reads it from the
         // async context, and interrupt(), getWriter() and nested tasks still find theirs.
-        const keyed = withToolIdempotency({ ...config, signal }, { key, attempt });
+        const keyed = withToolIdempotency(config, { key, attempt }, signal);
         return runWithToolIdempotency({ key, attempt }, () => AsyncLocalStorageProviderSingleton.runWithConfig(keyed, () => fn(...args)));
       },
     ));
@@ -107,7 +107,7 @@ export function idempotentTask<ArgsT extends unknown[], OutputT>(
 }
 
 /** The fields of {@link IdempotentTaskOptions}; any other fails when the task is defined. */
-export const IDEMPOTENT_TASK_OPTION_FIELDS: readonly string[] = ["idempotency", "policy", "scope"];
+const IDEMPOTENT_TASK_OPTION_FIELDS: readonly (keyof IdempotentTaskOptions)[] = ["idempotency", "policy", "scope"];
 
 /**
  * The engine of task `name`, every option checked at definition: the function, unknown options
@@ -126,35 +126,10 @@ function checkedTaskEngine(name: string, fn: unknown, options: IdempotentTaskOpt
   if (scope !== undefined && scope !== "thread" && typeof scope !== "function") {
     problems.push(`options.scope must be "thread" or a function (config, args) => string, got ${JSON.stringify(scope)}`);
   }
-  let engine: Idempotency | undefined;
-  try {
-    engine = engineFor(name, options);
-  } catch (e) {
-    if (!isIdempotencyError(e, "POLICY_INVALID")) throw e;
-    const own = `tools.${name}`;
-    const under = (p: string) =>
-      p.startsWith("[langgraph] ")
-        ? p.slice(12)
-        : options.policy !== undefined && (p.startsWith(`${own}:`) || p.startsWith(`${own}.`))
-          ? `policy${p.slice(own.length)}`
-          : p.startsWith("options: ")
-            ? `idempotency: ${p.slice(9)}`
-            : `idempotency.${p}`;
-    problems.push(...(e as IdempotencyPolicyError).problems.map(under));
-  }
+  const { engine, problems: engineProblems } = actionEngine(name, options, who, "langgraph");
+  problems.push(...engineProblems);
   if (problems.length > 0 || engine === undefined) throw new IdempotencyPolicyError(problems, { subject: who });
   return engine;
-}
-
-/** An engine that guards `name` with the given policy (as `withIdempotency` builds its own). */
-function engineFor(name: string, options: IdempotentTaskOptions): Idempotency {
-  const given = options.idempotency;
-  if (typeof given === "object" && given !== null && !isEngine(given)) {
-    return resolveEngine({ ...given, tools: { ...given.tools, [name]: options.policy ?? given.tools?.[name] ?? true } });
-  }
-  const engine = resolveEngine(given, `idempotentTask ${name}`);
-  if (options.policy === undefined && engine.policy(name) !== undefined) return engine;
-  return engine.extend({ tools: { [name]: options.policy ?? true } });
 }
 
 /**

@@ -7,10 +7,10 @@
 import { createIdempotency, IdempotencyPolicyError, MemoryAuditLog, MemoryStore } from "@agent-idempotency/core";
 import type { IdempotencyOptions } from "@agent-idempotency/core";
 import { getIdempotencyKey, idempotencyHeaders, idempotentTask, REPLAY_TAG } from "@agent-idempotency/langgraph";
-import type { Run } from "@langchain/core/tracers/base";
-import { BaseTracer } from "@langchain/core/tracers/base";
 import { Command, entrypoint, interrupt, MemorySaver } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
+import { rejected } from "../../../test/support/rejected.js";
+import { RunCollector } from "../../../test/support/run-collector.js";
 import { thread } from "./helpers.js";
 
 type Order = { id: string; cents: number };
@@ -193,14 +193,7 @@ describe("idempotentTask(): scope, options, traces", () => {
   });
 
   it("idempotentTask(): unknown options and policy problems fail at definition, in one error with a did-you-mean", () => {
-    const e = (() => {
-      try {
-        idempotentTask("charge", async () => 1, { idempotency: { store: new MemoryStore() }, polcy: {}, policy: { identty: ["id"] } } as never);
-      } catch (error) {
-        return error as IdempotencyPolicyError;
-      }
-      throw new Error("expected an IdempotencyPolicyError");
-    })();
+    const e = rejected(() => idempotentTask("charge", async () => 1, { idempotency: { store: new MemoryStore() }, polcy: {}, policy: { identty: ["id"] } } as never)) as IdempotencyPolicyError;
     expect(e).toBeInstanceOf(IdempotencyPolicyError);
     expect(e.problems).toEqual(['options: unknown field "polcy" (did you mean "policy"?)', 'policy: unknown field "identty" (did you mean "identity"?)']);
     expect(e.message).toMatch(/^\[agent-idempotency\] idempotentTask charge: 2 problems/);
@@ -219,19 +212,10 @@ describe("idempotentTask(): scope, options, traces", () => {
   it("a replay is a run of its own under the task's run, tagged idempotency:replayed", async () => {
     const { charge } = charges();
     const checkout = entrypoint({ name: "checkout", checkpointer: new MemorySaver() }, async (order: Order) => charge(order));
-    const runs: Run[] = [];
-    class Collector extends BaseTracer {
-      name = "collector";
-      constructor() {
-        super({ _awaitHandler: true });
-      }
-      protected async persistRun(run: Run) {
-        const walk = (r: Run) => (runs.push(r), r.child_runs.forEach(walk));
-        walk(run);
-      }
-    }
-    await checkout.invoke({ id: "o-1", cents: 5 }, { ...thread("t-trace"), callbacks: [new Collector()] });
-    await checkout.invoke({ id: "o-1", cents: 5 }, { ...thread("t-trace"), callbacks: [new Collector()] });
+    const tracer = new RunCollector();
+    await checkout.invoke({ id: "o-1", cents: 5 }, { ...thread("t-trace"), callbacks: [tracer] });
+    await checkout.invoke({ id: "o-1", cents: 5 }, { ...thread("t-trace"), callbacks: [tracer] });
+    const runs = tracer.all();
     const replays = runs.filter((r) => r.tags?.includes(REPLAY_TAG));
     expect(replays.map((r) => [r.name, r.run_type, r.extra?.metadata?.idempotency_outcome])).toEqual([["charge_card", "chain", "replayed"]]);
     const parent = runs.find((r) => r.id === replays[0]!.parent_run_id);

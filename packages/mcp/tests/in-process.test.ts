@@ -3,6 +3,7 @@
  * real protocol, no child process): the details of key forwarding, annotations and server options.
  */
 import { describe, expect, it } from "vitest";
+import { rejected } from "../../../test/support/rejected.js";
 import { createIdempotency, IdempotencyPolicyError, MemoryAuditLog, MemoryStore } from "@agent-idempotency/core";
 import type { IdempotencyOptions } from "@agent-idempotency/core";
 import { getIdempotencyKey, IdempotentToolNode } from "@agent-idempotency/langgraph";
@@ -152,17 +153,9 @@ describe("mcpServerIdempotency()", () => {
   });
 
   it("mcpServerIdempotency(): unknown options, bad values and the engine's problems come in one error, with a did-you-mean", () => {
-    const caught = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        return e as IdempotencyPolicyError;
-      }
-      throw new Error("expected an IdempotencyPolicyError");
-    };
-    const e = caught(() =>
+    const e = rejected(() =>
       mcpServerIdempotency({ idempotency: { store: new MemoryStore(), tools: { book: { identty: ["slot"] } } }, onMissingkey: "error", keyPrefix: "a b", ...quiet } as never),
-    );
+    ) as IdempotencyPolicyError;
     expect(e).toBeInstanceOf(IdempotencyPolicyError);
     expect(e.problems).toEqual([
       'options: unknown field "onMissingkey" (did you mean "onMissingKey"?)',

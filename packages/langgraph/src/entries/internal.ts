@@ -11,6 +11,8 @@
 
 // Construction: the engine, the options, the checks of policies against tools.
 export { IDEMPOTENT_TOOL_NODE_OPTION_FIELDS, isEngine, resolveEngine } from "../options.js";
+export { actionEngine } from "../action-engine.js";
+export type { ActionEngineOptions } from "../action-engine.js";
 export { checkedEngine, CONSTRUCTION_CHECKS, enginePolicies, rawPolicies, schemaPathFindings, settleFindings, toolFindings } from "../construction-check.js";
 export type { CheckedEngine, CheckedEngineOptions, NamedTool, PolicySource, ToolFinding } from "../construction-check.js";
 export { missingPath, toolJsonSchema } from "../tool-schema.js";

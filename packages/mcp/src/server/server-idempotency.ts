@@ -97,7 +97,7 @@ export interface McpServerIdempotency {
 }
 
 /** The fields of {@link McpServerIdempotencyOptions}; any other fails at start-up with a "did you mean". */
-export const MCP_SERVER_IDEMPOTENCY_OPTION_FIELDS: readonly (keyof McpServerIdempotencyOptions)[] = [
+const MCP_SERVER_IDEMPOTENCY_OPTION_FIELDS: readonly (keyof McpServerIdempotencyOptions)[] = [
   "idempotency",
   "metaKeys",
   "onMissingKey",
@@ -156,9 +156,7 @@ function checkedOptions(options: McpServerIdempotencyOptions) {
   if (options.scope !== undefined && typeof options.scope !== "function") {
     problems.push("mcpServerIdempotency({ scope }) must be a function of the request's extra, returning a string");
   }
-  for (const fn of ["onWarning"] as const) {
-    if (options[fn] !== undefined && typeof options[fn] !== "function") problems.push(`mcpServerIdempotency({ ${fn} }) must be a function`);
-  }
+  if (options.onWarning !== undefined && typeof options.onWarning !== "function") problems.push("mcpServerIdempotency({ onWarning }) must be a function");
   if (problems.length > 0 || engine === undefined) throw new IdempotencyPolicyError(problems, { subject: who });
   return { engine, metaKeys, onMissingKey, prefix };
 }
