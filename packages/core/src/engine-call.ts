@@ -63,7 +63,7 @@ export type Settled =
   | { ok: false; error: unknown; final: boolean };
 
 /** {@link CallState.replayForm} of a call that recorded nothing (it replayed, or failed). */
-export const NOT_RECORDED: unknown = Symbol("not recorded");
+const NOT_RECORDED: unknown = Symbol("not recorded");
 
 /** One guarded call: what it is, and what it has learned so far. */
 export class CallState<T = unknown> implements Beating {
@@ -210,15 +210,6 @@ export function auditCall(e: EngineParts, s: CallState, outcome: AuditOutcome): 
 export async function refused(e: EngineParts, s: CallState, outcome: AuditOutcome, error: Error): Promise<Error> {
   await auditCall(e, s, outcome);
   return error;
-}
-
-/** Runs a store operation; a driver failure becomes {@link IdempotencyStoreError} naming the operation and key. */
-export async function storeOp<T>(op: string, key: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (cause) {
-    throw storeError(op, key, cause);
-  }
 }
 
 /** What a store operation's failure becomes: {@link IdempotencyStoreError} naming the operation and key. */
