@@ -96,8 +96,6 @@ export class CallState<T = unknown> implements Beating {
   final: boolean | undefined = undefined;
   /** What a waiter gets for a recorded value, the replay form as from the store; {@link NOT_RECORDED} until then. */
   replayForm: unknown = NOT_RECORDED;
-  /** True when `replayForm` is the caller's own object (stored without a copy): waiters get a copy. */
-  replayShared = false;
 
   constructor(call: GuardedCall, policy: ResolvedPolicy, d: DerivedKey, fn: ToolFn<T>, started: number) {
     this.call = call;
@@ -129,8 +127,9 @@ export function endFlight<T>(e: EngineParts, s: CallState<T>, result: RunResult<
     let settled: Settled;
     if (result) {
       const form = s.replayForm;
-      // A result stored without a copy is the caller's own object: waiters get a copy of it.
-      const replayValue = form === NOT_RECORDED ? result.value : s.replayShared ? toStrictJson(form) : form;
+      // A result stored without a copy is the caller's own object (the value `run` returns): waiters get a copy of it.
+      const shared = form === result.value && typeof form === "object" && form !== null;
+      const replayValue = form === NOT_RECORDED ? result.value : shared ? toStrictJson(form) : form;
       settled = { ok: true, result, fingerprint: s.d.fingerprint, replayValue };
     } else {
       settled = { ok: false, error, final: error instanceof IdempotencyRecordedError || s.final === true };
