@@ -37,7 +37,18 @@ export function sortKeys(keys: string[]): string[] {
 export type WellFormed = string & { isWellFormed(): boolean };
 
 /** What {@link sortedForJson} returns for a value that `JSON.stringify` already prints canonically. */
-export const IN_ORDER: unknown = Symbol("in order");
+const IN_ORDER: unknown = Symbol("in order");
+
+/**
+ * What one `JSON.stringify` prints as the RFC 8785 text of `v`: `v` itself when its members are
+ * in order, else its reordered copy ({@link sortedForJson}); undefined for anything but plain JSON
+ * data, which the caller hands to canonical.ts's stricter paths.
+ */
+export function orderedForJson(v: unknown): unknown {
+  prepareOrderWalk();
+  const sorted = sortedForJson(v, 0);
+  return sorted === IN_ORDER ? v : sorted;
+}
 
 /** True when `JSON.stringify` may not print an object's members in insertion order (array-index keys come first). */
 function mayHaveIndexKeys(firstKey: string | undefined): boolean {
@@ -53,7 +64,7 @@ function mayHaveIndexKeys(firstKey: string | undefined): boolean {
  * for anything else, and for the objects whose member order an insertion cannot set
  * (array-index keys, `__proto__`): the caller then takes {@link fastCanonical}.
  */
-export function sortedForJson(v: unknown, depth: number): unknown {
+function sortedForJson(v: unknown, depth: number): unknown {
   switch (typeof v) {
     case "string":
       return (v as WellFormed).isWellFormed() ? IN_ORDER : undefined;
@@ -143,7 +154,7 @@ const NOT_IN_ORDER: unknown = Symbol("not in order");
 let inheritsNothing = false;
 
 /** Checks `Object.prototype` for enumerable members; call before each {@link sortedForJson} walk. */
-export function prepareOrderWalk(): void {
+function prepareOrderWalk(): void {
   inheritsNothing = true;
   for (const _ in Object.prototype) {
     inheritsNothing = false;

@@ -20,7 +20,7 @@
  *
  * How plain data is printed fast: RFC 8785 prints strings and numbers exactly as ECMAScript's
  * `JSON.stringify` does, so the only thing JSON.stringify gets wrong is member order. One walk
- * ({@link sortedForJson}) validates the value and finds the objects whose keys are out of order;
+ * ({@link orderedForJson}) validates the value and finds the objects whose keys are out of order;
  * only those are copied, with their members inserted in sorted order, and one native
  * `JSON.stringify` of the result prints the canonical text. Model arguments come from
  * `JSON.parse`, whose objects keep the order the model wrote, so usually only a few small objects
@@ -29,7 +29,7 @@
  * again when the text is printed.
  */
 import type { WellFormed } from "./canonical-order.js";
-import { FAST_MAX_DEPTH, IN_ORDER, prepareOrderWalk, sortedForJson, sortKeys } from "./canonical-order.js";
+import { FAST_MAX_DEPTH, orderedForJson, sortKeys } from "./canonical-order.js";
 import { IdempotencyKeyError, isIdempotencyError } from "./errors.js";
 
 /** A JSON value as the canonical walk produces it. */
@@ -264,10 +264,8 @@ function serializeStrict(v: JsonValue): string {
 
 /** Canonical JSON of plain JSON data, or undefined for anything the other paths must judge. */
 function fastestCanonical(value: unknown): string | undefined {
-  prepareOrderWalk();
-  const sorted = sortedForJson(value, 0);
-  if (sorted === undefined) return undefined;
-  return JSON.stringify(sorted === IN_ORDER ? value : sorted);
+  const ordered = orderedForJson(value);
+  return ordered === undefined ? undefined : JSON.stringify(ordered);
 }
 
 /**
@@ -296,11 +294,10 @@ function quotedLength(s: string): number {
 export function canonicalKeyObject(action: string, value: unknown, scope: string): { text: string; start: number; end: number } | undefined {
   if (!(action as WellFormed).isWellFormed() || !(scope as WellFormed).isWellFormed()) return undefined;
   try {
-    prepareOrderWalk();
-    const sorted = sortedForJson(value, 0);
-    if (sorted === undefined) return undefined;
+    const identity = orderedForJson(value);
+    if (identity === undefined) return undefined;
     // "action" < "identity" < "scope": the members are in RFC 8785 order as written.
-    const text = JSON.stringify({ action, identity: sorted === IN_ORDER ? value : sorted, scope });
+    const text = JSON.stringify({ action, identity, scope });
     const start = 22 + quotedLength(action); // {"action":<action>,"identity":
     return { text, start, end: text.length - 10 - quotedLength(scope) }; // ,"scope":<scope>}
   } catch {

@@ -63,7 +63,7 @@ export type Settled =
   | { ok: false; error: unknown; final: boolean };
 
 /** {@link CallState.replayForm} of a call that recorded nothing (it replayed, or failed). */
-export const NOT_RECORDED: unknown = Symbol("not recorded");
+const NOT_RECORDED: unknown = Symbol("not recorded");
 
 /** One guarded call: what it is, and what it has learned so far. */
 export class CallState<T = unknown> implements Beating {
@@ -96,8 +96,6 @@ export class CallState<T = unknown> implements Beating {
   final: boolean | undefined = undefined;
   /** What a waiter gets for a recorded value, the replay form as from the store; {@link NOT_RECORDED} until then. */
   replayForm: unknown = NOT_RECORDED;
-  /** True when `replayForm` is the caller's own object (stored without a copy): waiters get a copy. */
-  replayShared = false;
 
   constructor(call: GuardedCall, policy: ResolvedPolicy, d: DerivedKey, fn: ToolFn<T>, started: number) {
     this.call = call;
@@ -129,8 +127,9 @@ export function endFlight<T>(e: EngineParts, s: CallState<T>, result: RunResult<
     let settled: Settled;
     if (result) {
       const form = s.replayForm;
-      // A result stored without a copy is the caller's own object: waiters get a copy of it.
-      const replayValue = form === NOT_RECORDED ? result.value : s.replayShared ? toStrictJson(form) : form;
+      // A result stored without a copy is the caller's own object (the value `run` returns): waiters get a copy of it.
+      const shared = form === result.value && typeof form === "object" && form !== null;
+      const replayValue = form === NOT_RECORDED ? result.value : shared ? toStrictJson(form) : form;
       settled = { ok: true, result, fingerprint: s.d.fingerprint, replayValue };
     } else {
       settled = { ok: false, error, final: error instanceof IdempotencyRecordedError || s.final === true };
@@ -210,15 +209,6 @@ export function auditCall(e: EngineParts, s: CallState, outcome: AuditOutcome): 
 export async function refused(e: EngineParts, s: CallState, outcome: AuditOutcome, error: Error): Promise<Error> {
   await auditCall(e, s, outcome);
   return error;
-}
-
-/** Runs a store operation; a driver failure becomes {@link IdempotencyStoreError} naming the operation and key. */
-export async function storeOp<T>(op: string, key: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (cause) {
-    throw storeError(op, key, cause);
-  }
 }
 
 /** What a store operation's failure becomes: {@link IdempotencyStoreError} naming the operation and key. */

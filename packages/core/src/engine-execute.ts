@@ -63,9 +63,8 @@ export function recordResult<T>(e: EngineParts, s: CallState<T>, claim: Acquired
   // Under the integrations `fn` returns a framework's wrapper; the policy's responseId wants the tool's own result.
   s.responseId = responseIdOrWarn(s.policy, value, call.action, e.warn, how === "executed" ? call.toolResult : undefined);
   const { stored, replay } = e.codec.encodeResult(value, call.action, d.key, e.warn);
-  // Stored without a copy (plain JSON), `replay` is the caller's own object: waiters get a copy.
+  // Stored without a copy (plain JSON), `replay` is the caller's own object: endFlight gives waiters a copy.
   s.replayForm = replay;
-  s.replayShared = replay === value && typeof value === "object" && value !== null;
   // An in-process store records it now; if it cannot (or fails), the retrying path does.
   let ok: boolean | undefined;
   try {

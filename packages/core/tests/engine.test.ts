@@ -60,6 +60,24 @@ describe("run(): single flight and replay", () => {
     expect(audit.entries.filter((e) => e.outcome === "replayed")).toHaveLength(499);
   });
 
+  it("run(): a single-flight waiter gets its own copy of the leader's plain result, never the leader's object", async () => {
+    const { a } = setup();
+    const g = gate();
+    const value = { booking: { id: 1 } };
+    const leader = a.run({ action: "book", args: { id: 1 }, sessionId: "s" }, async () => {
+      await g.opened;
+      return value;
+    });
+    const waiter = a.run({ action: "book", args: { id: 1 }, sessionId: "s" }, async () => ({ booking: { id: 2 } }));
+    g.open();
+    const [l, w] = await Promise.all([leader, waiter]);
+    expect(l.value).toBe(value);
+    expect(w.outcome).toBe("replayed");
+    expect(w.value).toEqual(value);
+    expect(w.value).not.toBe(value);
+    expect(w.value.booking).not.toBe(value.booking);
+  });
+
   it("run(): 500 concurrent calls from two engines sharing a store still execute once", async () => {
     const { a, b } = setup();
     let effects = 0;
